@@ -1,0 +1,149 @@
+"""Timing prefill and decode of a loaded model the way mlx_lm.generate.generate_step runs them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator, Literal, Optional
+
+import mlx.core as mx
+import mlx.nn as nn
+from mlx_lm.generate import generation_stream
+from mlx_lm.models.cache import make_prompt_cache
+
+from .errors import invalid
+from .models import LoadedModel
+from .system import rss_bytes
+
+# generate_step's default prefill chunk.
+PREFILL_STEP = 2048
+# generate_step empties MLX's buffer cache every this many tokens.
+CLEAR_CACHE_EVERY = 256
+
+
+@dataclass(frozen=True)
+class MeasureRequest:
+    context: int
+    generate: int
+    batch: int = 1
+    warmup: int = 0
+    repeats: int = 1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Repetition:
+    elapsed_ms: float
+    ttft_ms: float
+    prefill_tokens_per_sec: float
+    decode_ms: float
+    decode_tokens_per_sec: Optional[float]
+    token_latencies_ms: list[float]
+    peak_memory_bytes: int
+    rss_bytes: int
+
+    def sample_fields(self) -> dict[str, Any]:
+        return {
+            "ttft_ms": round(self.ttft_ms, 4),
+            "prefill_tokens_per_sec": round(self.prefill_tokens_per_sec, 3),
+            "decode_ms": round(self.decode_ms, 4),
+            "decode_tokens_per_sec": (
+                round(self.decode_tokens_per_sec, 3) if self.decode_tokens_per_sec is not None else None
+            ),
+            "token_latencies_ms": [round(v, 4) for v in self.token_latencies_ms],
+            "peak_memory_bytes": self.peak_memory_bytes,
+            "rss_bytes": self.rss_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    phase: Literal["warmup", "sample"]
+    rep: int
+    repetition: Repetition
+
+
+def validate(request: MeasureRequest, max_positions: Optional[int]) -> None:
+    """Rejects a request that cannot run, before any work."""
+    for field, minimum in (("context", 1), ("generate", 1), ("batch", 1), ("warmup", 0), ("repeats", 1)):
+        value = getattr(request, field)
+        if value < minimum:
+            raise invalid(f"{field} must be at least {minimum}, got {value}")
+    if max_positions is not None and request.context + request.generate > max_positions:
+        raise invalid(
+            f"context + generate = {request.context} + {request.generate} = "
+            f"{request.context + request.generate} exceeds the model's {max_positions} positions"
+        )
+
+
+def _step(model: nn.Module, tokens: mx.array, cache: list[Any]) -> tuple[mx.array, mx.array]:
+    """One forward pass over `tokens` (batch, n) -> the greedy next token per sequence."""
+    logits = model(tokens, cache=cache)[:, -1, :]
+    # generate_step computes the log-probabilities it hands out along with the token; so do we,
+    # so that a step does the same work.
+    logprobs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+    return mx.argmax(logprobs, axis=-1), logprobs
+
+
+def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, prompt_seed: int) -> Repetition:
+    started = time.perf_counter()
+    cache = make_prompt_cache(model)
+    prompt = mx.random.randint(
+        0, vocab_size, (request.batch, request.context), key=mx.random.key(prompt_seed)
+    )
+    mx.eval(prompt)
+    mx.reset_peak_memory()
+
+    stamps: list[float] = []
+    with mx.stream(generation_stream):
+        t0 = time.perf_counter()
+        # Prefill every prompt token but the last in chunks, keeping only the cache.
+        remaining = prompt
+        while remaining.shape[1] > 1:
+            n = min(PREFILL_STEP, remaining.shape[1] - 1)
+            model(remaining[:, :n], cache=cache)
+            mx.eval([c.state for c in cache])
+            remaining = remaining[:, n:]
+            mx.clear_cache()
+
+        y, logprobs = _step(model, remaining, cache)
+        mx.async_eval(y, logprobs)
+        for n in range(request.generate):
+            # Queue token n+1 before waiting on token n, so the device never idles on Python.
+            if n + 1 < request.generate:
+                next_y, next_logprobs = _step(model, y[:, None], cache)
+                mx.async_eval(next_y, next_logprobs)
+            mx.eval(y)
+            stamps.append(time.perf_counter())
+            if n % CLEAR_CACHE_EVERY == 0:
+                mx.clear_cache()
+            if n + 1 < request.generate:
+                y, logprobs = next_y, next_logprobs
+
+    peak = int(mx.get_peak_memory())
+    rss = rss_bytes()
+    ttft_s = stamps[0] - t0
+    latencies_ms = [(b - a) * 1000.0 for a, b in zip(stamps, stamps[1:])]
+    decode_s = stamps[-1] - stamps[0]
+    decoded = request.batch * (request.generate - 1)
+    return Repetition(
+        elapsed_ms=(time.perf_counter() - started) * 1000.0,
+        ttft_ms=ttft_s * 1000.0,
+        prefill_tokens_per_sec=request.batch * request.context / ttft_s,
+        decode_ms=decode_s * 1000.0,
+        decode_tokens_per_sec=decoded / decode_s if decoded > 0 and decode_s > 0 else None,
+        token_latencies_ms=latencies_ms,
+        peak_memory_bytes=peak,
+        rss_bytes=rss,
+    )
+
+
+def measure(loaded: LoadedModel, request: MeasureRequest) -> Iterator[Outcome]:
+    """Warm-up repetitions, then the measured ones; each has its own prompt (seed + its index)."""
+    validate(request, loaded.max_positions)
+    index = 0
+    for phase, count in (("warmup", request.warmup), ("sample", request.repeats)):
+        for rep in range(count):
+            repetition = run_repetition(loaded.model, loaded.vocab_size, request, request.seed + index)
+            index += 1
+            yield Outcome(phase=phase, rep=rep, repetition=repetition)  # type: ignore[arg-type]

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inferbench/inferbench/storage"
+)
+
+// column is one field of a run as the command line prints it; the same list drives every
+// format, so json, csv and md never disagree on names or order.
+type column struct {
+	name  string
+	value func(*storage.Run) any // nil for "no value"
+}
+
+func runColumns() []column {
+	f := func(p *float64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	i := func(p *int64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	return []column{
+		{"run_id", func(r *storage.Run) any { return r.ID }},
+		{"created_at", func(r *storage.Run) any { return r.CreatedAt.UTC().Format(time.RFC3339) }},
+		{"model", func(r *storage.Run) any { return r.Model }},
+		{"model_source", func(r *storage.Run) any { return r.ModelSource }},
+		{"architecture", func(r *storage.Run) any { return r.Architecture }},
+		{"weights", func(r *storage.Run) any { return r.Weights }},
+		{"params", func(r *storage.Run) any { return r.Params }},
+		{"weight_bytes", func(r *storage.Run) any { return r.WeightBytes }},
+		{"precision", func(r *storage.Run) any { return r.Precision }},
+		{"context", func(r *storage.Run) any { return r.Context }},
+		{"generate", func(r *storage.Run) any { return r.Generate }},
+		{"batch", func(r *storage.Run) any { return r.Batch }},
+		{"warmup", func(r *storage.Run) any { return r.Warmup }},
+		{"repeats", func(r *storage.Run) any { return r.Repeats }},
+		{"status", func(r *storage.Run) any { return r.Status }},
+		{"error", func(r *storage.Run) any { return r.Error }},
+		{"backend", func(r *storage.Run) any { return r.Backend }},
+		{"device", func(r *storage.Run) any { return r.Device }},
+		{"mlx_version", func(r *storage.Run) any { return r.MLXVersion }},
+		{"mlx_lm_version", func(r *storage.Run) any { return r.MLXLMVersion }},
+		{"python_version", func(r *storage.Run) any { return r.PythonVersion }},
+		{"ttft_ms", func(r *storage.Run) any { return f(r.TTFTMs) }},
+		{"prefill_tokens_per_sec", func(r *storage.Run) any { return f(r.PrefillTokensPerSec) }},
+		{"decode_ms_per_token", func(r *storage.Run) any { return f(r.DecodeMsPerToken) }},
+		{"decode_ms_per_token_mean", func(r *storage.Run) any { return f(r.DecodeMsPerTokenMean) }},
+		{"decode_ms_per_token_std", func(r *storage.Run) any { return f(r.DecodeMsPerTokenStd) }},
+		{"decode_ms_per_token_p95", func(r *storage.Run) any { return f(r.DecodeMsPerTokenP95) }},
+		{"decode_tokens_per_sec", func(r *storage.Run) any { return f(r.DecodeTokensPerSec) }},
+		{"decode_tokens_per_sec_ci95", func(r *storage.Run) any { return f(r.DecodeTokensPerSecCI95) }},
+		{"peak_memory_bytes", func(r *storage.Run) any { return i(r.PeakMemoryBytes) }},
+		{"rss_bytes", func(r *storage.Run) any { return i(r.RSSBytes) }},
+		{"thermal_state", func(r *storage.Run) any { return r.ThermalWorst }},
+		{"power_source", func(r *storage.Run) any { return r.PowerSource }},
+		{"low_power", func(r *storage.Run) any { return r.LowPower }},
+		{"duration_ms", func(r *storage.Run) any { return r.DurationMs }},
+	}
+}
+
+// Formats a run can be printed in.
+var runFormats = []string{"table", "json", "csv", "md"}
+
+func checkFormat(format string) error {
+	for _, f := range runFormats {
+		if f == format {
+			return nil
+		}
+	}
+	return usageError(fmt.Errorf("--format %q: choose one of %s", format, strings.Join(runFormats, ", ")))
+}
+
+// writeRuns prints runs in a machine-readable format: json (one object per run, an array when
+// more than one is asked for), csv (RFC 4180 with a header) or md (a Markdown table).
+func writeRuns(w io.Writer, format string, runs []storage.Run, array bool) error {
+	cols := runColumns()
+	switch format {
+	case "json":
+		var buf bytes.Buffer
+		if array {
+			buf.WriteString("[")
+		}
+		for k := range runs {
+			if k > 0 {
+				buf.WriteString(",")
+			}
+			if err := writeJSONObject(&buf, cols, &runs[k]); err != nil {
+				return err
+			}
+		}
+		if array {
+			buf.WriteString("]")
+		}
+		buf.WriteString("\n")
+		_, err := w.Write(buf.Bytes())
+		return err
+	case "csv":
+		cw := csv.NewWriter(w)
+		header := make([]string, len(cols))
+		for k, c := range cols {
+			header[k] = c.name
+		}
+		cw.Write(header)
+		for k := range runs {
+			row := make([]string, len(cols))
+			for j, c := range cols {
+				row[j] = cell(c.value(&runs[k]))
+			}
+			cw.Write(row)
+		}
+		cw.Flush()
+		return cw.Error()
+	case "md":
+		names := make([]string, len(cols))
+		for k, c := range cols {
+			names[k] = c.name
+		}
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(names, " | "), strings.Repeat(" --- |", len(cols)))
+		for k := range runs {
+			cells := make([]string, len(cols))
+			for j, c := range cols {
+				cells[j] = strings.ReplaceAll(strings.ReplaceAll(cell(c.value(&runs[k])), "|", `\|`), "\n", " ")
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		}
+		return nil
+	}
+	return fmt.Errorf("format %q has no writer", format)
+}
+
+// writeJSONObject writes one run as a JSON object with keys in column order.
+func writeJSONObject(buf *bytes.Buffer, cols []column, r *storage.Run) error {
+	buf.WriteString("{")
+	for k, c := range cols {
+		if k > 0 {
+			buf.WriteString(",")
+		}
+		key, _ := json.Marshal(c.name)
+		val, err := json.Marshal(c.value(r))
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", c.name, err)
+		}
+		buf.Write(key)
+		buf.WriteString(":")
+		buf.Write(val)
+	}
+	buf.WriteString("}")
+	return nil
+}
+
+// cell renders a value for csv and md: empty for no value, full precision for numbers.
+func cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// writeRunTable prints one run for a person.
+func writeRunTable(w io.Writer, r *storage.Run, dbPath string) {
+	ms := func(p *float64) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f ms", *p)
+	}
+	rate := func(p *float64) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f tokens/s", *p)
+	}
+	fmt.Fprintf(w, "Run %d: %s, %s, context %d, generate %d, batch %d\n", r.ID, r.Model, r.Precision, r.Context, r.Generate, r.Batch)
+	row := func(k, v string) { fmt.Fprintf(w, "  %-22s %s\n", k, v) }
+	row("status", r.Status)
+	if r.Error != "" {
+		row("error", indentRest(r.Error))
+	}
+	weights := r.Weights
+	if r.Params > 0 {
+		weights = fmt.Sprintf("%s, %s parameters, %s in memory", r.Weights, humanCount(r.Params), humanBytes(r.WeightBytes))
+	}
+	row("weights", weights)
+	row("backend", fmt.Sprintf("%s (%s), mlx %s, mlx-lm %s, Python %s", r.Backend, r.Device, r.MLXVersion, r.MLXLMVersion, r.PythonVersion))
+	if r.Status == storage.StatusOK {
+		row("repetitions", fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup))
+		row("time to first token", ms(r.TTFTMs)+" (median)")
+		row("prefill", rate(r.PrefillTokensPerSec))
+		decode := ms(r.DecodeMsPerToken) + " per token (median"
+		if r.DecodeMsPerTokenP95 != nil {
+			decode += ", p95 " + ms(r.DecodeMsPerTokenP95)
+		}
+		row("decode", decode+")")
+		tps := rate(r.DecodeTokensPerSec)
+		if r.DecodeTokensPerSecCI95 != nil {
+			tps += fmt.Sprintf(" ± %.1f (95%% CI)", *r.DecodeTokensPerSecCI95)
+		}
+		row("decode throughput", tps)
+		if r.PeakMemoryBytes != nil {
+			row("peak memory", humanBytes(*r.PeakMemoryBytes))
+		}
+	}
+	row("stored in", dbPath)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return strconv.FormatInt(n, 10)
+}

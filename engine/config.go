@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config is one configuration to measure.
+type Config struct {
+	Model     string // catalog name, checkpoint folder or Hugging Face id
+	Precision string
+	Weights   string // auto, random or checkpoint
+	Context   int    // prompt tokens per sequence
+	Generate  int    // new tokens per sequence, the first one included
+	Batch     int
+	Warmup    int
+	Repeats   int
+	Seed      int
+	// Timeout bounds one measurement (all its repetitions), not the model load.
+	Timeout time.Duration
+}
+
+// Defaults fills unset fields with the values a user gets without flags.
+func (c Config) Defaults() Config {
+	if c.Weights == "" {
+		c.Weights = "auto"
+	}
+	if c.Batch == 0 {
+		c.Batch = 1
+	}
+	if c.Repeats == 0 {
+		c.Repeats = 5
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 30 * time.Minute
+	}
+	return c
+}
+
+// InvalidError is bad input: a configuration that cannot be measured as asked.
+// Nothing is stored for it, and the CLI exits 2.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalidf(format string, args ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks a configuration against the catalog before any process starts, and returns
+// the resolved model reference.
+func (c Config) Validate(cat *Catalog) (ModelRef, error) {
+	switch c.Weights {
+	case "auto", "random", "checkpoint":
+	default:
+		return ModelRef{}, invalidf("--weights %q: choose auto, random or checkpoint", c.Weights)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+		min  int
+	}{{"--context", c.Context, 1}, {"--generate", c.Generate, 1}, {"--batch", c.Batch, 1},
+		{"--warmup", c.Warmup, 0}, {"--repeats", c.Repeats, 1}} {
+		if f.v < f.min {
+			return ModelRef{}, invalidf("%s must be at least %d, got %d", f.name, f.min, f.v)
+		}
+	}
+	if c.Timeout <= 0 {
+		return ModelRef{}, invalidf("--timeout must be positive, got %s", c.Timeout)
+	}
+	if _, err := cat.Precision(c.Precision); err != nil {
+		return ModelRef{}, err
+	}
+	ref, err := cat.ResolveModel(c.Model)
+	if err != nil {
+		return ModelRef{}, err
+	}
+	if err := checkPositions(ref, c); err != nil {
+		return ModelRef{}, err
+	}
+	return ref, nil
+}
+
+func checkPositions(ref ModelRef, c Config) error {
+	if ref.MaxPositions > 0 && c.Context+c.Generate > ref.MaxPositions {
+		return invalidf("context %d + generate %d = %d tokens is beyond %s's %d positions; lower --context or --generate so they sum to at most %d",
+			c.Context, c.Generate, c.Context+c.Generate, c.Model, ref.MaxPositions, ref.MaxPositions)
+	}
+	return nil
+}

@@ -1,0 +1,415 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// WorkerSpec says how to start a worker process.
+type WorkerSpec struct {
+	Python string   // interpreter path
+	Dir    string   // directory holding the inferbench_worker package (becomes PYTHONPATH)
+	Env    []string // extra environment, KEY=VALUE
+	// StartTimeout bounds the wait for the worker's hello line (importing MLX can take seconds).
+	StartTimeout time.Duration
+	// Log, when set, receives the worker's stderr as it is written.
+	Log io.Writer
+}
+
+// Worker is a running worker process. It is not safe for concurrent requests: one at a time.
+type Worker struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	events  chan eventOrErr
+	exited  chan struct{} // closed once the process has been reaped
+	quit    chan struct{} // closed when nobody will read events any more
+	once    sync.Once
+	waitErr error // set before exited is closed
+	stderr  *tail
+	hello   Hello
+	killed  atomic.Bool // we killed it, so a SIGKILL is not an OOM
+	nextID  atomic.Int64
+}
+
+type eventOrErr struct {
+	ev  *event
+	err error
+}
+
+// StartWorker starts the worker and waits for its hello line.
+func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
+	if spec.StartTimeout == 0 {
+		spec.StartTimeout = 2 * time.Minute
+	}
+	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+spec.Dir, "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(cmd.Env, spec.Env...)
+	cmd.Dir = spec.Dir
+	w := &Worker{
+		cmd:    cmd,
+		events: make(chan eventOrErr, 64),
+		exited: make(chan struct{}),
+		quit:   make(chan struct{}),
+		stderr: newTail(16 << 10),
+	}
+	var err error
+	if w.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	if spec.Log != nil {
+		cmd.Stderr = io.MultiWriter(w.stderr, spec.Log)
+	} else {
+		cmd.Stderr = w.stderr
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start worker %s: %w; check --python or run `inferbench setup`", spec.Python, err)
+	}
+	go w.read(stdout)
+
+	ctx, cancel := context.WithTimeout(ctx, spec.StartTimeout)
+	defer cancel()
+	ev, err := w.next(ctx)
+	if err != nil {
+		w.Kill()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("worker did not say hello within %s: %w", spec.StartTimeout, err)
+		}
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			return nil, &StartError{Python: spec.Python, Exit: exit}
+		}
+		return nil, err
+	}
+	if ev.Hello == nil {
+		w.Kill()
+		return nil, &ProtocolError{Line: ev.RawLine, Reason: "first line is not hello"}
+	}
+	w.hello = *ev.Hello
+	return w, nil
+}
+
+// read decodes stdout into events until EOF, then reaps the process.
+func (w *Worker) read(stdout io.Reader) {
+	r := bufio.NewReaderSize(stdout, 1<<16)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(strings.TrimSpace(string(line))) > 0 {
+			ev, derr := decodeEvent(line)
+			select {
+			case w.events <- eventOrErr{ev: ev, err: derr}:
+			case <-w.quit: // keep draining so the process can exit and be reaped
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	// Wait only after stdout is drained, as os/exec requires.
+	w.waitErr = w.cmd.Wait()
+	close(w.exited)
+	close(w.events)
+}
+
+// next returns the worker's next event, or why there is none.
+func (w *Worker) next(ctx context.Context) (*event, error) {
+	select {
+	case e, ok := <-w.events:
+		if !ok {
+			return nil, w.exitError()
+		}
+		return e.ev, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Hello returns what the worker announced about itself.
+func (w *Worker) Hello() Hello { return w.hello }
+
+func (w *Worker) send(req any) error {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if _, err := w.stdin.Write(append(b, '\n')); err != nil {
+		// The process is gone; report how it died rather than a broken pipe.
+		select {
+		case <-w.exited:
+			return w.exitError()
+		case <-time.After(2 * time.Second):
+			return fmt.Errorf("write to worker: %w", err)
+		}
+	}
+	return nil
+}
+
+// LoadRequest asks the worker to load a model at a precision.
+type LoadRequest struct {
+	Model     string
+	Precision string
+	Weights   string
+	Seed      int
+}
+
+// Load loads the worker's model. A worker loads one model for its life.
+func (w *Worker) Load(ctx context.Context, req LoadRequest) (*Loaded, error) {
+	id := fmt.Sprintf("load-%d", w.nextID.Add(1))
+	err := w.send(map[string]any{"type": "load", "id": id, "model": req.Model,
+		"precision": req.Precision, "weights": req.Weights, "seed": req.Seed})
+	if err != nil {
+		return nil, err
+	}
+	ev, err := w.await(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Loaded == nil {
+		return nil, w.breach(ev, "expected loaded or error, got "+ev.Type)
+	}
+	return ev.Loaded, nil
+}
+
+// MeasureRequest asks for one configuration's repetitions.
+type MeasureRequest struct {
+	Context, Generate, Batch, Warmup, Repeats, Seed int
+}
+
+// Progress reports a finished repetition while a measurement runs.
+type Progress struct {
+	Warmup bool
+	Rep    int // 0-based within warm-ups or measured repetitions
+	Of     int
+}
+
+// Measure runs one configuration and returns its samples. onProgress may be nil.
+func (w *Worker) Measure(ctx context.Context, req MeasureRequest, onProgress func(Progress)) ([]Sample, error) {
+	id := fmt.Sprintf("m-%d", w.nextID.Add(1))
+	err := w.send(map[string]any{"type": "measure", "id": id, "context": req.Context,
+		"generate": req.Generate, "batch": req.Batch, "warmup": req.Warmup,
+		"repeats": req.Repeats, "seed": req.Seed})
+	if err != nil {
+		return nil, err
+	}
+	var samples []Sample
+	for {
+		ev, err := w.await(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case ev.Warmup != nil:
+			if onProgress != nil {
+				onProgress(Progress{Warmup: true, Rep: ev.Warmup.Rep, Of: req.Warmup})
+			}
+		case ev.Sample != nil:
+			s := *ev.Sample
+			if s.Rep != len(samples) {
+				return nil, w.breach(ev, fmt.Sprintf("sample rep %d out of order, expected %d", s.Rep, len(samples)))
+			}
+			if len(s.TokenLatenciesMs) != req.Generate-1 {
+				return nil, w.breach(ev, fmt.Sprintf("sample has %d token latencies, expected generate-1 = %d", len(s.TokenLatenciesMs), req.Generate-1))
+			}
+			samples = append(samples, s)
+			if onProgress != nil {
+				onProgress(Progress{Rep: s.Rep, Of: req.Repeats})
+			}
+		case ev.Done != nil:
+			if len(samples) != req.Repeats {
+				return nil, w.breach(ev, fmt.Sprintf("done after %d samples, expected %d", len(samples), req.Repeats))
+			}
+			return samples, nil
+		default:
+			return nil, w.breach(ev, "unexpected "+ev.Type+" event during a measurement")
+		}
+	}
+}
+
+// breach kills a worker that broke the protocol: its state can no longer be trusted.
+func (w *Worker) breach(ev *event, reason string) error {
+	w.Kill()
+	return &ProtocolError{Line: ev.RawLine, Reason: reason}
+}
+
+// await returns the next event for request id. Error events become *RequestError; a context
+// that ends kills the worker, since a measurement cannot be interrupted any other way.
+func (w *Worker) await(ctx context.Context, id string) (*event, error) {
+	ev, err := w.next(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			w.Kill()
+		}
+		var perr *ProtocolError
+		if errors.As(err, &perr) {
+			w.Kill()
+		}
+		return nil, err
+	}
+	if ev.Error != nil {
+		return nil, &RequestError{Kind: ev.Error.Kind, Message: ev.Error.Message}
+	}
+	if ev.ID == nil || *ev.ID != id {
+		got := "none"
+		if ev.ID != nil {
+			got = *ev.ID
+		}
+		return nil, w.breach(ev, fmt.Sprintf("answer for request %s while waiting for %s", got, id))
+	}
+	return ev, nil
+}
+
+// Close asks the worker to exit by closing its stdin, and kills it if it has not within a grace period.
+func (w *Worker) Close() error {
+	w.stopReading()
+	select {
+	case <-w.exited:
+	case <-time.After(5 * time.Second):
+		w.Kill()
+		<-w.exited
+	}
+	return nil
+}
+
+// Kill ends the worker at once and waits until it is reaped.
+func (w *Worker) Kill() {
+	w.killed.Store(true)
+	w.stopReading()
+	_ = w.cmd.Process.Kill()
+	<-w.exited
+}
+
+func (w *Worker) stopReading() {
+	w.once.Do(func() {
+		close(w.quit)
+		w.stdin.Close()
+	})
+}
+
+// Alive reports whether the process is still running.
+func (w *Worker) Alive() bool {
+	select {
+	case <-w.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// exitError describes how the process ended; call only after exited is closed.
+func (w *Worker) exitError() error {
+	<-w.exited
+	e := &ExitError{StderrTail: w.stderr.String(), KilledByUs: w.killed.Load()}
+	var xe *exec.ExitError
+	if errors.As(w.waitErr, &xe) {
+		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			e.Signal = ws.Signal()
+		} else {
+			e.ExitCode = xe.ExitCode()
+		}
+	} else if w.waitErr != nil {
+		e.ExitCode = -1
+	}
+	return e
+}
+
+// RequestError is an error event: the worker is alive and refused or failed one request.
+type RequestError struct {
+	Kind    string // invalid, oom or internal
+	Message string
+}
+
+func (e *RequestError) Error() string { return fmt.Sprintf("worker: %s: %s", e.Kind, e.Message) }
+
+// ExitError is a worker that ended without being asked to.
+type ExitError struct {
+	Signal     syscall.Signal // non-zero when killed by a signal
+	ExitCode   int
+	KilledByUs bool
+	StderrTail string
+}
+
+// OOM reports whether the death looks like the kernel's out-of-memory killer (Linux) or jetsam
+// (macOS): both send SIGKILL, and Inferbench itself did not.
+func (e *ExitError) OOM() bool {
+	return !e.KilledByUs && e.Signal == syscall.SIGKILL
+}
+
+func (e *ExitError) Error() string {
+	var how string
+	switch {
+	case e.Signal != 0 && e.OOM():
+		how = fmt.Sprintf("killed by %s, most likely out of memory", e.Signal)
+	case e.Signal != 0:
+		how = "killed by " + e.Signal.String()
+	default:
+		how = fmt.Sprintf("exited with status %d", e.ExitCode)
+	}
+	msg := "worker " + how
+	if t := strings.TrimSpace(e.StderrTail); t != "" {
+		msg += "; its last output:\n" + lastLines(t, 12)
+	}
+	return msg
+}
+
+// StartError is a worker that died before saying hello: usually a missing or broken environment.
+type StartError struct {
+	Python string
+	Exit   *ExitError
+}
+
+func (e *StartError) Error() string {
+	hint := "run `inferbench doctor` to see what is missing"
+	if strings.Contains(e.Exit.StderrTail, "No module named") {
+		hint = "the Python environment lacks MLX: run `inferbench setup` (or `make setup`), or point --python / INFERBENCH_PYTHON at an interpreter with mlx and mlx-lm"
+	}
+	return fmt.Sprintf("the MLX worker (%s) failed to start: %v\n%s", e.Python, e.Exit, hint)
+}
+
+func (e *StartError) Unwrap() error { return e.Exit }
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tail keeps the last bytes written to it: a dead worker's stderr explains its death.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func newTail(max int) *tail { return &tail{max: max} }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

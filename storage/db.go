@@ -1,0 +1,231 @@
+// Package storage keeps Inferbench's measurements in a SQLite database: the
+// machines that ran them, one row per run with its aggregates, and one row per
+// measured repetition.
+//
+// The file is meant to be read by other tools too: column names carry their
+// units (ttft_ms, peak_memory_bytes) and timestamps are RFC 3339 text in UTC.
+package storage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Errors that Open can return, for use with errors.Is. The errors themselves
+// carry the path and what to do about it.
+var (
+	// ErrNotWritable means the database file or its folder cannot be created
+	// or written.
+	ErrNotWritable = errors.New("database location is not writable")
+	// ErrNotDatabase means the file exists but is not a SQLite database, or
+	// is a SQLite database that Inferbench did not create. Open leaves such
+	// a file untouched.
+	ErrNotDatabase = errors.New("not an Inferbench database")
+	// ErrTooNew means the database was written by a newer Inferbench whose
+	// schema this one does not know. Open leaves such a file untouched.
+	ErrTooNew = errors.New("database was written by a newer Inferbench")
+	// ErrNotFound means a requested record does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// OpenError explains why Open could not use a database file. Kind is one of
+// ErrNotWritable, ErrNotDatabase or ErrTooNew; errors.Is matches both Kind
+// and the underlying error.
+type OpenError struct {
+	Path   string // the database file
+	Kind   error  // ErrNotWritable, ErrNotDatabase or ErrTooNew
+	Reason string // what is wrong, in words
+	Hint   string // what to do about it
+	Err    error  // the underlying error, or nil
+}
+
+func (e *OpenError) Error() string {
+	msg := "open database " + e.Path + ": " + e.Reason
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
+	}
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+func (e *OpenError) Unwrap() []error {
+	errs := []error{e.Kind}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+const (
+	hintLocation  = "pass --db or set INFERBENCH_DB to a writable location"
+	hintOtherFile = "move it aside, or pass --db or set INFERBENCH_DB to use another file"
+	busyTimeoutMs = 5000
+	// applicationID marks a SQLite file as Inferbench's ("Infb").
+	applicationID = 0x496e6662
+)
+
+// sqliteHeader is how every SQLite database file starts.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// DB is an open Inferbench database. It is safe for concurrent use.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens the database at path, creating it and its folder if needed, and
+// brings its schema up to date.
+//
+// A file that is not an Inferbench database, or whose schema is newer than
+// this build knows, is refused before anything is written to it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, &OpenError{Path: `""`, Kind: ErrNotWritable, Reason: "no database path given", Hint: hintLocation}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot resolve the path", Hint: hintLocation, Err: err}
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, &OpenError{Path: abs, Kind: ErrNotWritable, Reason: "cannot create its folder", Hint: hintLocation, Err: err}
+	}
+	if err := probe(ctx, abs); err != nil {
+		return nil, err
+	}
+
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
+	q.Set("_txlock", "immediate")
+	sqlDB, err := sql.Open("sqlite3", fileURI(abs, q))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, openFailure(abs, err)
+	}
+	if _, err := migrate(ctx, sqlDB); err != nil {
+		sqlDB.Close()
+		return nil, openFailure(abs, err)
+	}
+	return &DB{db: sqlDB, path: abs}, nil
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// probe checks an existing file with reads only, so that a file Open must
+// refuse is never written to: not even the journal mode is set on it.
+func probe(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot read the file", Hint: hintLocation, Err: err}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot read the file", Hint: hintLocation, Err: err}
+	}
+	if info.IsDir() {
+		return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "this is a folder, not a database file", Hint: hintLocation}
+	}
+	if info.Size() == 0 {
+		return nil // SQLite treats an empty file as an empty database.
+	}
+	head := make([]byte, len(sqliteHeader))
+	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, sqliteHeader) {
+		return notDatabase(path, "the file is not a SQLite database", nil)
+	}
+
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
+	ro, err := sql.Open("sqlite3", fileURI(path, q))
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer ro.Close()
+
+	var schema, user, app int64
+	var tables int
+	err = ro.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema)
+	if err == nil {
+		err = ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&user)
+	}
+	if err == nil {
+		err = ro.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app)
+	}
+	if err == nil {
+		err = ro.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables)
+	}
+	if err != nil {
+		var se sqlite3.Error
+		if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+			return notDatabase(path, "the file is not a SQLite database or is damaged", err)
+		}
+		return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot read the file", Hint: hintLocation, Err: err}
+	}
+	if app != applicationID && (tables > 0 || user != 0) {
+		return notDatabase(path, "the file is a SQLite database that Inferbench did not create", nil)
+	}
+	if user > schemaVersion {
+		return &OpenError{
+			Path:   path,
+			Kind:   ErrTooNew,
+			Reason: fmt.Sprintf("it was written by a newer Inferbench (schema version %d; this one knows up to %d), so it was left untouched", user, schemaVersion),
+			Hint:   "upgrade Inferbench, or pass --db or set INFERBENCH_DB to use another file",
+		}
+	}
+	return nil
+}
+
+func notDatabase(path, reason string, err error) error {
+	return &OpenError{Path: path, Kind: ErrNotDatabase, Reason: reason + ", so it was left untouched", Hint: hintOtherFile, Err: err}
+}
+
+// openFailure classifies an error from opening or migrating a file that
+// passed the probe.
+func openFailure(path string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrCantOpen, sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrAuth, sqlite3.ErrFull:
+			return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot write the file", Hint: hintLocation, Err: err}
+		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
+			return notDatabase(path, "the file is not a SQLite database or is damaged", err)
+		}
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+// fileURI turns an absolute path into a SQLite URI filename, escaping
+// characters such as '?' and '#' that would otherwise end the path.
+func fileURI(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}

@@ -1,0 +1,61 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Machine describes the computer a run was measured on.
+type Machine struct {
+	Chip        string `json:"chip"` // CPU or chip name, e.g. "Apple M3 Pro"
+	Cores       int    `json:"cores"`
+	MemoryBytes int64  `json:"memory_bytes"`
+	OS          string `json:"os"`
+	OSVersion   string `json:"os_version"`
+	Arch        string `json:"arch"`
+	Hostname    string `json:"hostname"`
+}
+
+// Fingerprint identifies the machine: a SHA-256 over all its fields. A change
+// in any field (an OS update, a new hostname) makes a new machine.
+func (m Machine) Fingerprint() string {
+	// Marshalling a struct is deterministic (field order, escaping), and
+	// unlike joining with a separator it cannot make two machines collide.
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err) // unreachable: strings and integers always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// UpsertMachine returns the id of the machine's row, inserting it if no row
+// has the same fingerprint.
+func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
+	fp := m.Fingerprint()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO machines (fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO NOTHING`,
+		fp, m.Chip, m.Cores, m.MemoryBytes, m.OS, m.OSVersion, m.Arch, m.Hostname, formatTime(time.Now()))
+	if err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id); err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	return id, nil
+}

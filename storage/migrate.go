@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// schemaVersion is the schema this build writes: the number of migrations.
+// It is kept in the file's PRAGMA user_version.
+const schemaVersion = 1
+
+// migrations[i] takes the schema from version i to version i+1. Each step runs
+// in its own transaction together with the user_version update, so a file is
+// always at exactly one version. Append new steps; never edit old ones.
+var migrations = []func(context.Context, *sql.Tx) error{
+	migrate1,
+}
+
+func init() {
+	if len(migrations) != schemaVersion {
+		panic("storage: schemaVersion does not match the number of migrations")
+	}
+}
+
+// migrate applies the steps the database lacks and returns how many it
+// applied.
+func migrate(ctx context.Context, db *sql.DB) (int, error) {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	applied := 0
+	for ; version < len(migrations); version++ {
+		ok, err := migrateStep(ctx, db, version)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+// migrateStep applies migrations[from] unless another process got there
+// first: the version is read again inside the (immediate) transaction.
+func migrateStep(ctx context.Context, db *sql.DB, from int) (bool, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
+	}
+	defer tx.Rollback()
+
+	var current int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
+	}
+	if current > from {
+		return false, nil
+	}
+	if err := migrations[from](ctx, tx); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
+	}
+	// PRAGMA does not take parameters; the value is an integer we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", from+1)); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
+	}
+	return true, nil
+}
+
+// migrate1 creates the machines, runs and samples tables.
+func migrate1(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		fmt.Sprintf("PRAGMA application_id = %d", applicationID),
+		`CREATE TABLE machines (
+			id           INTEGER PRIMARY KEY,
+			fingerprint  TEXT    NOT NULL UNIQUE,
+			chip         TEXT    NOT NULL,
+			cores        INTEGER NOT NULL,
+			memory_bytes INTEGER NOT NULL,
+			os           TEXT    NOT NULL,
+			os_version   TEXT    NOT NULL,
+			arch         TEXT    NOT NULL,
+			hostname     TEXT    NOT NULL,
+			created_at   TEXT    NOT NULL
+		)`,
+		`CREATE TABLE runs (
+			id                         INTEGER PRIMARY KEY,
+			created_at                 TEXT    NOT NULL,
+			machine_id                 INTEGER NOT NULL REFERENCES machines (id),
+			model                      TEXT    NOT NULL,
+			model_source               TEXT    NOT NULL,
+			weights                    TEXT    NOT NULL,
+			weights_path               TEXT    NOT NULL,
+			architecture               TEXT    NOT NULL,
+			params                     INTEGER NOT NULL,
+			weight_bytes               INTEGER NOT NULL,
+			precision                  TEXT    NOT NULL,
+			context_tokens             INTEGER NOT NULL,
+			generate_tokens            INTEGER NOT NULL,
+			batch_size                 INTEGER NOT NULL,
+			warmup                     INTEGER NOT NULL,
+			repeats                    INTEGER NOT NULL,
+			status                     TEXT    NOT NULL,
+			error                      TEXT    NOT NULL,
+			backend                    TEXT    NOT NULL,
+			device                     TEXT    NOT NULL,
+			mlx_version                TEXT    NOT NULL,
+			mlx_lm_version             TEXT    NOT NULL,
+			python_version             TEXT    NOT NULL,
+			protocol                   INTEGER NOT NULL,
+			ttft_ms                    REAL,
+			prefill_tokens_per_sec     REAL,
+			decode_ms_per_token        REAL,
+			decode_ms_per_token_mean   REAL,
+			decode_ms_per_token_std    REAL,
+			decode_ms_per_token_p95    REAL,
+			decode_tokens_per_sec      REAL,
+			decode_tokens_per_sec_ci95 REAL,
+			peak_memory_bytes          INTEGER,
+			rss_bytes                  INTEGER,
+			thermal_start              TEXT    NOT NULL,
+			thermal_end                TEXT    NOT NULL,
+			thermal_worst              TEXT    NOT NULL,
+			power_source               TEXT    NOT NULL,
+			low_power                  TEXT    NOT NULL,
+			duration_ms                REAL    NOT NULL
+		)`,
+		`CREATE INDEX runs_config ON runs (model, precision, context_tokens, batch_size)`,
+		`CREATE INDEX runs_created_at ON runs (created_at)`,
+		`CREATE INDEX runs_machine_id ON runs (machine_id)`,
+		`CREATE TABLE samples (
+			id                     INTEGER PRIMARY KEY,
+			run_id                 INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+			rep                    INTEGER NOT NULL,
+			ttft_ms                REAL    NOT NULL,
+			prefill_tokens_per_sec REAL    NOT NULL,
+			decode_ms              REAL    NOT NULL,
+			decode_tokens_per_sec  REAL,
+			peak_memory_bytes      INTEGER NOT NULL,
+			rss_bytes              INTEGER NOT NULL,
+			token_latencies_ms     TEXT    NOT NULL,
+			UNIQUE (run_id, rep)
+		)`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}

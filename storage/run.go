@@ -1,0 +1,432 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Run statuses.
+const (
+	StatusOK          = "ok"
+	StatusOOM         = "oom"
+	StatusCrash       = "crash"
+	StatusTimeout     = "timeout"
+	StatusError       = "error"
+	StatusInterrupted = "interrupted"
+	StatusSkipped     = "skipped"
+)
+
+var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped}
+
+// Run is one measured configuration: what was asked, what ran it, how it
+// ended and the aggregates over its repetitions. Aggregates are nil when
+// there is nothing to aggregate (a failed run, or no decode with generate 1).
+type Run struct {
+	ID        int64     `json:"id"`
+	CreatedAt time.Time `json:"created_at"` // UTC, millisecond precision once stored
+	MachineID int64     `json:"machine_id"`
+
+	Model        string `json:"model"`
+	ModelSource  string `json:"model_source"` // catalog, path or hf
+	Weights      string `json:"weights"`      // random or checkpoint
+	WeightsPath  string `json:"weights_path"`
+	Architecture string `json:"architecture"`
+	Params       int64  `json:"params"`
+	WeightBytes  int64  `json:"weight_bytes"`
+	Precision    string `json:"precision"`
+
+	Context  int `json:"context_tokens"`
+	Generate int `json:"generate_tokens"`
+	Batch    int `json:"batch_size"`
+	Warmup   int `json:"warmup"`
+	Repeats  int `json:"repeats"` // requested; Samples holds those that completed
+
+	Status string `json:"status"` // one of the Status constants
+	Error  string `json:"error"`
+
+	Backend       string `json:"backend"`
+	Device        string `json:"device"`
+	MLXVersion    string `json:"mlx_version"`
+	MLXLMVersion  string `json:"mlx_lm_version"`
+	PythonVersion string `json:"python_version"`
+	Protocol      int    `json:"protocol"`
+
+	TTFTMs                 *float64 `json:"ttft_ms"`                // median
+	PrefillTokensPerSec    *float64 `json:"prefill_tokens_per_sec"` // median
+	DecodeMsPerToken       *float64 `json:"decode_ms_per_token"`    // median of per-token latencies
+	DecodeMsPerTokenMean   *float64 `json:"decode_ms_per_token_mean"`
+	DecodeMsPerTokenStd    *float64 `json:"decode_ms_per_token_std"`
+	DecodeMsPerTokenP95    *float64 `json:"decode_ms_per_token_p95"`
+	DecodeTokensPerSec     *float64 `json:"decode_tokens_per_sec"`      // mean
+	DecodeTokensPerSecCI95 *float64 `json:"decode_tokens_per_sec_ci95"` // half-width
+	PeakMemoryBytes        *int64   `json:"peak_memory_bytes"`          // max over repetitions
+	RSSBytes               *int64   `json:"rss_bytes"`                  // max over repetitions
+
+	ThermalStart string  `json:"thermal_start"`
+	ThermalEnd   string  `json:"thermal_end"`
+	ThermalWorst string  `json:"thermal_worst"`
+	PowerSource  string  `json:"power_source"`
+	LowPower     string  `json:"low_power"`   // "true", "false" or "unknown"
+	DurationMs   float64 `json:"duration_ms"` // wall time of the measurement
+
+	Samples []Sample `json:"samples,omitempty"`
+}
+
+// Sample is one measured repetition of a run.
+type Sample struct {
+	Rep                 int       `json:"rep"`
+	TTFTMs              float64   `json:"ttft_ms"`
+	PrefillTokensPerSec float64   `json:"prefill_tokens_per_sec"`
+	DecodeMs            float64   `json:"decode_ms"`
+	DecodeTokensPerSec  *float64  `json:"decode_tokens_per_sec"` // nil without decode (generate 1)
+	PeakMemoryBytes     int64     `json:"peak_memory_bytes"`
+	RSSBytes            int64     `json:"rss_bytes"`
+	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
+}
+
+// RunFilter selects runs. Zero fields do not filter.
+type RunFilter struct {
+	Model     string
+	Precision string
+	Status    string
+	Since     time.Time // runs created at or after this instant
+	Limit     int       // at most this many runs
+}
+
+// columns lists the runs table's columns (without id) and, in the same
+// order, pointers to the fields they hold. Inserts and reads both use it, so
+// the two cannot drift apart.
+func (r *Run) columns() ([]string, []any) {
+	fields := []struct {
+		name string
+		ptr  any
+	}{
+		{"created_at", timestamp{&r.CreatedAt}},
+		{"machine_id", &r.MachineID},
+		{"model", &r.Model},
+		{"model_source", &r.ModelSource},
+		{"weights", &r.Weights},
+		{"weights_path", &r.WeightsPath},
+		{"architecture", &r.Architecture},
+		{"params", &r.Params},
+		{"weight_bytes", &r.WeightBytes},
+		{"precision", &r.Precision},
+		{"context_tokens", &r.Context},
+		{"generate_tokens", &r.Generate},
+		{"batch_size", &r.Batch},
+		{"warmup", &r.Warmup},
+		{"repeats", &r.Repeats},
+		{"status", &r.Status},
+		{"error", &r.Error},
+		{"backend", &r.Backend},
+		{"device", &r.Device},
+		{"mlx_version", &r.MLXVersion},
+		{"mlx_lm_version", &r.MLXLMVersion},
+		{"python_version", &r.PythonVersion},
+		{"protocol", &r.Protocol},
+		{"ttft_ms", &r.TTFTMs},
+		{"prefill_tokens_per_sec", &r.PrefillTokensPerSec},
+		{"decode_ms_per_token", &r.DecodeMsPerToken},
+		{"decode_ms_per_token_mean", &r.DecodeMsPerTokenMean},
+		{"decode_ms_per_token_std", &r.DecodeMsPerTokenStd},
+		{"decode_ms_per_token_p95", &r.DecodeMsPerTokenP95},
+		{"decode_tokens_per_sec", &r.DecodeTokensPerSec},
+		{"decode_tokens_per_sec_ci95", &r.DecodeTokensPerSecCI95},
+		{"peak_memory_bytes", &r.PeakMemoryBytes},
+		{"rss_bytes", &r.RSSBytes},
+		{"thermal_start", &r.ThermalStart},
+		{"thermal_end", &r.ThermalEnd},
+		{"thermal_worst", &r.ThermalWorst},
+		{"power_source", &r.PowerSource},
+		{"low_power", &r.LowPower},
+		{"duration_ms", &r.DurationMs},
+	}
+	names := make([]string, len(fields))
+	ptrs := make([]any, len(fields))
+	for i, f := range fields {
+		names[i], ptrs[i] = f.name, f.ptr
+	}
+	return names, ptrs
+}
+
+// columns is Run.columns for the samples table (without id and run_id).
+func (s *Sample) columns() ([]string, []any) {
+	return []string{
+			"rep", "ttft_ms", "prefill_tokens_per_sec", "decode_ms", "decode_tokens_per_sec",
+			"peak_memory_bytes", "rss_bytes", "token_latencies_ms",
+		}, []any{
+			&s.Rep, &s.TTFTMs, &s.PrefillTokensPerSec, &s.DecodeMs, &s.DecodeTokensPerSec,
+			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs},
+		}
+}
+
+// InsertRun stores the run and all its samples in one transaction: either
+// all of it is written or none of it. It sets run.ID, and run.CreatedAt to
+// the current time when it is zero; CreatedAt is kept in UTC to the
+// millisecond, and run is updated to hold exactly what was stored.
+func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
+	if err := run.validate(); err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	stored := *run
+	if stored.CreatedAt.IsZero() {
+		stored.CreatedAt = time.Now()
+	}
+	stored.CreatedAt = stored.CreatedAt.UTC().Truncate(time.Millisecond)
+
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	defer tx.Rollback()
+
+	names, args := stored.columns()
+	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
+	if err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	if len(stored.Samples) > 0 {
+		var s Sample
+		names, _ := s.columns()
+		stmt, err := tx.PrepareContext(ctx, insertSQL("samples", append([]string{"run_id"}, names...)))
+		if err != nil {
+			return 0, fmt.Errorf("save run: %w", err)
+		}
+		defer stmt.Close()
+		for i := range stored.Samples {
+			_, args := stored.Samples[i].columns()
+			if _, err := stmt.ExecContext(ctx, append([]any{id}, args...)...); err != nil {
+				return 0, fmt.Errorf("save run: sample of repetition %d: %w", stored.Samples[i].Rep, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	run.ID = id
+	run.CreatedAt = stored.CreatedAt
+	return id, nil
+}
+
+// Run returns the run with the given id and its samples, ordered by
+// repetition. It returns an error matching ErrNotFound if there is none.
+func (db *DB) Run(ctx context.Context, id int64) (*Run, error) {
+	var run Run
+	names, ptrs := run.columns()
+	err := db.db.QueryRowContext(ctx,
+		"SELECT id, "+strings.Join(names, ", ")+" FROM runs WHERE id = ?", id,
+	).Scan(append([]any{&run.ID}, ptrs...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("run %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read run %d: %w", id, err)
+	}
+
+	var s Sample
+	names, _ = s.columns()
+	rows, err := db.db.QueryContext(ctx,
+		"SELECT "+strings.Join(names, ", ")+" FROM samples WHERE run_id = ? ORDER BY rep", id)
+	if err != nil {
+		return nil, fmt.Errorf("read samples of run %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s Sample
+		_, ptrs := s.columns()
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("read samples of run %d: %w", id, err)
+		}
+		run.Samples = append(run.Samples, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read samples of run %d: %w", id, err)
+	}
+	return &run, nil
+}
+
+// Runs returns the runs that match the filter, newest first, without their
+// samples.
+func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
+	var where []string
+	var args []any
+	if f.Model != "" {
+		where, args = append(where, "model = ?"), append(args, f.Model)
+	}
+	if f.Precision != "" {
+		where, args = append(where, "precision = ?"), append(args, f.Precision)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, formatTime(f.Since))
+	}
+
+	var run Run
+	names, _ := run.columns()
+	q := "SELECT id, " + strings.Join(names, ", ") + " FROM runs"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []Run
+	for rows.Next() {
+		var r Run
+		_, ptrs := r.columns()
+		if err := rows.Scan(append([]any{&r.ID}, ptrs...)...); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return runs, nil
+}
+
+func insertSQL(table string, names []string) string {
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")"
+}
+
+// validate catches what the schema would store wrongly or reject with an
+// unhelpful message.
+func (r *Run) validate() error {
+	if r.MachineID == 0 {
+		return errors.New("the run has no machine: call UpsertMachine first")
+	}
+	known := false
+	for _, s := range statuses {
+		known = known || r.Status == s
+	}
+	if !known {
+		return fmt.Errorf("unknown status %q (want one of %s)", r.Status, strings.Join(statuses, ", "))
+	}
+	// SQLite stores NaN as NULL, and JSON has no NaN or infinity: refuse them
+	// rather than store something else than what was measured.
+	finite := map[string]*float64{
+		"duration_ms":                &r.DurationMs,
+		"ttft_ms":                    r.TTFTMs,
+		"prefill_tokens_per_sec":     r.PrefillTokensPerSec,
+		"decode_ms_per_token":        r.DecodeMsPerToken,
+		"decode_ms_per_token_mean":   r.DecodeMsPerTokenMean,
+		"decode_ms_per_token_std":    r.DecodeMsPerTokenStd,
+		"decode_ms_per_token_p95":    r.DecodeMsPerTokenP95,
+		"decode_tokens_per_sec":      r.DecodeTokensPerSec,
+		"decode_tokens_per_sec_ci95": r.DecodeTokensPerSecCI95,
+	}
+	for name, v := range finite {
+		if v != nil && !isFinite(*v) {
+			return fmt.Errorf("%s is %v, not a finite number", name, *v)
+		}
+	}
+	for _, s := range r.Samples {
+		finite := map[string]*float64{
+			"ttft_ms":                &s.TTFTMs,
+			"prefill_tokens_per_sec": &s.PrefillTokensPerSec,
+			"decode_ms":              &s.DecodeMs,
+			"decode_tokens_per_sec":  s.DecodeTokensPerSec,
+		}
+		for name, v := range finite {
+			if v != nil && !isFinite(*v) {
+				return fmt.Errorf("sample of repetition %d: %s is %v, not a finite number", s.Rep, name, *v)
+			}
+		}
+		for _, v := range s.TokenLatenciesMs {
+			if !isFinite(v) {
+				return fmt.Errorf("sample of repetition %d: a token latency is %v, not a finite number", s.Rep, v)
+			}
+		}
+	}
+	return nil
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// timeLayout is RFC 3339 in UTC with a fixed number of fractional digits, so
+// that text order is time order and SQLite's date functions, sqlite3 and
+// pandas all read it.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// timestamp stores a time.Time as RFC 3339 UTC text.
+type timestamp struct{ t *time.Time }
+
+func (ts timestamp) Value() (driver.Value, error) { return formatTime(*ts.t), nil }
+
+func (ts timestamp) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("timestamp: want text, got %T", src)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("timestamp: %w", err)
+	}
+	*ts.t = t.UTC()
+	return nil
+}
+
+// floatList stores a []float64 as a JSON array in a text column. An empty
+// or nil list is stored as [] and read back as nil.
+type floatList struct{ v *[]float64 }
+
+func (l floatList) Value() (driver.Value, error) {
+	if len(*l.v) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(*l.v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func (l floatList) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("list of numbers: want JSON text, got %T", src)
+	}
+	var list []float64
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("list of numbers: %w", err)
+	}
+	if len(list) == 0 {
+		list = nil
+	}
+	*l.v = list
+	return nil
+}
