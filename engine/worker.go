@@ -56,6 +56,9 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+spec.Dir, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Dir = spec.Dir
+	// Its own process group: a terminal's Ctrl-C reaches only inferbench, which decides what
+	// to do, and Kill can take down anything the worker started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	w := &Worker{
 		cmd:    cmd,
 		events: make(chan eventOrErr, 64),
@@ -288,6 +291,7 @@ func (w *Worker) Close() error {
 func (w *Worker) Kill() {
 	w.killed.Store(true)
 	w.stopReading()
+	_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
 	_ = w.cmd.Process.Kill()
 	<-w.exited
 }
@@ -352,9 +356,9 @@ func (e *ExitError) Error() string {
 	var how string
 	switch {
 	case e.Signal != 0 && e.OOM():
-		how = fmt.Sprintf("killed by %s, most likely out of memory", e.Signal)
+		how = fmt.Sprintf("killed by signal %d (%s), most likely out of memory", int(e.Signal), e.Signal)
 	case e.Signal != 0:
-		how = "killed by " + e.Signal.String()
+		how = fmt.Sprintf("killed by signal %d (%s)", int(e.Signal), e.Signal)
 	default:
 		how = fmt.Sprintf("exited with status %d", e.ExitCode)
 	}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
-	q.Set("_txlock", "immediate")
+	
 	sqlDB, err := sql.Open("sqlite3", fileURI(abs, q))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
@@ -137,7 +138,9 @@ func (db *DB) Close() error {
 }
 
 // probe checks an existing file with reads only, so that a file Open must
-// refuse is never written to: not even the journal mode is set on it.
+// refuse is never written to: not even the journal mode is set on it. The
+// checks are made again under the write lock before each migration step (see
+// judge), so a change between the probe and the migration is caught too.
 func probe(ctx context.Context, path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -157,67 +160,140 @@ func probe(ctx context.Context, path string) error {
 	if info.Size() == 0 {
 		return nil // SQLite treats an empty file as an empty database.
 	}
-	head := make([]byte, len(sqliteHeader))
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, sqliteHeader) {
+	head := make([]byte, 100)
+	if _, err := io.ReadFull(f, head); err != nil || !validHeader(head) {
 		return notDatabase(path, "the file is not a SQLite database", nil)
 	}
 
-	q := url.Values{}
-	q.Set("mode", "ro")
-	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
-	ro, err := sql.Open("sqlite3", fileURI(path, q))
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
-	}
-	defer ro.Close()
-
-	var schema, user, app int64
-	var tables int
-	err = ro.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema)
-	if err == nil {
-		err = ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&user)
-	}
-	if err == nil {
-		err = ro.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app)
-	}
-	if err == nil {
-		err = ro.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables)
+	// A read-only connection to a database in WAL mode creates -wal and -shm
+	// files and, being read-only, cannot remove them. When there is no -wal
+	// file, no one has the database open and everything is in the main file:
+	// read it as immutable, which creates nothing. Should someone open it
+	// meanwhile, a read that fails is tried again the ordinary way.
+	inWAL := head[18] == 2
+	immutable := inWAL && !exists(path+"-wal")
+	st, err := inspectFile(ctx, path, immutable)
+	if err != nil && immutable && isCorrupt(err) && exists(path+"-wal") {
+		st, err = inspectFile(ctx, path, false)
 	}
 	if err != nil {
-		var se sqlite3.Error
-		if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		if isCorrupt(err) {
 			return notDatabase(path, "the file is not a SQLite database or is damaged", err)
 		}
 		return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot read the file", Hint: hintLocation, Err: err}
 	}
-	if app != applicationID && (tables > 0 || user != 0) {
-		return notDatabase(path, "the file is a SQLite database that Inferbench did not create", nil)
+	if err := judge(st); err != nil {
+		err.Path = path
+		return err
 	}
-	if user > schemaVersion {
+	return nil
+}
+
+// validHeader reports whether b starts with a SQLite database header that
+// SQLite itself would accept (https://sqlite.org/fileformat.html).
+func validHeader(b []byte) bool {
+	if len(b) < 100 || !bytes.Equal(b[:len(sqliteHeader)], sqliteHeader) {
+		return false
+	}
+	pageSize := int(binary.BigEndian.Uint16(b[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	validPageSize := pageSize >= 512 && pageSize <= 65536 && pageSize&(pageSize-1) == 0
+	validVersions := (b[18] == 1 || b[18] == 2) && (b[19] == 1 || b[19] == 2)
+	return validPageSize && validVersions && b[21] == 64 && b[22] == 32 && b[23] == 32
+}
+
+// state is what Open needs to know about a database before writing to it.
+type state struct {
+	userVersion   int64
+	applicationID int64
+	objects       int // tables, indexes, views and triggers
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func inspect(ctx context.Context, q querier) (state, error) {
+	var st state
+	var schema int64
+	// Reading schema_version makes SQLite read the file's header; counting
+	// sqlite_schema makes it parse the schema.
+	err := q.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema)
+	if err == nil {
+		err = q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.userVersion)
+	}
+	if err == nil {
+		err = q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&st.applicationID)
+	}
+	if err == nil {
+		err = q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&st.objects)
+	}
+	return st, err
+}
+
+func inspectFile(ctx context.Context, path string, immutable bool) (state, error) {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
+	if immutable {
+		q.Set("immutable", "1")
+	}
+	ro, err := sql.Open("sqlite3", fileURI(path, q))
+	if err != nil {
+		return state{}, err
+	}
+	defer ro.Close()
+	return inspect(ctx, ro)
+}
+
+// judge refuses a database that is not Inferbench's or is newer than this
+// build. The returned error's Path is left for the caller to fill in.
+func judge(st state) *OpenError {
+	if st.applicationID != applicationID && (st.objects > 0 || st.userVersion != 0) {
+		return notDatabase("", "the file is a SQLite database that Inferbench did not create", nil)
+	}
+	if st.userVersion > schemaVersion {
 		return &OpenError{
-			Path:   path,
 			Kind:   ErrTooNew,
-			Reason: fmt.Sprintf("it was written by a newer Inferbench (schema version %d; this one knows up to %d), so it was left untouched", user, schemaVersion),
+			Reason: fmt.Sprintf("it was written by a newer Inferbench (schema version %d; this one knows up to %d), so it was left untouched", st.userVersion, schemaVersion),
 			Hint:   "upgrade Inferbench, or pass --db or set INFERBENCH_DB to use another file",
 		}
 	}
 	return nil
 }
 
-func notDatabase(path, reason string, err error) error {
+func isCorrupt(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+func notDatabase(path, reason string, err error) *OpenError {
 	return &OpenError{Path: path, Kind: ErrNotDatabase, Reason: reason + ", so it was left untouched", Hint: hintOtherFile, Err: err}
 }
 
 // openFailure classifies an error from opening or migrating a file that
 // passed the probe.
 func openFailure(path string, err error) error {
+	var oe *OpenError
+	if errors.As(err, &oe) {
+		oe.Path = path
+		return oe
+	}
+	if isCorrupt(err) {
+		return notDatabase(path, "the file is not a SQLite database or is damaged", err)
+	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrCantOpen, sqlite3.ErrReadonly, sqlite3.ErrPerm, sqlite3.ErrAuth, sqlite3.ErrFull:
 			return &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot write the file", Hint: hintLocation, Err: err}
-		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
-			return notDatabase(path, "the file is not a SQLite database or is damaged", err)
 		}
 	}
 	return fmt.Errorf("open database %s: %w", path, err)

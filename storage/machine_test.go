@@ -24,13 +24,13 @@ func TestUpsertMachine(t *testing.T) {
 
 	// Any field makes a different machine.
 	changes := map[string]func(*Machine){
-		"chip":      func(m *Machine) { m.Chip = "Apple M4" },
-		"cores":     func(m *Machine) { m.Cores++ },
-		"memory":    func(m *Machine) { m.MemoryBytes++ },
-		"os":        func(m *Machine) { m.OS = "linux" },
+		"chip":       func(m *Machine) { m.Chip = "Apple M4" },
+		"cores":      func(m *Machine) { m.Cores++ },
+		"memory":     func(m *Machine) { m.MemoryBytes++ },
+		"os":         func(m *Machine) { m.OS = "linux" },
 		"os version": func(m *Machine) { m.OSVersion = "15.2" },
-		"arch":      func(m *Machine) { m.Arch = "amd64" },
-		"hostname":  func(m *Machine) { m.Hostname = "laptop.local" },
+		"arch":       func(m *Machine) { m.Arch = "amd64" },
+		"hostname":   func(m *Machine) { m.Hostname = "laptop.local" },
 	}
 	seen := map[int64]string{first: "original"}
 	for name, change := range changes {

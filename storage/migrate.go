@@ -26,10 +26,14 @@ func init() {
 // migrate applies the steps the database lacks and returns how many it
 // applied.
 func migrate(ctx context.Context, db *sql.DB) (int, error) {
-	var version int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	st, err := inspect(ctx, db)
+	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
+	if err := judge(st); err != nil {
+		return 0, err
+	}
+	version := int(st.userVersion)
 	applied := 0
 	for ; version < len(migrations); version++ {
 		ok, err := migrateStep(ctx, db, version)
@@ -44,7 +48,8 @@ func migrate(ctx context.Context, db *sql.DB) (int, error) {
 }
 
 // migrateStep applies migrations[from] unless another process got there
-// first: the version is read again inside the (immediate) transaction.
+// first: the file is inspected again inside the (immediate) transaction,
+// which holds the write lock.
 func migrateStep(ctx context.Context, db *sql.DB, from int) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -52,11 +57,14 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) (bool, error) {
 	}
 	defer tx.Rollback()
 
-	var current int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+	st, err := inspect(ctx, tx)
+	if err != nil {
 		return false, fmt.Errorf("migrate schema to version %d: %w", from+1, err)
 	}
-	if current > from {
+	if err := judge(st); err != nil {
+		return false, err
+	}
+	if st.userVersion > int64(from) {
 		return false, nil
 	}
 	if err := migrations[from](ctx, tx); err != nil {

@@ -19,6 +19,7 @@ from .system import rss_bytes
 PREFILL_STEP = 2048
 # generate_step empties MLX's buffer cache every this many tokens.
 CLEAR_CACHE_EVERY = 256
+_MAX_COUNT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Repetition:
     token_latencies_ms: list[float]
     peak_memory_bytes: int
     rss_bytes: int
+    tokens: list[list[int]]  # generated ids per sequence; kept for checks, not reported
 
     def sample_fields(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,8 @@ def validate(request: MeasureRequest, max_positions: Optional[int]) -> None:
         value = getattr(request, field)
         if value < minimum:
             raise invalid(f"{field} must be at least {minimum}, got {value}")
+        if value > _MAX_COUNT:  # MLX shapes are 32-bit
+            raise invalid(f"{field} must be at most {_MAX_COUNT}, got {value}")
     if max_positions is not None and request.context + request.generate > max_positions:
         raise invalid(
             f"context + generate = {request.context} + {request.generate} = "
@@ -95,6 +99,7 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
     mx.reset_peak_memory()
 
     stamps: list[float] = []
+    generated: list[mx.array] = []
     with mx.stream(generation_stream):
         t0 = time.perf_counter()
         # Prefill every prompt token but the last in chunks, keeping only the cache.
@@ -115,6 +120,7 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
                 mx.async_eval(next_y, next_logprobs)
             mx.eval(y)
             stamps.append(time.perf_counter())
+            generated.append(y)
             if n % CLEAR_CACHE_EVERY == 0:
                 mx.clear_cache()
             if n + 1 < request.generate:
@@ -135,6 +141,7 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
         token_latencies_ms=latencies_ms,
         peak_memory_bytes=peak,
         rss_bytes=rss,
+        tokens=mx.stack(generated, axis=1).tolist(),
     )
 
 

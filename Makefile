@@ -1,0 +1,44 @@
+# Inferbench: `make run` sets up and measures a real default configuration; `make test` runs every test.
+GO      ?= go
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := bin/inferbench
+UNAME   := $(shell uname -s)
+REQS    := Resources/worker/requirements-$(if $(filter Darwin,$(UNAME)),darwin,linux).txt Resources/worker/requirements-dev.txt
+STAMP   := $(VENV)/.inferbench-installed
+# Tests fail, rather than skip, when the real worker cannot start.
+export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
+
+.PHONY: all build deps setup run test test-worker test-go vet clean
+
+all: build
+
+# System packages: a C compiler for go-sqlite3 (cgo) and Python's venv module.
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(GO) build -o $(BIN) .
+
+# The Python environment with the pinned mlx / mlx-lm; redone only when the requirements change.
+setup: build $(STAMP)
+$(STAMP): $(REQS)
+	./$(BIN) setup --venv $(VENV) --base-python $(PYTHON) --dev
+	@touch $@
+
+run: setup
+	./$(BIN) run --model gpt2 --precision fp32 --context 128 --generate 32 --warmup 1 --repeats 3
+
+vet: build
+	$(GO) vet ./...
+
+test-worker: setup
+	cd Resources/worker && $(abspath $(VENV))/bin/python -m pytest -q tests
+
+test-go: setup
+	$(GO) test -count=1 ./...
+
+test: vet test-worker test-go
+
+clean:
+	rm -rf bin $(VENV)
