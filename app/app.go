@@ -11,12 +11,14 @@ import (
 	"strings"
 
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
 )
 
 // Version is the inferbench version, set at build time with -ldflags "-X ...app.Version=...".
 var Version = "0.1.0-dev"
 
-// Exit codes: 0 success, 1 a measured failure or an operational error, 2 bad input, 130 interrupted.
+// Exit codes: 0 success, 1 a measured failure or an operational error, 2 bad input (flags,
+// configurations, a --db that cannot be written), 130 interrupted.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
@@ -113,7 +115,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "inferbench: interrupted")
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.As(err, &invalid):
+	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, storage.ErrNotWritable):
 		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
 		return ExitUsage
 	default:

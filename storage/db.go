@@ -110,7 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeoutMs))
-	
+	q.Set("_txlock", "immediate")
 	sqlDB, err := sql.Open("sqlite3", fileURI(abs, q))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)

@@ -129,6 +129,13 @@ func TestReopenIsNoOp(t *testing.T) {
 	if n, err := migrate(ctx, db.db); err != nil || n != 0 {
 		t.Errorf("migrate on an up-to-date database applied %d steps (err %v), want 0", n, err)
 	}
+	// As when another process migrated between our read of the version
+	// and our transaction.
+	for from := range schemaVersion {
+		if ok, err := migrateStep(ctx, db.db, from); ok || err != nil {
+			t.Errorf("migrateStep(%d) on an up-to-date database = %v, %v; want false, nil", from, ok, err)
+		}
+	}
 	got, err := db.Run(ctx, id)
 	if err != nil {
 		t.Fatalf("Run after reopening: %v", err)
@@ -394,6 +401,50 @@ func TestConnectionSettings(t *testing.T) {
 		if mode != "wal" || fk != 1 || busy != busyTimeoutMs {
 			t.Errorf("connection %d: journal_mode=%s foreign_keys=%d busy_timeout=%d, want wal, 1, %d",
 				i, mode, fk, busy, busyTimeoutMs)
+		}
+	}
+}
+
+// TestTransactionsLockAtBegin checks _txlock=immediate: a transaction holds
+// the write lock from BEGIN, so two writers queue instead of failing when
+// both try to upgrade a read lock.
+func TestTransactionsLockAtBegin(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "inferbench.db")
+	db := openAt(t, path)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	other, err := sql.Open("sqlite3", path+"?_busy_timeout=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = other.Exec(`INSERT INTO machines (fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname, created_at)
+		VALUES ('x', '', 0, 0, '', '', '', '', '')`)
+	if err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("another writer during an open transaction that has not written yet: err = %v, want database is locked", err)
+	}
+}
+
+func TestConcurrentOpens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inferbench.db")
+	errs := make(chan error, 8)
+	for range cap(errs) {
+		go func() {
+			db, err := Open(context.Background(), path)
+			if err == nil {
+				err = db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Errorf("Open of a new file by several at once: %v", err)
 		}
 	}
 }

@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRunnerReusesWorkerPerModelAndPrecision(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	cfg := Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Repeats: 2}
+	var pids []int
+	for _, c := range []Config{cfg, {Model: cfg.Model, Precision: cfg.Precision, Weights: "random", Context: 32, Generate: 4, Batch: 2, Repeats: 2},
+		{Model: cfg.Model, Precision: "fp16", Weights: "random", Context: 16, Generate: 4, Repeats: 2}} {
+		res, err := r.Run(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusOK || len(res.Samples) != 2 || res.Summary.DecodeMsPerToken == nil {
+			t.Fatalf("result %+v", res)
+		}
+		if res.Loaded.Weights != "random" || res.Loaded.Params <= 0 {
+			t.Fatalf("loaded %+v", res.Loaded)
+		}
+		pids = append(pids, res.Hello.PID)
+	}
+	if pids[0] != pids[1] {
+		t.Errorf("same model and precision started a second worker: pids %v", pids)
+	}
+	if pids[1] == pids[2] {
+		t.Errorf("another precision reused the worker: pids %v", pids)
+	}
+}
+
+func TestRunnerRecordsFailures(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	long := Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 256, Generate: 200, Batch: 8, Repeats: 1000}
+
+	// A worker killed by SIGKILL mid-measurement is an out-of-memory run.
+	killed := make(chan struct{})
+	r.OnProgress = func(_ Config, p Progress) {
+		if p.Rep == 0 && !p.Warmup {
+			syscall.Kill(r.current.worker.Hello().PID, syscall.SIGKILL)
+			close(killed)
+		}
+	}
+	res, err := r.Run(context.Background(), long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-killed
+	if res.Status != StatusOOM || !strings.Contains(res.Error, "out of memory") || len(res.Samples) != 0 {
+		t.Fatalf("killed run: status %q error %q samples %d", res.Status, res.Error, len(res.Samples))
+	}
+	r.OnProgress = nil
+
+	// A measurement past its timeout is stopped and recorded as a timeout.
+	slow := long
+	slow.Timeout = 500 * time.Millisecond
+	t0 := time.Now()
+	res, err = r.Run(context.Background(), slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusTimeout || time.Since(t0) > 30*time.Second {
+		t.Fatalf("timeout run: status %q after %s", res.Status, time.Since(t0))
+	}
+
+	// The next run works on a fresh worker.
+	res, err = r.Run(context.Background(), Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 8, Generate: 3, Repeats: 1})
+	if err != nil || res.Status != StatusOK {
+		t.Fatalf("run after failures: %v, %+v", err, res)
+	}
+}
+
+func TestRunnerInvalidFromWorker(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	// 64-wide layers cannot be quantized in groups of 128: MLX refuses, and that is bad input.
+	_, err := r.Run(context.Background(), Config{Model: "tiny-gpt2", Precision: "int4-g128", Weights: "random", Context: 8, Generate: 2, Repeats: 1})
+	var inv *InvalidError
+	if !errors.As(err, &inv) || !strings.Contains(err.Error(), "128") {
+		t.Fatalf("err = %v, want an InvalidError about group size 128", err)
+	}
+}
