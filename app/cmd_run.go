@@ -103,7 +103,7 @@ Flags:
 		return err
 	}
 	// Bad input is refused before the database is opened or a worker starts.
-	if _, err := cfg.Defaults().Validate(cat); err != nil {
+	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
 	store, err := storage.Open(ctx, env.dbPath(db))

@@ -20,7 +20,8 @@ type Config struct {
 	Timeout time.Duration
 }
 
-// Defaults fills unset fields with the values a user gets without flags.
+// Defaults fills zero fields with the values a user gets without flags. Run does not call it:
+// a zero batch from the command line is an error, not a request for the default.
 func (c Config) Defaults() Config {
 	if c.Weights == "" {
 		c.Weights = "auto"

@@ -60,7 +60,6 @@ func NewRunner(cat *Catalog, spec WorkerSpec) *Runner {
 // a timeout) is a Result with that status and a nil error. An error means nothing was measured:
 // *InvalidError for bad input, a start or protocol failure, or the context's error.
 func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
-	cfg = cfg.Defaults()
 	ref, err := cfg.Validate(r.catalog)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ func TestRunnerReusesWorkerPerModelAndPrecision(t *testing.T) {
 	var pids []int
 	for _, c := range []Config{cfg, {Model: cfg.Model, Precision: cfg.Precision, Weights: "random", Context: 32, Generate: 4, Batch: 2, Repeats: 2},
 		{Model: cfg.Model, Precision: "fp16", Weights: "random", Context: 16, Generate: 4, Repeats: 2}} {
-		res, err := r.Run(context.Background(), c)
+		res, err := r.Run(context.Background(), c.Defaults())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestRunnerRecordsFailures(t *testing.T) {
 			close(killed)
 		}
 	}
-	res, err := r.Run(context.Background(), long)
+	res, err := r.Run(context.Background(), long.Defaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestRunnerRecordsFailures(t *testing.T) {
 	r.OnProgress = nil
 
 	// A measurement past its timeout is stopped and recorded as a timeout.
-	slow := long
+	slow := long.Defaults()
 	slow.Timeout = 500 * time.Millisecond
 	t0 := time.Now()
 	res, err = r.Run(context.Background(), slow)
@@ -72,7 +72,7 @@ func TestRunnerRecordsFailures(t *testing.T) {
 	}
 
 	// The next run works on a fresh worker.
-	res, err = r.Run(context.Background(), Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 8, Generate: 3, Repeats: 1})
+	res, err = r.Run(context.Background(), Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 8, Generate: 3, Repeats: 1}.Defaults())
 	if err != nil || res.Status != StatusOK {
 		t.Fatalf("run after failures: %v, %+v", err, res)
 	}
@@ -82,7 +82,7 @@ func TestRunnerInvalidFromWorker(t *testing.T) {
 	r := NewRunner(testCatalog(t), workerSpec(t))
 	defer r.Close()
 	// 64-wide layers cannot be quantized in groups of 128: MLX refuses, and that is bad input.
-	_, err := r.Run(context.Background(), Config{Model: "tiny-gpt2", Precision: "int4-g128", Weights: "random", Context: 8, Generate: 2, Repeats: 1})
+	_, err := r.Run(context.Background(), Config{Model: "tiny-gpt2", Precision: "int4-g128", Weights: "random", Context: 8, Generate: 2, Repeats: 1}.Defaults())
 	var inv *InvalidError
 	if !errors.As(err, &inv) || !strings.Contains(err.Error(), "128") {
 		t.Fatalf("err = %v, want an InvalidError about group size 128", err)

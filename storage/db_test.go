@@ -335,6 +335,10 @@ func TestMigrateChecksUnderLock(t *testing.T) {
 			if _, err := migrate(context.Background(), raw); !errors.Is(err, tt.want) {
 				t.Errorf("migrate: err = %v, want %v", err, tt.want)
 			}
+			// The step checks again, inside its transaction.
+			if _, err := migrateStep(context.Background(), raw, 0); !errors.Is(err, tt.want) {
+				t.Errorf("migrateStep: err = %v, want %v", err, tt.want)
+			}
 			if got := schemaObjects(t, raw); !reflect.DeepEqual(got, objs) {
 				t.Errorf("migrate changed the schema to %v", got)
 			}

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // Run statuses.
@@ -189,6 +191,9 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 
 	names, args := stored.columns()
 	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
+	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+		return 0, fmt.Errorf("save run: machine %d is not in the database: %w", stored.MachineID, err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
 	}
@@ -206,7 +211,11 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 		defer stmt.Close()
 		for i := range stored.Samples {
 			_, args := stored.Samples[i].columns()
-			if _, err := stmt.ExecContext(ctx, append([]any{id}, args...)...); err != nil {
+			_, err := stmt.ExecContext(ctx, append([]any{id}, args...)...)
+			if isConstraint(err, sqlite3.ErrConstraintUnique) {
+				return 0, fmt.Errorf("save run: two samples of repetition %d: %w", stored.Samples[i].Rep, err)
+			}
+			if err != nil {
 				return 0, fmt.Errorf("save run: sample of repetition %d: %w", stored.Samples[i].Rep, err)
 			}
 		}
@@ -361,6 +370,11 @@ func (r *Run) validate() error {
 		}
 	}
 	return nil
+}
+
+func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == code
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

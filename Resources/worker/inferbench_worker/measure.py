@@ -114,7 +114,9 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
         y, logprobs = _step(model, remaining, cache)
         mx.async_eval(y, logprobs)
         for n in range(request.generate):
-            # Queue token n+1 before waiting on token n, so the device never idles on Python.
+            # Queue token n+1 before waiting on token n, so the device never idles on Python. Like
+            # generate_step, this queues one step past the last token too: every token is stamped
+            # after the same work, the last one included.
             if n + 1 < request.generate:
                 next_y, next_logprobs = _step(model, y[:, None], cache)
                 mx.async_eval(next_y, next_logprobs)
@@ -123,8 +125,9 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
             generated.append(y)
             if n % CLEAR_CACHE_EVERY == 0:
                 mx.clear_cache()
-            if n + 1 < request.generate:
-                y, logprobs = next_y, next_logprobs
+            y, logprobs = next_y, next_logprobs
+        # The step past the end finishes here, outside the timing, before memory is read.
+        mx.eval(y, logprobs)
 
     peak = int(mx.get_peak_memory())
     rss = rss_bytes()

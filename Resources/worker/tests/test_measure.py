@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from pathlib import Path
 
 import mlx.core as mx
@@ -56,6 +57,18 @@ def test_batch_is_decoded_together() -> None:
     # Four sequences hold four KV caches and four rows of logits at once.
     assert four.peak_memory_bytes > one.peak_memory_bytes
     assert len(four.tokens) == 4
+
+
+def test_last_token_is_timed_like_the_others() -> None:
+    # A step is queued past the last token, as generate_step does: without it, the last token
+    # would be stamped after less work than the others (on the CPU backend, almost none).
+    loaded = _load()
+    request = MeasureRequest(context=16, generate=12)
+    ratios = []
+    for seed in range(5):
+        latencies = run_repetition(loaded.model, loaded.vocab_size, request, seed).token_latencies_ms
+        ratios.append(latencies[-1] / statistics.median(latencies))
+    assert statistics.median(ratios) > 0.3
 
 
 def test_generate_one_has_no_decode() -> None:
