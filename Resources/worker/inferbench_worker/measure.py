@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal, Optional
+from typing import Any, Iterator, Literal, Optional, cast
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -89,19 +89,10 @@ def _step(model: nn.Module, tokens: mx.array, cache: list[Any]) -> tuple[mx.arra
     return mx.argmax(logprobs, axis=-1), logprobs
 
 
-def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, prompt_seed: int) -> Repetition:
-    started = time.perf_counter()
-    cache = make_prompt_cache(model)
-    prompt = mx.random.randint(
-        0, vocab_size, (request.batch, request.context), key=mx.random.key(prompt_seed)
-    )
-    mx.eval(prompt)
-    mx.reset_peak_memory()
-
-    stamps: list[float] = []
-    generated: list[mx.array] = []
+def generate_tokens(model: nn.Module, prompt: mx.array, cache: list[Any], generate: int) -> Iterator[mx.array]:
+    """generate_step's schedule for a (batch, context) prompt: yields each greedy token (batch,) as
+    soon as it is evaluated."""
     with mx.stream(generation_stream):
-        t0 = time.perf_counter()
         # Prefill every prompt token but the last in chunks, keeping only the cache.
         remaining = prompt
         while remaining.shape[1] > 1:
@@ -113,21 +104,36 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
 
         y, logprobs = _step(model, remaining, cache)
         mx.async_eval(y, logprobs)
-        for n in range(request.generate):
+        for n in range(generate):
             # Queue token n+1 before waiting on token n, so the device never idles on Python. Like
             # generate_step, this queues one step past the last token too: every token is stamped
             # after the same work, the last one included.
-            if n + 1 < request.generate:
-                next_y, next_logprobs = _step(model, y[:, None], cache)
-                mx.async_eval(next_y, next_logprobs)
+            next_y, next_logprobs = _step(model, y[:, None], cache)
+            mx.async_eval(next_y, next_logprobs)
             mx.eval(y)
-            stamps.append(time.perf_counter())
-            generated.append(y)
+            yield y
             if n % CLEAR_CACHE_EVERY == 0:
                 mx.clear_cache()
             y, logprobs = next_y, next_logprobs
         # The step past the end finishes here, outside the timing, before memory is read.
         mx.eval(y, logprobs)
+
+
+def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, prompt_seed: int) -> Repetition:
+    started = time.perf_counter()
+    cache = make_prompt_cache(model)
+    prompt = mx.random.randint(
+        0, vocab_size, (request.batch, request.context), key=mx.random.key(prompt_seed)
+    )
+    mx.eval(prompt)
+    mx.reset_peak_memory()
+
+    stamps: list[float] = []
+    generated: list[mx.array] = []
+    t0 = time.perf_counter()
+    for y in generate_tokens(model, prompt, cache, request.generate):
+        stamps.append(time.perf_counter())
+        generated.append(y)
 
     peak = int(mx.get_peak_memory())
     rss = rss_bytes()
@@ -144,7 +150,7 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
         token_latencies_ms=latencies_ms,
         peak_memory_bytes=peak,
         rss_bytes=rss,
-        tokens=mx.stack(generated, axis=1).tolist(),
+        tokens=cast(list[list[int]], mx.stack(generated, axis=1).tolist()),
     )
 
 

@@ -7,7 +7,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, cast
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -332,7 +332,7 @@ def load(catalog: Catalog, request: LoadRequest) -> LoadedModel:
     model.set_dtype(getattr(mx, precision.dtype))
     if precision.quantization is not None and not already_quantized:
         _quantize(model, precision)
-    parameters = tree_flatten(model.parameters())
+    parameters = cast(list[tuple[str, mx.array]], tree_flatten(model.parameters()))
     mx.eval([v for _, v in parameters])
     weight_bytes = sum(int(v.nbytes) for _, v in parameters)
     load_ms = (time.perf_counter() - start) * 1000.0

@@ -16,7 +16,7 @@ from typing import IO, Any, Optional
 import mlx.core as mx
 
 from .catalog import Catalog, load_catalog
-from .errors import WorkerError, classify, invalid
+from .errors import classify, invalid
 from .measure import MeasureRequest, measure
 from .models import LoadedModel, LoadRequest, load
 from .system import hello
@@ -36,8 +36,12 @@ class Emitter:
     def emit(self, event: dict[str, Any]) -> None:
         line = json.dumps(event, separators=(",", ":"), allow_nan=False)
         with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
+            try:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+            except BrokenPipeError:
+                # The owner stopped reading: as at end-of-stdin, there is nobody left to serve.
+                os._exit(0)
 
     def error(self, request_id: Optional[str], kind: str, message: str) -> None:
         self.emit({"type": "error", "id": request_id, "kind": kind, "message": message})

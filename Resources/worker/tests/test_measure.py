@@ -11,7 +11,9 @@ import pytest
 from inferbench_worker import measure as measure_module
 from inferbench_worker.catalog import load_catalog
 from inferbench_worker.errors import WorkerError
-from inferbench_worker.measure import MeasureRequest, Repetition, measure, run_repetition
+from mlx_lm.models.cache import make_prompt_cache
+
+from inferbench_worker.measure import MeasureRequest, Repetition, generate_tokens, measure, run_repetition
 from inferbench_worker.models import LoadedModel, LoadRequest, load
 
 CATALOG = load_catalog()
@@ -57,6 +59,21 @@ def test_batch_is_decoded_together() -> None:
     # Four sequences hold four KV caches and four rows of logits at once.
     assert four.peak_memory_bytes > one.peak_memory_bytes
     assert len(four.tokens) == 4
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_each_token_is_handed_out_with_the_next_step_queued(batch: int) -> None:
+    # The KV cache grows as a step's graph is built, so its length when token n comes out tells how
+    # many steps were queued by then: prefill (context) plus n + 1, the next step included.
+    loaded = _load()
+    cache = make_prompt_cache(loaded.model)
+    prompt = mx.random.randint(0, loaded.vocab_size, (batch, 10), key=mx.random.key(0))
+    offsets = []
+    for n, token in enumerate(generate_tokens(loaded.model, prompt, cache, 5)):
+        assert token.shape == (batch,)
+        offsets.append(cache[0].offset)
+    assert offsets == [10 + n + 1 for n in range(5)]
+    assert cache[0].offset == 10 + 5  # the step past the last token, as generate_step queues it
 
 
 def test_last_token_is_timed_like_the_others() -> None:

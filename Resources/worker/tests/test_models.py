@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
-
 import mlx.core as mx
 import pytest
 from mlx.utils import tree_flatten
