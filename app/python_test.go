@@ -24,7 +24,7 @@ func TestFindPython(t *testing.T) {
 
 	tests := []struct {
 		name, flag, envVar, exe string
-		want, wantErr          string
+		want, wantErr           string
 	}{
 		{"flag wins", flagPy, envPy, exe, flagPy, ""},
 		{"then INFERBENCH_PYTHON", "", envPy, exe, envPy, ""},
