@@ -36,6 +36,7 @@ func commands() []command {
 	return []command{
 		{"run", "measure one configuration and store it", runRun},
 		{"runs", "list stored runs", runRuns},
+		{"export", "export stored runs as csv, json, jsonl or md", runExport},
 		{"models", "list the model catalog and precisions", runModels},
 		{"setup", "create the Python environment with MLX", runSetup},
 		{"doctor", "check the Python environment, the worker and the database", runDoctor},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,14 +14,14 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// column is one field of a run as the command line prints it; the same list drives every
-// format, so json, csv and md never disagree on names or order.
-type column struct {
+// column is one field of a row as the command line prints it; one list per kind of row drives
+// every format, so json, jsonl, csv and md never disagree on names or order.
+type column[T any] struct {
 	name  string
-	value func(*storage.Run) any // nil for "no value"
+	value func(*T) any // nil for "no value"
 }
 
-func runColumns() []column {
+func runColumns() []column[storage.Run] {
 	f := func(p *float64) any {
 		if p == nil {
 			return nil
@@ -33,7 +34,7 @@ func runColumns() []column {
 		}
 		return *p
 	}
-	return []column{
+	return []column[storage.Run]{
 		{"run_id", func(r *storage.Run) any { return r.ID }},
 		{"created_at", func(r *storage.Run) any { return r.CreatedAt.UTC().Format(time.RFC3339) }},
 		{"model", func(r *storage.Run) any { return r.Model }},
@@ -72,6 +73,50 @@ func runColumns() []column {
 	}
 }
 
+// sampleRow is one repetition of a run, as export --samples prints it.
+type sampleRow struct {
+	run    *storage.Run
+	sample *storage.Sample
+}
+
+// sampleRunColumns are the run columns repeated on every sample row: what identifies the run and
+// its configuration, without the run's aggregates, which would read as this repetition's.
+var sampleRunColumns = []string{"run_id", "created_at", "model", "weights", "precision", "context",
+	"generate", "batch", "status", "backend", "device"}
+
+func sampleColumns() []column[sampleRow] {
+	var cols []column[sampleRow]
+	runCols := runColumns()
+	for _, name := range sampleRunColumns {
+		i := slices.IndexFunc(runCols, func(c column[storage.Run]) bool { return c.name == name })
+		if i < 0 {
+			panic("sampleRunColumns names " + name + ", which runColumns lacks")
+		}
+		value := runCols[i].value
+		cols = append(cols, column[sampleRow]{name, func(r *sampleRow) any { return value(r.run) }})
+	}
+	return append(cols, []column[sampleRow]{
+		{"rep", func(r *sampleRow) any { return r.sample.Rep }},
+		{"ttft_ms", func(r *sampleRow) any { return r.sample.TTFTMs }},
+		{"prefill_tokens_per_sec", func(r *sampleRow) any { return r.sample.PrefillTokensPerSec }},
+		{"decode_ms", func(r *sampleRow) any { return r.sample.DecodeMs }},
+		{"decode_tokens_per_sec", func(r *sampleRow) any {
+			if r.sample.DecodeTokensPerSec == nil {
+				return nil
+			}
+			return *r.sample.DecodeTokensPerSec
+		}},
+		{"peak_memory_bytes", func(r *sampleRow) any { return r.sample.PeakMemoryBytes }},
+		{"rss_bytes", func(r *sampleRow) any { return r.sample.RSSBytes }},
+		{"token_latencies_ms", func(r *sampleRow) any {
+			if r.sample.TokenLatenciesMs == nil {
+				return []float64{} // generate 1 has no latencies: an empty list, not null
+			}
+			return r.sample.TokenLatenciesMs
+		}},
+	}...)
+}
+
 // Formats a run can be printed in.
 var runFormats = []string{"table", "json", "csv", "md"}
 
@@ -87,53 +132,66 @@ func checkFormat(format string) error {
 // writeRuns prints runs in a machine-readable format: json (one object per run, an array when
 // more than one is asked for), csv (RFC 4180 with a header) or md (a Markdown table).
 func writeRuns(w io.Writer, format string, runs []storage.Run, array bool) error {
-	cols := runColumns()
+	return writeRows(w, format, runColumns(), runs, rowOptions{array: array})
+}
+
+// rowOptions adjust how writeRows prints.
+type rowOptions struct {
+	array   bool // json: an array even for one row
+	safeCSV bool // csv: escape text cells a spreadsheet would read as a formula
+}
+
+// writeRows prints rows as json (objects, in an array when opt.array), jsonl (one object per
+// line), csv (RFC 4180 with a header) or md (a Markdown table).
+func writeRows[T any](w io.Writer, format string, cols []column[T], rows []T, opt rowOptions) error {
 	switch format {
-	case "json":
+	case "json", "jsonl":
 		var buf bytes.Buffer
-		if array {
+		sep, end := ",", ""
+		if format == "jsonl" {
+			sep, end = "\n", "\n"
+		} else if opt.array {
 			buf.WriteString("[")
+			end = "]"
 		}
-		for k := range runs {
+		for k := range rows {
 			if k > 0 {
-				buf.WriteString(",")
+				buf.WriteString(sep)
 			}
-			if err := writeJSONObject(&buf, cols, &runs[k]); err != nil {
+			if err := writeJSONObject(&buf, cols, &rows[k]); err != nil {
 				return err
 			}
 		}
-		if array {
-			buf.WriteString("]")
+		buf.WriteString(end)
+		if format == "json" {
+			buf.WriteString("\n")
+		} else if len(rows) == 0 {
+			buf.Reset() // no rows is an empty file, not a blank line
 		}
-		buf.WriteString("\n")
 		_, err := w.Write(buf.Bytes())
 		return err
 	case "csv":
-		cw := csv.NewWriter(w)
-		header := make([]string, len(cols))
-		for k, c := range cols {
-			header[k] = c.name
+		text := cell
+		if opt.safeCSV {
+			text = safeCell
 		}
-		cw.Write(header)
-		for k := range runs {
+		cw := csv.NewWriter(w)
+		cw.Write(columnNames(cols))
+		for k := range rows {
 			row := make([]string, len(cols))
 			for j, c := range cols {
-				row[j] = cell(c.value(&runs[k]))
+				row[j] = text(c.value(&rows[k]))
 			}
 			cw.Write(row)
 		}
 		cw.Flush()
 		return cw.Error()
 	case "md":
-		names := make([]string, len(cols))
-		for k, c := range cols {
-			names[k] = c.name
-		}
-		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(names, " | "), strings.Repeat(" --- |", len(cols)))
-		for k := range runs {
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(columnNames(cols), " | "), strings.Repeat(" --- |", len(cols)))
+		for k := range rows {
 			cells := make([]string, len(cols))
 			for j, c := range cols {
-				cells[j] = strings.ReplaceAll(strings.ReplaceAll(cell(c.value(&runs[k])), "|", `\|`), "\n", " ")
+				cells[j] = strings.ReplaceAll(strings.ReplaceAll(cell(c.value(&rows[k])), "|", `\|`), "\n", " ")
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
@@ -142,15 +200,23 @@ func writeRuns(w io.Writer, format string, runs []storage.Run, array bool) error
 	return fmt.Errorf("format %q has no writer", format)
 }
 
-// writeJSONObject writes one run as a JSON object with keys in column order.
-func writeJSONObject(buf *bytes.Buffer, cols []column, r *storage.Run) error {
+func columnNames[T any](cols []column[T]) []string {
+	names := make([]string, len(cols))
+	for k, c := range cols {
+		names[k] = c.name
+	}
+	return names
+}
+
+// writeJSONObject writes one row as a JSON object with keys in column order.
+func writeJSONObject[T any](buf *bytes.Buffer, cols []column[T], row *T) error {
 	buf.WriteString("{")
 	for k, c := range cols {
 		if k > 0 {
 			buf.WriteString(",")
 		}
 		key, _ := json.Marshal(c.name)
-		val, err := json.Marshal(c.value(r))
+		val, err := json.Marshal(c.value(row))
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", c.name, err)
 		}
@@ -162,16 +228,36 @@ func writeJSONObject(buf *bytes.Buffer, cols []column, r *storage.Run) error {
 	return nil
 }
 
-// cell renders a value for csv and md: empty for no value, full precision for numbers.
+// cell renders a value for csv and md: empty for no value, full precision for numbers, and a
+// list of numbers as JSON array text.
 func cell(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []float64:
+		if x == nil {
+			return "[]"
+		}
+		b, _ := json.Marshal(x)
+		return string(b)
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// safeCell is cell for a CSV file meant to be opened in a spreadsheet. Text starting with a
+// character that makes Excel, LibreOffice or Google Sheets evaluate the cell as a formula gets
+// a leading single quote, as OWASP advises against CSV injection (a stored error message is
+// worker output, not something inferbench controls). Numbers are left alone: a negative number
+// must stay a number.
+func safeCell(v any) string {
+	s := cell(v)
+	if _, text := v.(string); text && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // writeRunTable prints one run for a person.
