@@ -14,8 +14,16 @@ type Config struct {
 	Generate  int    // new tokens per sequence, the first one included
 	Batch     int
 	Warmup    int
-	Repeats   int
+	Repeats   int // fixed repetitions; with TargetCI, the most it may take
 	Seed      int
+	// TargetCI, when positive, makes repetitions adaptive: at least MinRepeats, then one at a
+	// time until the 95% confidence interval of decode tokens/s is within ±TargetCI of its
+	// mean (a fraction: 0.02 is 2%), or Repeats is reached.
+	TargetCI   float64
+	MinRepeats int
+	// MemoryLimit, when positive, is a budget in bytes for MLX's peak memory: a configuration
+	// that needs more is an out-of-memory failure, as it would be on a machine of that size.
+	MemoryLimit int64
 	// Timeout bounds one measurement (all its repetitions), not the model load.
 	Timeout time.Duration
 }
