@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.inferbench-installed
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run test test-worker test-go vet clean
+.PHONY: all build deps setup run test test-worker test-go vet check-darwin clean
 
 all: build
 
@@ -38,7 +38,11 @@ test-worker: setup
 test-go: setup
 	$(GO) test -count=1 ./...
 
-test: vet test-worker test-go
+# Type-checks the macOS-only code (GOOS=darwin GOARCH=arm64, cgo on) from any machine.
+check-darwin: deps
+	$(GO) run ./tools/darwincheck ./...
+
+test: vet check-darwin test-worker test-go
 
 clean:
 	rm -rf bin $(VENV)

@@ -11,7 +11,7 @@ if command -v python3 >/dev/null 2>&1; then
 else
   missing+=(python3 python3-venv)
 fi
-command -v go >/dev/null 2>&1 || { echo "Go is not installed: get Go 1.25 or newer from go.dev/dl" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || { echo "Go is not installed: get Go 1.26 or newer from go.dev/dl" >&2; exit 1; }
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(uname -s)" = "Darwin" ]; then
