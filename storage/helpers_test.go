@@ -89,6 +89,7 @@ func fullRun(machineID int64) *Run {
 		PowerSource:            "ac",
 		LowPower:               "false",
 		DurationMs:             2210.4,
+		MemoryLimitBytes:       16 << 30,
 		Samples: []Sample{
 			{Rep: 0, TTFTMs: 41.2, PrefillTokensPerSec: 3106.8, DecodeMs: 310, DecodeTokensPerSec: f64(100),
 				PeakMemoryBytes: 301_000_000, RSSBytes: 512_000_000, TokenLatenciesMs: []float64{10.1, 9.9, 10}},

@@ -8,13 +8,14 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
 // always at exactly one version. Append new steps; never edit old ones.
 var migrations = []func(context.Context, *sql.Tx) error{
 	migrate1,
+	migrate2,
 }
 
 func init() {
@@ -154,6 +155,21 @@ func migrate1(ctx context.Context, tx *sql.Tx) error {
 			token_latencies_ms     TEXT    NOT NULL,
 			UNIQUE (run_id, rep)
 		)`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate2 records the memory budget a run was measured under (0: none), since a run under a
+// 16 GB budget answers a different question than the same configuration without one.
+func migrate2(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN memory_limit_bytes INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX runs_software ON runs (machine_id, backend, mlx_version, mlx_lm_version)`,
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {

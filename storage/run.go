@@ -78,6 +78,8 @@ type Run struct {
 	LowPower     string  `json:"low_power"`   // "true", "false" or "unknown"
 	DurationMs   float64 `json:"duration_ms"` // wall time of the measurement
 
+	MemoryLimitBytes int64 `json:"memory_limit_bytes"` // the budget it ran under; 0 for none
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -149,6 +151,7 @@ func (r *Run) columns() ([]string, []any) {
 		{"power_source", &r.PowerSource},
 		{"low_power", &r.LowPower},
 		{"duration_ms", &r.DurationMs},
+		{"memory_limit_bytes", &r.MemoryLimitBytes},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))

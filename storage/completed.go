@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// RunKey identifies a configuration for resuming sweeps: what was measured, under which
+// memory budget. Repetition counts are not part of it.
+type RunKey struct {
+	Model            string
+	Precision        string
+	Context          int
+	Generate         int
+	Batch            int
+	MemoryLimitBytes int64
+}
+
+// Software is the measuring environment: results from another machine, backend or MLX
+// version do not count as measured.
+type Software struct {
+	MachineID    int64
+	Backend      string
+	MLXVersion   string
+	MLXLMVersion string
+}
+
+// Completed returns, for every configuration measured in this environment with one of the
+// given statuses, the status of its latest such run.
+func (db *DB) Completed(ctx context.Context, sw Software, statuses ...string) (map[RunKey]string, error) {
+	if len(statuses) == 0 {
+		return map[RunKey]string{}, nil
+	}
+	args := []any{sw.MachineID, sw.Backend, sw.MLXVersion, sw.MLXLMVersion}
+	for _, s := range statuses {
+		args = append(args, s)
+	}
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT model, precision, context_tokens, generate_tokens, batch_size, memory_limit_bytes, status
+		FROM runs
+		WHERE machine_id = ? AND backend = ? AND mlx_version = ? AND mlx_lm_version = ?
+		  AND status IN (?`+strings.Repeat(",?", len(statuses)-1)+`)
+		ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read measured configurations: %w", err)
+	}
+	defer rows.Close()
+	done := map[RunKey]string{}
+	for rows.Next() {
+		var k RunKey
+		var status string
+		if err := rows.Scan(&k.Model, &k.Precision, &k.Context, &k.Generate, &k.Batch, &k.MemoryLimitBytes, &status); err != nil {
+			return nil, fmt.Errorf("read measured configurations: %w", err)
+		}
+		done[k] = status // later rows win
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read measured configurations: %w", err)
+	}
+	return done, nil
+}
