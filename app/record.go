@@ -50,7 +50,8 @@ func toRun(res *engine.Result) *storage.Run {
 
 		ThermalStart: "unknown", ThermalEnd: "unknown", ThermalWorst: "unknown",
 		PowerSource: "unknown", LowPower: "unknown",
-		DurationMs: float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
+		DurationMs:       float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
+		MemoryLimitBytes: cfg.MemoryLimit,
 	}
 	if l := res.Loaded; l != nil {
 		run.Weights = l.Weights

@@ -74,6 +74,15 @@ func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 			return ModelRef{}, invalidf("%s must be at least %d, got %d", f.name, f.min, f.v)
 		}
 	}
+	if c.TargetCI < 0 || c.TargetCI >= 1 {
+		return ModelRef{}, invalidf("--target-ci must be a fraction between 0 and 1 (2%% or 0.02), got %v", c.TargetCI)
+	}
+	if c.TargetCI > 0 && c.MinRepeats > c.Repeats {
+		return ModelRef{}, invalidf("--min-repeats %d is more than --max-repeats %d", c.MinRepeats, c.Repeats)
+	}
+	if c.MemoryLimit < 0 {
+		return ModelRef{}, invalidf("--memory-limit must not be negative")
+	}
 	if c.Timeout <= 0 {
 		return ModelRef{}, invalidf("--timeout must be positive, got %s", c.Timeout)
 	}

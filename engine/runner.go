@@ -79,12 +79,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	mctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	var progress func(Progress)
-	if r.OnProgress != nil {
-		progress = func(p Progress) { r.OnProgress(cfg, p) }
-	}
-	samples, err := lw.worker.Measure(mctx, MeasureRequest{Context: cfg.Context, Generate: cfg.Generate,
-		Batch: cfg.Batch, Warmup: cfg.Warmup, Repeats: cfg.Repeats, Seed: cfg.Seed}, progress)
+	samples, err := r.measure(mctx, lw.worker, cfg)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = &timeoutError{cfg.Timeout}
@@ -93,6 +88,70 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Status, res.Samples, res.Summary = StatusOK, samples, Summarize(samples)
 	return res, nil
+}
+
+// measure runs the repetitions: cfg.Repeats of them, or with a target confidence interval at
+// least cfg.MinRepeats and then one at a time until the interval is narrow enough or
+// cfg.Repeats is reached. Each request after the first skips warm-up and draws new prompts.
+func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config) ([]Sample, error) {
+	first := cfg.Repeats
+	if cfg.TargetCI > 0 {
+		first = min(max(cfg.MinRepeats, 2), cfg.Repeats)
+	}
+	var samples []Sample
+	for len(samples) < cfg.Repeats {
+		// The worker draws repetition k's prompt from seed+k, warm-ups first.
+		n, warmup, seed := 1, 0, cfg.Seed+cfg.Warmup+len(samples)
+		if len(samples) == 0 {
+			n, warmup, seed = first, cfg.Warmup, cfg.Seed
+		}
+		offset := len(samples)
+		var progress func(Progress)
+		if r.OnProgress != nil {
+			progress = func(p Progress) {
+				if !p.Warmup {
+					p.Rep, p.Of = p.Rep+offset, cfg.Repeats
+				}
+				r.OnProgress(cfg, p)
+			}
+		}
+		batch, err := w.Measure(ctx, MeasureRequest{Context: cfg.Context, Generate: cfg.Generate,
+			Batch: cfg.Batch, Warmup: warmup, Repeats: n, Seed: seed,
+			MemoryLimit: cfg.MemoryLimit}, progress)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range batch {
+			s.Rep += offset
+			samples = append(samples, s)
+		}
+		if cfg.TargetCI <= 0 || precise(samples, cfg.TargetCI) {
+			break
+		}
+	}
+	return samples, nil
+}
+
+// precise reports whether the 95% confidence interval of the samples' decode tokens/s (prefill
+// tokens/s when nothing is decoded) is within ±target of its mean.
+func precise(samples []Sample, target float64) bool {
+	var xs []float64
+	for _, s := range samples {
+		if s.DecodeTokensPerSec != nil {
+			xs = append(xs, *s.DecodeTokensPerSec)
+		} else {
+			xs = append(xs, s.PrefillTokensPerSec)
+		}
+	}
+	hw, ok := CI95HalfWidth(xs)
+	if !ok {
+		return false
+	}
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return hw <= target*sum/float64(len(xs))
 }
 
 // worker returns a live worker with the configuration's model loaded, reusing the current one

@@ -88,3 +88,39 @@ func TestRunnerInvalidFromWorker(t *testing.T) {
 		t.Fatalf("err = %v, want an InvalidError about group size 128", err)
 	}
 }
+
+func TestRunnerAdaptiveRepetitions(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	base := Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "random", Context: 8, Generate: 6, Warmup: 1}.Defaults()
+	tests := []struct {
+		name          string
+		target        float64
+		min, max      int
+		wantMin, want int // bounds on the repetitions taken
+	}{
+		// An impossible target runs to the maximum.
+		{"unreachable target", 1e-9, 3, 7, 7, 7},
+		// A loose target stops at the minimum.
+		{"loose target", 0.99, 3, 20, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			cfg.TargetCI, cfg.MinRepeats, cfg.Repeats = tt.target, tt.min, tt.max
+			res, err := r.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(res.Samples)
+			if n < tt.wantMin || n > tt.want {
+				t.Fatalf("took %d repetitions, want %d..%d", n, tt.wantMin, tt.want)
+			}
+			for k, s := range res.Samples {
+				if s.Rep != k {
+					t.Fatalf("repetition %d numbered %d", k, s.Rep)
+				}
+			}
+		})
+	}
+}

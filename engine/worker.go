@@ -190,6 +190,7 @@ func (w *Worker) Load(ctx context.Context, req LoadRequest) (*Loaded, error) {
 // MeasureRequest asks for one configuration's repetitions.
 type MeasureRequest struct {
 	Context, Generate, Batch, Warmup, Repeats, Seed int
+	MemoryLimit                                     int64 // bytes; 0 for none
 }
 
 // Progress reports a finished repetition while a measurement runs.
@@ -202,9 +203,13 @@ type Progress struct {
 // Measure runs one configuration and returns its samples. onProgress may be nil.
 func (w *Worker) Measure(ctx context.Context, req MeasureRequest, onProgress func(Progress)) ([]Sample, error) {
 	id := fmt.Sprintf("m-%d", w.nextID.Add(1))
-	err := w.send(map[string]any{"type": "measure", "id": id, "context": req.Context,
+	msg := map[string]any{"type": "measure", "id": id, "context": req.Context,
 		"generate": req.Generate, "batch": req.Batch, "warmup": req.Warmup,
-		"repeats": req.Repeats, "seed": req.Seed})
+		"repeats": req.Repeats, "seed": req.Seed}
+	if req.MemoryLimit > 0 {
+		msg["memory_limit_bytes"] = req.MemoryLimit
+	}
+	err := w.send(msg)
 	if err != nil {
 		return nil, err
 	}
