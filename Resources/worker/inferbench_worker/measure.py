@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal, Optional, cast
 
@@ -11,7 +12,7 @@ import mlx.nn as nn
 from mlx_lm.generate import generation_stream
 from mlx_lm.models.cache import make_prompt_cache
 
-from .errors import invalid
+from .errors import WorkerError, invalid
 from .models import LoadedModel
 from .system import rss_bytes
 
@@ -20,6 +21,8 @@ PREFILL_STEP = 2048
 # generate_step empties MLX's buffer cache every this many tokens.
 CLEAR_CACHE_EVERY = 256
 _MAX_COUNT = 2**31 - 1
+# The largest memory limit accepted: the engine's int64.
+MAX_MEMORY_LIMIT = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class MeasureRequest:
     warmup: int = 0
     repeats: int = 1
     seed: int = 0
+    memory_limit_bytes: Optional[int] = None  # the memory budget to run under; None for none
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,42 @@ def validate(request: MeasureRequest, max_positions: Optional[int]) -> None:
             f"context + generate = {request.context} + {request.generate} = "
             f"{request.context + request.generate} exceeds the model's {max_positions} positions"
         )
+    limit = request.memory_limit_bytes
+    if limit is not None and not 1 <= limit <= MAX_MEMORY_LIMIT:
+        raise invalid(f"memory_limit_bytes must be between 1 and {MAX_MEMORY_LIMIT}, got {limit}")
+
+
+def format_bytes(n: int) -> str:
+    """Decimal units with two decimals: 1.23 GB, 4.50 MB, 0.98 kB."""
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{n / size:.2f} {unit}"
+    return f"{n} bytes"
+
+
+def _two_sizes(used: int, limit: int) -> tuple[str, str]:
+    a, b = format_bytes(used), format_bytes(limit)
+    if a == b:  # too close to tell apart at two decimals
+        a, b = f"{used} bytes", f"{limit} bytes"
+    return a, b
+
+
+@contextmanager
+def memory_limit(limit: Optional[int]) -> Iterator[None]:
+    """Runs the body under MLX's memory limit `limit` (and a cache limit no larger than it), restoring
+    both limits afterwards; does nothing when `limit` is None."""
+    if limit is None:
+        yield
+        return
+    previous_memory = mx.set_memory_limit(limit)
+    # The cache limit defaults to the memory limit on Metal: a smaller machine's would be smaller.
+    previous_cache = mx.set_cache_limit(limit)
+    mx.set_cache_limit(min(limit, previous_cache))
+    try:
+        yield
+    finally:
+        mx.set_memory_limit(previous_memory)
+        mx.set_cache_limit(previous_cache)
 
 
 def _step(model: nn.Module, tokens: mx.array, cache: list[Any]) -> tuple[mx.array, mx.array]:
@@ -155,11 +195,26 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
 
 
 def measure(loaded: LoadedModel, request: MeasureRequest) -> Iterator[Outcome]:
-    """Warm-up repetitions, then the measured ones; each has its own prompt (seed + its index)."""
+    """Warm-up repetitions, then the measured ones; each has its own prompt (seed + its index).
+
+    Under a memory limit, weights larger than the limit fail (oom) before any work, and a repetition
+    whose peak memory exceeds the limit fails (oom) instead of being handed out."""
     validate(request, loaded.max_positions)
+    limit = request.memory_limit_bytes
+    if limit is not None and loaded.weight_bytes > limit:
+        weights, budget = _two_sizes(loaded.weight_bytes, limit)
+        raise WorkerError("oom", f"the model's weights ({weights}) alone exceed the memory limit of {budget}")
     index = 0
-    for phase, count in (("warmup", request.warmup), ("sample", request.repeats)):
-        for rep in range(count):
-            repetition = run_repetition(loaded.model, loaded.vocab_size, request, request.seed + index)
-            index += 1
-            yield Outcome(phase=phase, rep=rep, repetition=repetition)  # type: ignore[arg-type]
+    with memory_limit(limit):
+        for phase, count in (("warmup", request.warmup), ("sample", request.repeats)):
+            for rep in range(count):
+                repetition = run_repetition(loaded.model, loaded.vocab_size, request, request.seed + index)
+                index += 1
+                if limit is not None and repetition.peak_memory_bytes > limit:
+                    peak, budget = _two_sizes(repetition.peak_memory_bytes, limit)
+                    raise WorkerError(
+                        "oom",
+                        f"peak memory {peak} exceeds the memory limit of {budget} "
+                        f"(context {request.context}, batch {request.batch})",
+                    )
+                yield Outcome(phase=phase, rep=rep, repetition=repetition)  # type: ignore[arg-type]

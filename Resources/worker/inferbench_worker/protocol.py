@@ -10,6 +10,7 @@ import queue
 import sys
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import IO, Any, Optional
 
@@ -17,7 +18,7 @@ import mlx.core as mx
 
 from .catalog import Catalog, load_catalog
 from .errors import classify, invalid
-from .measure import MeasureRequest, measure
+from .measure import MeasureRequest, Outcome, measure
 from .models import LoadedModel, LoadRequest, load
 from .system import hello
 
@@ -64,6 +65,11 @@ def _int(request: dict[str, Any], name: str, default: Optional[int] = None) -> i
     return int(value)
 
 
+def _optional_int(request: dict[str, Any], name: str) -> Optional[int]:
+    """An integer field that may be absent or null."""
+    return None if request.get(name) is None else _int(request, name)
+
+
 def _str(request: dict[str, Any], name: str, default: Optional[str] = None) -> str:
     value = request.get(name, default)
     if not isinstance(value, str):
@@ -95,6 +101,7 @@ def parse_measure(request: dict[str, Any]) -> MeasureRequest:
         warmup=_int(request, "warmup", 0),
         repeats=_int(request, "repeats", 1),
         seed=_seed(request),
+        memory_limit_bytes=_optional_int(request, "memory_limit_bytes"),
     )
 
 
@@ -174,20 +181,10 @@ class Worker:
         if self.loaded is None:
             raise invalid("no model is loaded: send a load request first")
         started = time.perf_counter()
-        for outcome in measure(self.loaded, measure_request):
-            if outcome.phase == "warmup":
-                self.emitter.emit(
-                    {
-                        "type": "warmup",
-                        "id": request_id,
-                        "rep": outcome.rep,
-                        "elapsed_ms": round(outcome.repetition.elapsed_ms, 4),
-                    }
-                )
-            else:
-                self.emitter.emit(
-                    {"type": "sample", "id": request_id, "rep": outcome.rep, **outcome.repetition.sample_fields()}
-                )
+        # closing: however the loop ends, the generator restores MLX's memory limit at once.
+        with closing(measure(self.loaded, measure_request)) as outcomes:
+            for outcome in outcomes:
+                self._emit_outcome(request_id, outcome)
         self.emitter.emit(
             {
                 "type": "done",
@@ -196,6 +193,21 @@ class Worker:
                 "elapsed_ms": round((time.perf_counter() - started) * 1000.0, 4),
             }
         )
+
+    def _emit_outcome(self, request_id: str, outcome: Outcome) -> None:
+        if outcome.phase == "warmup":
+            self.emitter.emit(
+                {
+                    "type": "warmup",
+                    "id": request_id,
+                    "rep": outcome.rep,
+                    "elapsed_ms": round(outcome.repetition.elapsed_ms, 4),
+                }
+            )
+        else:
+            self.emitter.emit(
+                {"type": "sample", "id": request_id, "rep": outcome.rep, **outcome.repetition.sample_fields()}
+            )
 
 
 # --- Process plumbing ---------------------------------------------------------------------------

@@ -162,3 +162,96 @@ def test_context_plus_generate_at_the_limit_is_fine() -> None:
     loaded = _load()
     request = MeasureRequest(context=250, generate=6)
     _check_repetition(next(measure(loaded, request)).repetition, request)
+
+
+# --- Memory limit --------------------------------------------------------------------------------
+
+
+def _outcomes_or_error(loaded: LoadedModel, request: MeasureRequest) -> tuple[list[str], WorkerError | None]:
+    """The phases handed out before the request ended, and the error that ended it (None when none)."""
+    phases = []
+    try:
+        for outcome in measure(loaded, request):
+            phases.append(outcome.phase)
+    except WorkerError as e:
+        return phases, e
+    return phases, None
+
+
+def test_a_generous_memory_limit_changes_nothing_and_is_restored() -> None:
+    loaded = _load()
+    free = run_repetition(loaded.model, loaded.vocab_size, MeasureRequest(context=32, generate=4, batch=2), 0)
+    before = mx.get_memory_limit()
+    request = MeasureRequest(context=32, generate=4, batch=2, warmup=1, repeats=2, memory_limit_bytes=10 * free.peak_memory_bytes)
+    outcomes = list(measure(loaded, request))
+    assert [o.phase for o in outcomes] == ["warmup", "sample", "sample"]
+    for outcome in outcomes:
+        _check_repetition(outcome.repetition, request)
+        assert outcome.repetition.peak_memory_bytes <= request.memory_limit_bytes  # type: ignore[operator]
+    assert mx.get_memory_limit() == before
+
+
+def test_peak_over_the_limit_is_oom_and_the_next_request_runs_normally() -> None:
+    loaded = _load()
+    request = MeasureRequest(context=64, generate=4, batch=4, warmup=1, repeats=2)
+    peak = run_repetition(loaded.model, loaded.vocab_size, request, 0).peak_memory_bytes
+    limit = (loaded.weight_bytes + peak) // 2
+    before = mx.get_memory_limit()
+    phases, error = _outcomes_or_error(loaded, MeasureRequest(**{**request.__dict__, "memory_limit_bytes": limit}))
+    assert phases == [] and error is not None  # the warm-up already fails
+    assert error.kind == "oom"
+    assert error.message.startswith("peak memory ") and error.message.endswith(
+        f"exceeds the memory limit of {measure_module.format_bytes(limit)} (context 64, batch 4)"
+    )
+    assert mx.get_memory_limit() == before
+    assert [o.phase for o in measure(loaded, request)] == ["warmup", "sample", "sample"]
+
+
+def test_weights_over_the_limit_are_oom_before_any_work() -> None:
+    loaded = _load()
+    mx.reset_peak_memory()
+    before = mx.get_peak_memory()
+    phases, error = _outcomes_or_error(
+        loaded, MeasureRequest(context=8, generate=2, memory_limit_bytes=loaded.weight_bytes - 1)
+    )
+    assert phases == [] and error is not None and error.kind == "oom"
+    assert error.message == (
+        f"the model's weights ({loaded.weight_bytes} bytes) alone exceed the memory limit of "
+        f"{loaded.weight_bytes - 1} bytes"
+    )
+    assert mx.get_peak_memory() == before  # nothing ran
+
+
+def test_a_fixed_limit_draws_a_context_boundary() -> None:
+    # The limit comes from this machine's own peaks: halfway between context 16's and context 256's.
+    loaded = _load("tiny-llama")
+
+    def request(context: int, limit: int | None = None) -> MeasureRequest:
+        return MeasureRequest(context=context, generate=4, batch=8, memory_limit_bytes=limit)
+
+    peaks = {c: run_repetition(loaded.model, loaded.vocab_size, request(c), 0).peak_memory_bytes for c in (16, 256)}
+    limit = (peaks[16] + peaks[256]) // 2
+    contexts = [16, 64, 128, 192, 256]
+    fits = [_outcomes_or_error(loaded, request(c, limit))[1] is None for c in contexts]
+    assert fits[0] and not fits[-1]
+    assert fits == sorted(fits, reverse=True), dict(zip(contexts, fits))  # passes, then failures
+    # Every failure is a peak over the limit, named with its configuration.
+    _, error = _outcomes_or_error(loaded, request(256, limit))
+    assert error is not None and error.kind == "oom" and "(context 256, batch 8)" in error.message
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2**63])
+def test_out_of_range_memory_limit_is_invalid(limit: int) -> None:
+    loaded = _load()
+    _, error = _outcomes_or_error(loaded, MeasureRequest(context=8, generate=2, memory_limit_bytes=limit))
+    assert error is not None and error.kind == "invalid"
+    assert f"memory_limit_bytes must be between 1 and {2**63 - 1}, got {limit}" == error.message
+
+
+@pytest.mark.parametrize(
+    "n, text",
+    [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.00 kB"), (2_325_397, "2.33 MB"), (1_234_567_890, "1.23 GB"),
+     (16 * 2**30, "17.18 GB")],
+)
+def test_format_bytes(n: int, text: str) -> None:
+    assert measure_module.format_bytes(n) == text

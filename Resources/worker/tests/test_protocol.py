@@ -4,6 +4,7 @@ import io
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+import mlx.core as mx
 import pytest
 
 from inferbench_worker import protocol
@@ -81,6 +83,12 @@ def test_bad_requests_are_invalid_and_the_worker_goes_on(line: Any, request_id: 
         ({"batch": "4"}, "batch must be an integer"),
         ({"context": None}, "missing integer field 'context'"),
         ({"repeats": 0}, "repeats must be at least 1"),
+        ({"memory_limit_bytes": 0}, "memory_limit_bytes must be between 1 and 9223372036854775807, got 0"),
+        ({"memory_limit_bytes": -1024}, "memory_limit_bytes must be between 1 and"),
+        ({"memory_limit_bytes": 2**63}, "memory_limit_bytes must be between 1 and"),
+        ({"memory_limit_bytes": 1.5e9 + 0.5}, "memory_limit_bytes must be an integer"),
+        ({"memory_limit_bytes": "16GiB"}, "memory_limit_bytes must be an integer"),
+        ({"memory_limit_bytes": False}, "memory_limit_bytes must be an integer"),
     ],
 )
 def test_bad_measure_is_invalid_before_any_event(fields: dict[str, Any], fragment: str) -> None:
@@ -96,6 +104,37 @@ def test_measure_defaults_and_float_integers() -> None:
     events = recorder.send({"type": "measure", "id": "m", "context": 8.0, "generate": 3})
     assert [e["type"] for e in events] == ["sample", "done"]  # warmup 0, repeats 1, batch 1
     assert events[1]["repeats"] == 1
+
+
+def test_memory_limit_null_is_no_limit() -> None:
+    recorder = Recorder()
+    recorder.send(LOAD)
+    events = recorder.send({**MEASURE, "memory_limit_bytes": None})
+    assert [e["type"] for e in events] == ["warmup", "sample", "sample", "done"]
+
+
+def test_peak_over_the_memory_limit_is_oom_and_the_worker_keeps_serving() -> None:
+    recorder = Recorder()
+    loaded = recorder.send(LOAD)[0]
+    events = recorder.send(MEASURE)
+    peak = max(e["peak_memory_bytes"] for e in events if e["type"] == "sample")
+    limit_before = mx.get_memory_limit()
+
+    generous = recorder.send({**MEASURE, "memory_limit_bytes": 10 * peak})
+    assert [e["type"] for e in generous] == ["warmup", "sample", "sample", "done"]
+
+    limit = (loaded["weight_bytes"] + peak) // 2
+    error = _only_error(recorder.send({**MEASURE, "memory_limit_bytes": limit}))  # the warm-up fails
+    assert error["id"] == "m" and error["kind"] == "oom"
+    assert re.fullmatch(
+        r"peak memory \d+\.\d\d kB exceeds the memory limit of \d+\.\d\d kB \(context 16, batch 1\)", error["message"]
+    ), error["message"]
+    assert mx.get_memory_limit() == limit_before
+
+    error = _only_error(recorder.send({**MEASURE, "memory_limit_bytes": loaded["weight_bytes"] // 2}))
+    assert error["kind"] == "oom" and "weights" in error["message"] and "alone exceed the memory limit" in error["message"]
+
+    assert [e["type"] for e in recorder.send(MEASURE)] == ["warmup", "sample", "sample", "done"]
 
 
 def test_oom_is_reported_and_the_worker_keeps_serving(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,6 +281,19 @@ def test_end_to_end(worker: WorkerProcess, tmp_path: Path) -> None:
     error = worker.event()
     assert error["type"] == "error" and error["id"] == "m2" and error["kind"] == "invalid"
 
+    # A memory limit: generous, it changes nothing; below the peak just measured, it is an oom
+    # (no sample, no done); the next request, without a limit, runs normally.
+    peak = max(sample["peak_memory_bytes"] for sample in events[1:3])
+    request = {**MEASURE, "batch": 2, "warmup": 0, "repeats": 1}
+    worker.send({**request, "id": "generous", "memory_limit_bytes": 10 * peak})
+    assert [(e["type"], e["id"]) for e in (worker.event(), worker.event())] == [("sample", "generous"), ("done", "generous")]
+    worker.send({**request, "id": "tight", "memory_limit_bytes": (loaded["weight_bytes"] + peak) // 2})
+    error = worker.event()
+    assert (error["type"], error["id"], error["kind"]) == ("error", "tight", "oom")
+    assert error["message"].startswith("peak memory ") and error["message"].endswith("(context 16, batch 2)")
+    worker.send({**request, "id": "after"})
+    assert [(e["type"], e["id"]) for e in (worker.event(), worker.event())] == [("sample", "after"), ("done", "after")]
+
     worker.send({"type": "shutdown"})
     assert worker.proc.wait(timeout=10) == 0
     assert worker.lines.get(timeout=10) is None  # nothing after the last answer
@@ -264,3 +316,4 @@ def test_closing_stdin_mid_measurement_exits_promptly(worker: WorkerProcess) -> 
     while (raw := worker.lines.get(timeout=10)) is not None:
         seen.append(json.loads(raw)["type"])
     assert "done" not in seen
+
