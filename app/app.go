@@ -35,6 +35,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "measure one configuration and store it", runRun},
+		{"sweep", "measure a grid of configurations, resumably", runSweep},
 		{"runs", "list stored runs", runRuns},
 		{"export", "export stored runs as csv, json, jsonl or md", runExport},
 		{"models", "list the model catalog and precisions", runModels},
