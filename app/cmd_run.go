@@ -118,19 +118,15 @@ Flags:
 
 	runner := engine.NewRunner(cat, spec)
 	defer runner.Close()
+	mode := ProgressQuiet
 	if isTerminal(stderr) {
-		runner.OnProgress = func(_ engine.Config, p engine.Progress) {
-			what := "repetition"
-			if p.Warmup {
-				what = "warm-up"
-			}
-			fmt.Fprintf(stderr, "\r%s %d/%d done   ", what, p.Rep+1, p.Of)
-		}
+		mode = ProgressBar
 	}
+	progress := NewProgress(stderr, 1, mode, time.Now)
+	progress.Start(cfg.Label())
+	runner.OnProgress = func(_ engine.Config, p engine.Progress) { progress.Rep(p.Rep+1, p.Of, p.Warmup) }
 	res, err := runner.Run(ctx, cfg)
-	if isTerminal(stderr) {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
+	progress.Close()
 	if err != nil {
 		return err
 	}
