@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -16,6 +16,7 @@ const schemaVersion = 2
 var migrations = []func(context.Context, *sql.Tx) error{
 	migrate1,
 	migrate2,
+	migrate3,
 }
 
 func init() {
@@ -177,4 +178,19 @@ func migrate2(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrate3 keeps fitted advisor models, so a window or a command can show the latest fit at
+// once and refit only when newer runs exist.
+func migrate3(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `CREATE TABLE fits (
+		id           INTEGER PRIMARY KEY,
+		created_at   TEXT    NOT NULL,
+		n_runs       INTEGER NOT NULL,
+		max_run_id   INTEGER NOT NULL,
+		threshold_ms REAL    NOT NULL,
+		model_json   TEXT    NOT NULL,
+		metrics_json TEXT    NOT NULL
+	)`)
+	return err
 }
