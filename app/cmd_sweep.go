@@ -134,16 +134,14 @@ Flags:
 	if err != nil {
 		return err
 	}
-	// Which MLX measures decides what counts as already measured: ask a worker before planning.
-	probe, err := engine.StartWorker(ctx, wspec)
+	runner := engine.NewRunner(cat, wspec)
+	defer runner.Close()
+	// Which MLX measures decides what counts as already measured: ask before planning. The
+	// worker that answers goes on to load the first model.
+	hello, err := runner.Hello(ctx)
 	if err != nil {
 		return err
 	}
-	hello := probe.Hello()
-	probe.Close()
-
-	runner := engine.NewRunner(cat, wspec)
-	defer runner.Close()
 	mode := ProgressLines
 	switch {
 	case quiet:

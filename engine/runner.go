@@ -39,6 +39,7 @@ type Runner struct {
 	catalog *Catalog
 	spec    WorkerSpec
 	current *loadedWorker
+	spare   *Worker // started but not loaded; the next load uses it
 	// OnProgress, when set, hears of every finished repetition.
 	OnProgress func(Config, Progress)
 }
@@ -161,8 +162,11 @@ func (r *Runner) worker(ctx context.Context, cfg Config, ref ModelRef, res *Resu
 	if r.current != nil && r.current.key == key && r.current.worker.Alive() {
 		return r.current, nil
 	}
-	r.Close()
-	w, err := StartWorker(ctx, r.spec)
+	if r.current != nil {
+		r.current.worker.Close()
+		r.current = nil
+	}
+	w, err := r.start(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -221,10 +225,40 @@ func (e *timeoutError) Error() string {
 	return fmt.Sprintf("measurement did not finish within %s; the worker was stopped (raise --timeout for larger configurations)", e.limit)
 }
 
-// Close stops the current worker, if any.
+// Hello starts a worker, if none is running, and returns what it says about the MLX that
+// will measure: a sweep needs the versions before it plans. The worker is kept for the next load.
+func (r *Runner) Hello(ctx context.Context) (Hello, error) {
+	if r.current != nil && r.current.worker.Alive() {
+		return r.current.worker.Hello(), nil
+	}
+	if r.spare == nil || !r.spare.Alive() {
+		w, err := StartWorker(ctx, r.spec)
+		if err != nil {
+			return Hello{}, err
+		}
+		r.spare = w
+	}
+	return r.spare.Hello(), nil
+}
+
+func (r *Runner) start(ctx context.Context) (*Worker, error) {
+	if w := r.spare; w != nil {
+		r.spare = nil
+		if w.Alive() {
+			return w, nil
+		}
+	}
+	return StartWorker(ctx, r.spec)
+}
+
+// Close stops the runner's workers, if any.
 func (r *Runner) Close() {
 	if r.current != nil {
 		r.current.worker.Close()
 		r.current = nil
+	}
+	if r.spare != nil {
+		r.spare.Close()
+		r.spare = nil
 	}
 }

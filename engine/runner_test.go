@@ -124,3 +124,19 @@ func TestRunnerAdaptiveRepetitions(t *testing.T) {
 		})
 	}
 }
+
+func TestRunnerHelloWorkerLoadsNext(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	h, err := r.Hello(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background(), Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "random", Context: 8, Generate: 2, Repeats: 1}.Defaults())
+	if err != nil || res.Status != StatusOK {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	if res.Hello.PID != h.PID {
+		t.Fatalf("the worker that said hello (pid %d) was not the one that measured (pid %d)", h.PID, res.Hello.PID)
+	}
+}
