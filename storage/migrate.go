@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -17,6 +17,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate1,
 	migrate2,
 	migrate3,
+	migrate4,
 }
 
 func init() {
@@ -193,4 +194,40 @@ func migrate3(ctx context.Context, tx *sql.Tx) error {
 		metrics_json TEXT    NOT NULL
 	)`)
 	return err
+}
+
+// migrate4 adds the background agent's work queue, which outlives restarts, and the one row
+// where a running agent publishes its state for `inferbench status`.
+func migrate4(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`CREATE TABLE queue (
+			id                 INTEGER PRIMARY KEY,
+			model              TEXT    NOT NULL,
+			precision          TEXT    NOT NULL,
+			weights            TEXT    NOT NULL,
+			context_tokens     INTEGER NOT NULL,
+			generate_tokens    INTEGER NOT NULL,
+			batch_size         INTEGER NOT NULL,
+			warmup             INTEGER NOT NULL,
+			repeats            INTEGER NOT NULL,
+			memory_limit_bytes INTEGER NOT NULL,
+			priority           INTEGER NOT NULL,
+			added_at           TEXT    NOT NULL,
+			UNIQUE (model, precision, weights, context_tokens, generate_tokens, batch_size, memory_limit_bytes)
+		)`,
+		`CREATE TABLE agent (
+			id         INTEGER PRIMARY KEY CHECK (id = 1),
+			pid        INTEGER NOT NULL,
+			state      TEXT    NOT NULL,
+			reason     TEXT    NOT NULL,
+			current    TEXT    NOT NULL,
+			updated_at TEXT    NOT NULL
+		)`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
