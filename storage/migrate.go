@@ -221,6 +221,7 @@ func migrate4(ctx context.Context, tx *sql.Tx) error {
 			state      TEXT    NOT NULL,
 			reason     TEXT    NOT NULL,
 			current    TEXT    NOT NULL,
+			pending    INTEGER NOT NULL,
 			updated_at TEXT    NOT NULL
 		)`,
 	}

@@ -92,6 +92,7 @@ type AgentState struct {
 	State     string
 	Reason    string
 	Current   string
+	Pending   int // configurations left in the queue
 	UpdatedAt time.Time
 }
 
@@ -100,10 +101,11 @@ func (db *DB) SetAgentState(ctx context.Context, s AgentState) error {
 	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = time.Now()
 	}
-	_, err := db.db.ExecContext(ctx, `INSERT INTO agent (id, pid, state, reason, current, updated_at) VALUES (1, ?, ?, ?, ?, ?)
+	_, err := db.db.ExecContext(ctx, `INSERT INTO agent (id, pid, state, reason, current, pending, updated_at)
+		VALUES (1, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, state = excluded.state, reason = excluded.reason,
-		current = excluded.current, updated_at = excluded.updated_at`,
-		s.PID, s.State, s.Reason, s.Current, formatTime(s.UpdatedAt))
+		current = excluded.current, pending = excluded.pending, updated_at = excluded.updated_at`,
+		s.PID, s.State, s.Reason, s.Current, s.Pending, formatTime(s.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("publish agent state: %w", err)
 	}
@@ -113,8 +115,8 @@ func (db *DB) SetAgentState(ctx context.Context, s AgentState) error {
 // GetAgentState returns the last published agent state, or an error matching ErrNotFound.
 func (db *DB) GetAgentState(ctx context.Context) (*AgentState, error) {
 	var s AgentState
-	err := db.db.QueryRowContext(ctx, `SELECT pid, state, reason, current, updated_at FROM agent WHERE id = 1`).
-		Scan(&s.PID, &s.State, &s.Reason, &s.Current, timestamp{&s.UpdatedAt})
+	err := db.db.QueryRowContext(ctx, `SELECT pid, state, reason, current, pending, updated_at FROM agent WHERE id = 1`).
+		Scan(&s.PID, &s.State, &s.Reason, &s.Current, &s.Pending, timestamp{&s.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("no agent has run: %w", ErrNotFound)
 	}

@@ -45,13 +45,13 @@ func TestAgentState(t *testing.T) {
 	if _, err := db.GetAgentState(ctx); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
-	for _, s := range []AgentState{{PID: 7, State: "waiting", Reason: "on battery"}, {PID: 7, State: "running", Current: "gpt2 fp16"}} {
+	for _, s := range []AgentState{{PID: 7, State: "waiting", Reason: "on battery"}, {PID: 7, State: "running", Current: "gpt2 fp16", Pending: 3}} {
 		if err := db.SetAgentState(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := db.GetAgentState(ctx)
-	if err != nil || got.State != "running" || got.Current != "gpt2 fp16" || got.Reason != "" || got.UpdatedAt.IsZero() {
+	if err != nil || got.State != "running" || got.Current != "gpt2 fp16" || got.Pending != 3 || got.Reason != "" || got.UpdatedAt.IsZero() {
 		t.Fatalf("GetAgentState = %+v, %v", got, err)
 	}
 }
