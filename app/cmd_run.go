@@ -124,6 +124,7 @@ Flags:
 	}
 	progress := NewProgress(stderr, 1, mode, time.Now)
 	progress.Start(cfg.Label())
+	before := env.read(ctx)
 	runner.OnProgress = func(_ engine.Config, p engine.Progress) { progress.Rep(p.Rep+1, p.Of, p.Warmup) }
 	res, err := runner.Run(ctx, cfg)
 	progress.Close()
@@ -131,7 +132,8 @@ Flags:
 		return err
 	}
 	// The run is stored even if the user presses Ctrl-C now: it is complete.
-	run, err := record(context.WithoutCancel(ctx), store, engine.DetectMachine(), res)
+	cond := conditionsAround(before, env.read(ctx))
+	run, err := record(context.WithoutCancel(ctx), store, engine.DetectMachine(), res, cond)
 	if err != nil {
 		return err
 	}

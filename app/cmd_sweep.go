@@ -155,7 +155,7 @@ Flags:
 	}
 	progress := NewProgress(stderr, total, mode, time.Now)
 	s := &sweeper{catalog: cat, runner: runner, store: store, machine: engine.DetectMachine(),
-		progress: progress, force: force, delay: spec.Delay}
+		progress: progress, sensors: env.read, force: force, delay: spec.Delay}
 	tally, err := s.run(ctx, groups, hello)
 	progress.Close()
 	if errors.Is(err, context.Canceled) {

@@ -1,10 +1,14 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
+
+	"github.com/inferbench/inferbench/engine/sensors"
 )
 
 // Env is what the app reads from its surroundings. Tests build one by hand; main builds it from
@@ -15,6 +19,8 @@ type Env struct {
 	Exe     string // path of the running binary
 	WorkDir string
 	GOOS    string
+	// Sensors reads idle time, power and thermal state; nil reads nothing (all unknown).
+	Sensors sensors.Source
 }
 
 // ProcessEnv describes the running process.
@@ -25,7 +31,7 @@ func ProcessEnv() Env {
 		exe = resolved
 	}
 	wd, _ := os.Getwd()
-	return Env{Getenv: os.Getenv, Home: home, Exe: exe, WorkDir: wd, GOOS: runtime.GOOS}
+	return Env{Getenv: os.Getenv, Home: home, Exe: exe, WorkDir: wd, GOOS: runtime.GOOS, Sensors: sensors.New()}
 }
 
 // DataDir is where Inferbench keeps its database and, by default, its Python environment.
@@ -101,4 +107,15 @@ func (e Env) FindPython(flag string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no Python environment with MLX found: run `inferbench setup` (or `make setup` in a source checkout), or pass --python /path/to/python with mlx and mlx-lm installed")
+}
+
+// read takes one sensor reading; without sensors, or when reading fails, everything is unknown.
+func (e Env) read(ctx context.Context) sensors.Reading {
+	if e.Sensors != nil {
+		if r, err := e.Sensors.Read(ctx); err == nil {
+			return r
+		}
+	}
+	return sensors.Reading{At: time.Now(), IdleSeconds: -1, Power: sensors.PowerUnknown,
+		Thermal: sensors.ThermalUnknown, LowPower: sensors.Unknown}
 }

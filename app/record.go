@@ -5,11 +5,43 @@ import (
 	"fmt"
 
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
 )
 
+// Conditions are the machine's state around a run: thermal state at its start and end and the
+// worst seen, the power source and low-power mode.
+type Conditions struct {
+	ThermalStart, ThermalEnd, ThermalWorst sensors.Thermal
+	Power                                  sensors.Power
+	LowPower                               sensors.Tri
+}
+
+// unknownConditions is what a run records when nothing was read.
+var unknownConditions = Conditions{sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.PowerUnknown, sensors.Unknown}
+
+// conditionsAround builds Conditions from readings taken before and after a run, and any taken
+// during it.
+func conditionsAround(readings ...sensors.Reading) Conditions {
+	if len(readings) == 0 {
+		return unknownConditions
+	}
+	first, last := readings[0], readings[len(readings)-1]
+	c := Conditions{ThermalStart: first.Thermal, ThermalEnd: last.Thermal, ThermalWorst: first.Thermal,
+		Power: last.Power, LowPower: last.LowPower}
+	for _, r := range readings {
+		if r.Thermal.Rank() > c.ThermalWorst.Rank() {
+			c.ThermalWorst = r.Thermal
+		}
+		if r.Power == sensors.PowerBattery {
+			c.Power = r.Power // once on battery, the run was on battery
+		}
+	}
+	return c
+}
+
 // record stores a result and its machine in one go and returns the stored run.
-func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result) (*storage.Run, error) {
+func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result, cond Conditions) (*storage.Run, error) {
 	machineID, err := db.UpsertMachine(ctx, storage.Machine{Chip: m.Chip, Cores: m.Cores,
 		MemoryBytes: m.MemoryBytes, OS: m.OS, OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname})
 	if err != nil {
@@ -17,6 +49,8 @@ func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.R
 	}
 	run := toRun(res)
 	run.MachineID = machineID
+	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
+	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
 	id, err := db.InsertRun(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("store run: %w", err)
@@ -25,8 +59,7 @@ func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.R
 	return run, nil
 }
 
-// toRun maps an engine result onto the stored record. Sensors arrive with the background
-// scheduler; until then the power and thermal fields say "unknown".
+// toRun maps an engine result onto the stored record; record adds the conditions.
 func toRun(res *engine.Result) *storage.Run {
 	cfg, sum := res.Config, res.Summary
 	run := &storage.Run{
@@ -48,8 +81,6 @@ func toRun(res *engine.Result) *storage.Run {
 		DecodeTokensPerSec: sum.DecodeTokensPerSec, DecodeTokensPerSecCI95: sum.DecodeTokensPerSecCI95,
 		PeakMemoryBytes: sum.PeakMemoryBytes, RSSBytes: sum.RSSBytes,
 
-		ThermalStart: "unknown", ThermalEnd: "unknown", ThermalWorst: "unknown",
-		PowerSource: "unknown", LowPower: "unknown",
 		DurationMs:       float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
 		MemoryLimitBytes: cfg.MemoryLimit,
 	}

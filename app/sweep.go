@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -20,6 +21,7 @@ type sweeper struct {
 	store    *storage.DB
 	machine  engine.Machine
 	progress *Progress
+	sensors  func(context.Context) sensors.Reading
 	force    bool
 	delay    time.Duration
 }
@@ -86,6 +88,7 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group, hello engine.H
 			}
 			measuredOnce = true
 			s.progress.Start(label)
+			before := s.sensors(ctx)
 			res, err := s.runner.Run(ctx, cfg)
 			var invalid *engine.InvalidError
 			switch {
@@ -102,7 +105,8 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group, hello engine.H
 			case err != nil:
 				return tally, err
 			}
-			run, err := record(context.WithoutCancel(ctx), s.store, s.machine, res)
+			cond := conditionsAround(before, s.sensors(ctx))
+			run, err := record(context.WithoutCancel(ctx), s.store, s.machine, res, cond)
 			if err != nil {
 				return tally, err
 			}
@@ -135,7 +139,7 @@ func (s *sweeper) storeSkipped(ctx context.Context, cfg engine.Config, hello eng
 	now := time.Now().UTC()
 	res := &engine.Result{Config: cfg, Model: ref, Status: storage.StatusSkipped, Error: reason, Hello: hello,
 		StartedAt: now, FinishedAt: now}
-	_, err = record(ctx, s.store, s.machine, res)
+	_, err = record(ctx, s.store, s.machine, res, conditionsAround(s.sensors(ctx)))
 	return err
 }
 

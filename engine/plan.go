@@ -55,3 +55,48 @@ func NeedsMore(a, b Config) bool {
 func (c Config) Label() string {
 	return fmt.Sprintf("%s %s ctx %d batch %d gen %d", c.Model, c.Precision, c.Context, c.Batch, c.Generate)
 }
+
+// TeachingOrder orders configurations for background measurement so that early runs teach the
+// advisor most: the groups (model × precision) take turns, and within a group the extremes of
+// context and batch come first, then the midpoints between measured ones (bisection), so a
+// few runs already span every model's range and later runs fill in.
+func TeachingOrder(cfgs []Config) []Config {
+	groups := Plan(cfgs)
+	lists := make([][]Config, len(groups))
+	for i, g := range groups {
+		lists[i] = bisectionOrder(g.Configs)
+	}
+	var out []Config
+	for k := 0; len(out) < len(cfgs); k++ {
+		for _, l := range lists {
+			if k < len(l) {
+				out = append(out, l[k])
+			}
+		}
+	}
+	return out
+}
+
+// bisectionOrder takes a sorted list and returns first, last, then the middle of every gap,
+// breadth first.
+func bisectionOrder(sorted []Config) []Config {
+	n := len(sorted)
+	if n <= 2 {
+		return sorted
+	}
+	out := []Config{sorted[0], sorted[n-1]}
+	gaps := [][2]int{{0, n - 1}}
+	for len(gaps) > 0 {
+		var next [][2]int
+		for _, g := range gaps {
+			if g[1]-g[0] < 2 {
+				continue
+			}
+			m := (g[0] + g[1]) / 2
+			out = append(out, sorted[m])
+			next = append(next, [2]int{g[0], m}, [2]int{m, g[1]})
+		}
+		gaps = next
+	}
+	return out
+}

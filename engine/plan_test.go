@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestPlan(t *testing.T) {
 	c := func(model, prec string, ctx, batch int) Config {
@@ -57,5 +61,23 @@ func TestNeedsMore(t *testing.T) {
 		if got := NeedsMore(a, b); got != tt.want {
 			t.Errorf("%s: NeedsMore = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestTeachingOrder(t *testing.T) {
+	var cfgs []Config
+	for _, m := range []string{"a", "b"} {
+		for _, ctx := range []int{1, 2, 3, 4, 5} {
+			cfgs = append(cfgs, Config{Model: m, Precision: "fp16", Context: ctx, Batch: 1})
+		}
+	}
+	got := TeachingOrder(cfgs)
+	var order []string
+	for _, c := range got {
+		order = append(order, fmt.Sprintf("%s%d", c.Model, c.Context))
+	}
+	want := "a1 b1 a5 b5 a3 b3 a2 b2 a4 b4"
+	if s := strings.Join(order, " "); s != want {
+		t.Fatalf("order %s, want %s", s, want)
 	}
 }

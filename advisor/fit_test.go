@@ -1,0 +1,226 @@
+package advisor
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestTrainOnPhysicalLaw(t *testing.T) {
+	f, obs := cpuFit(t)
+	m := f.Metrics
+	b, _ := json.MarshalIndent(m, "", "  ")
+	t.Logf("metrics on %d synthetic runs:\n%s", len(obs), b)
+
+	for _, c := range []struct {
+		name      string
+		got, most float64
+	}{
+		{"decode MAPE (CV)", val(m.DecodeMAPECV), 0.10},
+		{"decode MAPE (leave one model out)", val(m.DecodeMAPELOMO), 0.20},
+		{"TTFT MAPE (CV)", val(m.TTFTMAPECV), 0.15},
+		{"memory MAPE (CV)", val(m.MemoryMAPECV), 0.10},
+		{"memory MAPE (leave one model out)", val(m.MemoryMAPELOMO), 0.20},
+	} {
+		if !(c.got <= c.most) {
+			t.Errorf("%s = %.3f, want at most %.2f", c.name, c.got, c.most)
+		}
+	}
+	if acc := val(m.InteractiveAccuracyCV); !(acc >= 0.95) {
+		t.Errorf("interactive accuracy (CV) = %.3f, want at least 0.95", acc)
+	}
+	if r2 := val(m.DecodeR2CV); !(r2 > 0.9) {
+		t.Errorf("decode R² (CV) = %.3f, want above 0.9", r2)
+	}
+	// The chosen kind must be the one that validated best, and it must beat
+	// the naive baseline by far when the data follow a law.
+	for _, c := range []struct {
+		name     string
+		chosen   string
+		byKind   map[string]*float64
+		baseline *float64
+	}{
+		{"decode", m.DecodeModel, map[string]*float64{kindBaseline: m.DecodeMAPECVBaseline, kindRoofline: m.DecodeMAPECVRoofline, kindRidge: m.DecodeMAPECVRidge}, m.DecodeMAPECVBaseline},
+		{"ttft", m.TTFTModel, map[string]*float64{kindBaseline: m.TTFTMAPECVBaseline, kindRoofline: m.TTFTMAPECVRoofline, kindRidge: m.TTFTMAPECVRidge}, m.TTFTMAPECVBaseline},
+		{"memory", m.MemoryModel, map[string]*float64{kindBaseline: m.MemoryMAPECVBaseline, kindRoofline: m.MemoryMAPECVRoofline, kindLinear: m.MemoryMAPECVLinear, kindRidge: m.MemoryMAPECVRidge}, m.MemoryMAPECVBaseline},
+	} {
+		chosen := val(c.byKind[c.chosen])
+		for kind, v := range c.byKind {
+			if val(v) < chosen {
+				t.Errorf("%s: chose %s (MAPE %.3f) over %s (MAPE %.3f)", c.name, c.chosen, chosen, kind, val(v))
+			}
+		}
+		if c.chosen == kindBaseline || !(chosen < val(c.baseline)/3) {
+			t.Errorf("%s: chosen %s with MAPE %.3f, baseline %.3f: the law was not learned", c.name, c.chosen, chosen, val(c.baseline))
+		}
+	}
+	// A single effective bandwidth cannot explain fp16's slowdown on this
+	// law, so the precision-aware ridge must beat the roofline for decode.
+	if m.DecodeModel != kindRidge {
+		t.Errorf("decode model = %s, want ridge (roofline MAPE %.3f, ridge %.3f)", m.DecodeModel, val(m.DecodeMAPECVRoofline), val(m.DecodeMAPECVRidge))
+	}
+
+	var pos, neg int
+	for _, o := range obs {
+		if o.DecodeMsPerToken < f.ThresholdMs {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	if m.InteractivePositive != pos || m.InteractiveNegative != neg {
+		t.Errorf("class balance = %d/%d, want %d/%d", m.InteractivePositive, m.InteractiveNegative, pos, neg)
+	}
+	if pos == 0 || neg == 0 {
+		t.Fatalf("the synthetic sweep should have both classes, has %d/%d", pos, neg)
+	}
+	if f.NRuns != len(obs) || len(f.RunIDs) != len(obs) || m.NModels != 3 {
+		t.Errorf("NRuns %d, RunIDs %d, models %d; want %d, %d, 3", f.NRuns, len(f.RunIDs), m.NModels, len(obs), len(obs))
+	}
+}
+
+func TestTrainPredictsMeasuredConfigurations(t *testing.T) {
+	f, obs := cpuFit(t)
+	var inside int
+	for _, o := range obs {
+		p := f.Predict(o.Query())
+		if p.DecodeLow <= o.DecodeMsPerToken && o.DecodeMsPerToken <= p.DecodeHigh {
+			inside++
+		}
+		if !(p.DecodeLow < p.DecodeMsPerToken && p.DecodeMsPerToken < p.DecodeHigh &&
+			p.TTFTLow < p.TTFTMs && p.TTFTMs < p.TTFTHigh && p.PeakLow < p.PeakMemoryBytes && p.PeakMemoryBytes < p.PeakHigh) {
+			t.Fatalf("%s: intervals do not bracket the prediction: %+v", o.Model, p)
+		}
+		if p.PInteractive < 0 || p.PInteractive > 1 {
+			t.Fatalf("PInteractive = %v", p.PInteractive)
+		}
+	}
+	if cover := float64(inside) / float64(len(obs)); cover < 0.85 {
+		t.Errorf("decode intervals cover %.0f%% of the runs, want at least 85%%", 100*cover)
+	}
+}
+
+func TestTrainIgnoresFailedRuns(t *testing.T) {
+	obs := cpuSweep(t)
+	f1, err := Train(obs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := obs[0]
+	bad.RunID, bad.Status, bad.DecodeMsPerToken = 9999, StatusOOM, 1e6
+	f2, err := Train(append(obs, bad), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f2.NRuns != f1.NRuns {
+		t.Errorf("an oom run was trained on: %d runs, want %d", f2.NRuns, f1.NRuns)
+	}
+}
+
+func TestTrainRefusesTooLittleData(t *testing.T) {
+	obs := cpuSweep(t)
+	var small []Observation
+	for _, o := range obs {
+		if o.Model == "gpt2" {
+			small = append(small, o)
+		}
+	}
+	var twoModels []Observation
+	for _, o := range obs {
+		if o.Model != "gpt2-large" {
+			twoModels = append(twoModels, o)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		obs  []Observation
+		want []string // in the error; none means no error
+	}{
+		{"no runs", nil, []string{"at least 8", "there are 0 runs"}},
+		{"five runs", obs[:5], []string{"at least 8", "there are 5 runs"}},
+		{"one model", small, []string{"at least 2 models", "of 1 model"}},
+		{"two models", twoModels, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := Train(c.obs, Options{Seed: 1})
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Leave-one-model-out is impossible with two models, so it is
+				// absent, and no NaN reaches JSON.
+				if f.Metrics.DecodeMAPELOMO != nil || f.Metrics.MemoryMAPELOMO != nil {
+					t.Errorf("leave-one-model-out reported with two models")
+				}
+				if _, err := json.Marshal(f); err != nil {
+					t.Errorf("marshal: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Train succeeded, want an error")
+			}
+			t.Log(err)
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestTrainOneClass(t *testing.T) {
+	// Every run is interactive on a fast machine: there is nothing for a
+	// classifier to separate, and the probability comes from the decode
+	// model, still falling for a configuration far slower than measured.
+	l := cpuLaw
+	l.bandwidthGBs, l.known = 400, true
+	obs := l.sweep(t, 3, gpt2Sizes, []string{"fp32", "fp16"}, contexts, []int{1})
+	f, err := Train(obs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Interactive.Kind != classRegression || f.Metrics.InteractiveNegative != 0 {
+		t.Fatalf("classifier %s with %d negatives", f.Interactive.Kind, f.Metrics.InteractiveNegative)
+	}
+	if f.Metrics.InteractiveAUCCV != nil || f.Metrics.InteractiveRecallCV == nil {
+		t.Errorf("AUC must be absent and recall present with one class")
+	}
+	q := obs[0].Query()
+	fast := f.Predict(q).PInteractive
+	q.Params, q.WeightBytes = q.Params*1000, q.WeightBytes*1000
+	slow := f.Predict(q).PInteractive
+	if !(fast > 0.9 && slow < 0.1) {
+		t.Errorf("P(interactive) = %.3f measured, %.3f for a model 1000× larger", fast, slow)
+	}
+	if math.IsNaN(fast) {
+		t.Error("NaN probability")
+	}
+}
+
+func TestTrainFindsEffectiveBandwidth(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		known bool
+	}{{"unknown bandwidth", false}, {"known bandwidth", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			l := cpuLaw
+			l.known = c.known
+			obs := l.sweep(t, 4, gpt2Sizes, []string{"fp32"}, contexts, []int{1})
+			f, err := Train(obs, Options{Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := f.EffectiveBandwidthGBs, l.bandwidthGBs
+			if c.known {
+				// The law runs at exactly the bandwidth it reports.
+				got, want = f.BandwidthEfficiency, 1
+			}
+			if math.Abs(got-want)/want > 0.03 {
+				t.Errorf("found %.3f, want %.3f", got, want)
+			}
+		})
+	}
+}

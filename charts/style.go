@@ -1,0 +1,509 @@
+package charts
+
+import (
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	xfont "golang.org/x/image/font"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Sans-serif text reads better than the default serif at small sizes.
+var (
+	sans     = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	sansBold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: xfont.WeightBold}
+)
+
+// Model colours come from plotutil's dark set, reordered so that the first
+// three (blue, orange, green) stay distinct for colour-blind readers and
+// the two reds are far apart.
+var modelColors = []color.Color{
+	plotutil.DarkColors[2],
+	plotutil.DarkColors[3],
+	plotutil.DarkColors[1],
+	plotutil.DarkColors[4],
+	plotutil.DarkColors[0],
+	plotutil.DarkColors[6],
+	plotutil.DarkColors[5],
+}
+
+// Each precision has a filled glyph for measured points and the hollow
+// version for predicted ones, so the two read as the same series.
+var (
+	filledGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, boldPlus{}}
+	hollowGlyphs = []draw.GlyphDrawer{draw.RingGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, boldPlus{}}
+)
+
+var (
+	gridColor      = color.Gray{Y: 225}
+	thresholdColor = color.RGBA{R: 200, G: 30, B: 30, A: 255}
+	budgetColor    = color.RGBA{R: 90, G: 90, B: 90, A: 255}
+)
+
+func modelColor(i int) color.Color { return modelColors[i%len(modelColors)] }
+
+// fade makes predicted series lighter than measured ones.
+func fade(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 150}
+}
+
+// newPlot returns a plot with Inferbench's fonts and the given labels.
+func newPlot(title, xLabel, yLabel string, opt Options) *plot.Plot {
+	p := plot.New()
+	p.Title.TextStyle.Font = font.From(sansBold, 14)
+	if opt.Title != "" {
+		// On one line if it fits, else on a line of its own.
+		sep := " — "
+		if p.Title.TextStyle.Width(title+sep+opt.Title) > width-vg.Points(40) {
+			sep = "\n"
+		}
+		title += sep + opt.Title
+	}
+	p.Title.Text = title
+	p.Title.Padding = vg.Points(10)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(sans, 12)
+		a.Label.Padding = vg.Points(4)
+		a.Tick.Label.Font = font.From(sans, 10)
+	}
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	return p
+}
+
+// addGrid adds light grid lines at the major ticks. It is added first so
+// that the data is drawn over it.
+func addGrid(p *plot.Plot) {
+	g := plotter.NewGrid()
+	g.Vertical.Color = gridColor
+	g.Horizontal.Color = gridColor
+	p.Add(g)
+}
+
+// order fixes the order of models and precisions across all charts drawn
+// from the same points, so that a model keeps its colour from chart to
+// chart. Models keep the order in which they first appear (callers list
+// them by size); precisions go from most to fewest bits.
+type order struct {
+	models, precisions []string
+	model, precision   map[string]int
+}
+
+func orderOf(points []Point) order {
+	o := order{model: map[string]int{}, precision: map[string]int{}}
+	for _, pt := range points {
+		if _, ok := o.model[pt.Model]; !ok {
+			o.model[pt.Model] = len(o.models)
+			o.models = append(o.models, pt.Model)
+		}
+		if _, ok := o.precision[pt.Precision]; !ok {
+			o.precision[pt.Precision] = len(o.precisions)
+			o.precisions = append(o.precisions, pt.Precision)
+		}
+	}
+	sort.SliceStable(o.precisions, func(i, j int) bool {
+		return bitsOf(o.precisions[i]) > bitsOf(o.precisions[j])
+	})
+	for i, p := range o.precisions {
+		o.precision[p] = i
+	}
+	return o
+}
+
+// bitsOf reads the bit width in a precision name such as "fp16", "int4",
+// "q8_0" or "4bit"; names without a number sort last.
+func bitsOf(precision string) int {
+	start := strings.IndexAny(precision, "0123456789")
+	if start < 0 {
+		return 0
+	}
+	end := start
+	for end < len(precision) && precision[end] >= '0' && precision[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.Atoi(precision[start:end])
+	return n
+}
+
+func isOK(pt Point) bool { return pt.Status == "" || strings.EqualFold(pt.Status, "ok") }
+
+func isOOM(pt Point) bool { return strings.EqualFold(pt.Status, "oom") }
+
+// seriesKey identifies one line on a chart.
+type seriesKey struct {
+	model, precision string
+	predicted        bool
+}
+
+func (k seriesKey) name() string {
+	s := k.model + ", " + k.precision
+	if k.predicted {
+		s += " (predicted)"
+	}
+	return s
+}
+
+// seriesStyle gives a series its colour by model and its dashes and glyph
+// by precision, so each series differs from the rest in at least one.
+func seriesStyle(o order, k seriesKey) (draw.LineStyle, draw.GlyphStyle) {
+	c := modelColor(o.model[k.model])
+	pi := o.precision[k.precision]
+	glyphs := filledGlyphs
+	if k.predicted {
+		c = fade(c)
+		glyphs = hollowGlyphs
+	}
+	ls := draw.LineStyle{Color: c, Width: vg.Points(2), Dashes: plotutil.Dashes(pi)}
+	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: glyphs[pi%len(glyphs)]}
+	return ls, gs
+}
+
+// addSeries draws xys as a line with glyphs and lists it in the legend.
+func addSeries(p *plot.Plot, lg *legendBox, o order, k seriesKey, xys plotter.XYs, label string) {
+	ls, gs := seriesStyle(o, k)
+	line := &plotter.Line{XYs: xys, LineStyle: ls}
+	scatter := &plotter.Scatter{XYs: xys, GlyphStyle: gs}
+	p.Add(line, scatter)
+	lg.Add(label, line, scatter)
+	lg.avoid(xys, true)
+}
+
+// hline draws a dashed horizontal reference line at y across [x0, x1].
+func hline(y, x0, x1 float64, c color.Color) *plotter.Line {
+	return &plotter.Line{
+		XYs: plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}},
+		LineStyle: draw.LineStyle{
+			Color:  c,
+			Width:  vg.Points(1.5),
+			Dashes: []vg.Length{vg.Points(7), vg.Points(4)},
+		},
+	}
+}
+
+// useLogScale reports whether values spanning [lo, hi] read better on a
+// log axis: past a tenfold range a linear axis squeezes the small values
+// against zero.
+func useLogScale(lo, hi float64) bool { return lo > 0 && hi/lo > 10 }
+
+// Log axes are drawn as linear axes over log10 of the data, with ticks
+// labelled in data units. plot.LogScale would do the drawing, but in
+// gonum/plot v0.17.0 the axis label's glyph box sits at the arithmetic
+// mean of the range, which on a log axis lies near its far end, and the
+// plot then leaves a wide empty margin to make room for it.
+
+// logXYs returns xys with X, Y or both replaced by their log10.
+func logXYs(xys plotter.XYs, logX, logY bool) plotter.XYs {
+	out := make(plotter.XYs, len(xys))
+	for i, xy := range xys {
+		if logX {
+			xy.X = math.Log10(xy.X)
+		}
+		if logY {
+			xy.Y = math.Log10(xy.Y)
+		}
+		out[i] = xy
+	}
+	return out
+}
+
+// setLogAxis makes a a log axis over [lo, hi], in data units.
+func setLogAxis(a *plot.Axis, lo, hi float64) {
+	a.Tick.Marker = logTicks{}
+	a.Min, a.Max = math.Log10(lo), math.Log10(hi)
+}
+
+// setLinearAxis makes a a linear axis from zero, so that differences are
+// not exaggerated, up to a little above hi.
+func setLinearAxis(a *plot.Axis, hi float64) {
+	a.Tick.Marker = linearTicks{}
+	a.Min, a.Max = 0, hi*1.05
+}
+
+// setValueTicks makes a a log axis labelled at exactly the values
+// measured (context lengths, batch sizes), where doublings are evenly
+// spaced.
+func setValueTicks(a *plot.Axis, values []int) {
+	ticks := make([]plot.Tick, len(values))
+	for i, v := range values {
+		ticks[i] = plot.Tick{Value: math.Log10(float64(v)), Label: strconv.Itoa(v)}
+	}
+	a.Tick.Marker = plot.ConstantTicks(ticks)
+	lo, hi := float64(values[0]), float64(values[len(values)-1])
+	if lo == hi {
+		// One value: give it room either side.
+		lo, hi = lo/2, hi*2
+	}
+	a.Min, a.Max = math.Log10(lo), math.Log10(hi)
+}
+
+// logTicks ticks an axis drawn over log10 of the data. It labels 1, 2 and
+// 5 times each power of ten (and 3 on short ranges), unlike plot.LogTicks,
+// which labels only the powers of ten and so may leave an axis spanning a
+// decade or less with a single number.
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	lo, hi := math.Pow(10, min), math.Pow(10, max)
+	labelled := map[int]bool{1: true, 2: true, 5: true}
+	switch decades := max - min; {
+	case decades > 3:
+		labelled = map[int]bool{1: true}
+	case decades <= 1.5:
+		labelled[3] = true
+	}
+	var ticks []plot.Tick
+	n := 0
+	for e := int(math.Floor(min)); e <= int(math.Ceil(max)); e++ {
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * math.Pow10(e)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: math.Log10(v)}
+			if labelled[m] {
+				t.Label = formatTick(v)
+				n++
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	if n < 2 {
+		// Too narrow a range for those labels: label every tick.
+		for i := range ticks {
+			ticks[i].Label = formatTick(math.Pow(10, ticks[i].Value))
+		}
+	}
+	return ticks
+}
+
+// linearTicks labels a linear axis at round steps (1, 2, 2.5 or 5 times a
+// power of ten) giving four to eight labels; plot.DefaultTicks aims for
+// three, too few to read values off.
+type linearTicks struct{}
+
+func (linearTicks) Ticks(min, max float64) []plot.Tick {
+	if max <= min {
+		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	raw := (max - min) / 6
+	mag := math.Pow10(int(math.Floor(math.Log10(raw))))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for i := math.Ceil(min / step); i*step <= max+step*1e-9; i++ {
+		v := i * step
+		ticks = append(ticks, plot.Tick{Value: v, Label: formatTick(v)})
+	}
+	return ticks
+}
+
+// formatTick prints a tick value without float noise or exponents.
+func formatTick(v float64) string {
+	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// sortedInts returns the distinct values of set in increasing order.
+func sortedInts(set map[int]bool) []int {
+	s := make([]int, 0, len(set))
+	for v := range set {
+		s = append(s, v)
+	}
+	sort.Ints(s)
+	return s
+}
+
+// legendBox is a legend on a white box. plot.Legend draws its text straight
+// over the data, where it is hard to read; legendBox either sits in the
+// corner of the data area that hides the least data or, when outside is
+// set, to the right of the data area, which it narrows to make room.
+type legendBox struct {
+	plot.Legend
+	outside bool
+	points  [][]vg.Point // data to keep clear of, in data coordinates
+	lines   []bool       // whether points[i] is joined by lines
+}
+
+func newLegendBox(outside bool) *legendBox {
+	l := &legendBox{Legend: plot.NewLegend(), outside: outside}
+	l.TextStyle.Font = font.From(sans, 10)
+	l.Top, l.Left = true, true
+	l.ThumbnailWidth = vg.Points(28)
+	l.Padding = vg.Points(2)
+	return l
+}
+
+func (l *legendBox) avoid(xys plotter.XYs, joined bool) {
+	pts := make([]vg.Point, len(xys))
+	for i, xy := range xys {
+		pts[i] = vg.Point{X: vg.Length(xy.X), Y: vg.Length(xy.Y)}
+	}
+	l.points = append(l.points, pts)
+	l.lines = append(l.lines, joined)
+}
+
+const (
+	legendMargin  = vg.Length(8) // between the box and the data area's edge
+	legendPadding = vg.Length(5) // between the box and its entries
+)
+
+// size returns the width and height of the box.
+func (l *legendBox) size() vg.Point {
+	r := l.Rectangle(draw.Canvas{})
+	return vg.Point{X: r.Size().X + 2*legendPadding, Y: r.Size().Y + 2*legendPadding}
+}
+
+// GlyphBoxes implements plot.GlyphBoxer. Outside the data area, the box
+// is reported as a glyph to the right of it, so that the plot leaves room.
+func (l *legendBox) GlyphBoxes(*plot.Plot) []plot.GlyphBox {
+	if !l.outside {
+		return nil
+	}
+	size := l.size()
+	return []plot.GlyphBox{{
+		X: 1, Y: 0.5,
+		Rectangle: vg.Rectangle{
+			Min: vg.Point{X: legendMargin, Y: -size.Y / 2},
+			Max: vg.Point{X: legendMargin + size.X, Y: size.Y / 2},
+		},
+	}}
+}
+
+// Plot implements plot.Plotter.
+func (l *legendBox) Plot(c draw.Canvas, p *plot.Plot) {
+	size := l.size()
+	var at vg.Point // bottom-left corner of the box
+	if l.outside {
+		// Level with the middle of the data area, or its top if the
+		// box is taller.
+		y := c.Center().Y - size.Y/2
+		if y+size.Y > c.Max.Y {
+			y = c.Max.Y - size.Y
+		}
+		at = vg.Point{X: c.Max.X + legendMargin, Y: y}
+	} else {
+		at = l.corner(c, p, size)
+	}
+	box := vg.Rectangle{Min: at, Max: at.Add(size)}
+	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 235})
+	c.Fill(box.Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.Gray{Y: 170}, Width: vg.Points(0.5)})
+	c.Stroke(box.Path())
+	inner := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: box.Min.Add(vg.Point{X: legendPadding, Y: legendPadding}),
+		Max: box.Max.Sub(vg.Point{X: legendPadding, Y: legendPadding}),
+	}}
+	l.Legend.Draw(inner)
+}
+
+// corner picks the corner of c where a box of the given size covers the
+// fewest data points and line samples, preferring the top left.
+func (l *legendBox) corner(c draw.Canvas, p *plot.Plot, size vg.Point) vg.Point {
+	trX, trY := p.Transforms(&c)
+	var samples []vg.Point
+	for i, pts := range l.points {
+		for j, pt := range pts {
+			cur := vg.Point{X: trX(float64(pt.X)), Y: trY(float64(pt.Y))}
+			samples = append(samples, cur)
+			if !l.lines[i] || j == 0 {
+				continue
+			}
+			prev := vg.Point{X: trX(float64(pts[j-1].X)), Y: trY(float64(pts[j-1].Y))}
+			const steps = 40
+			for s := 1; s < steps; s++ {
+				f := vg.Length(s) / steps
+				samples = append(samples, vg.Point{X: prev.X + (cur.X-prev.X)*f, Y: prev.Y + (cur.Y-prev.Y)*f})
+			}
+		}
+	}
+	m := legendMargin
+	corners := []vg.Point{
+		{X: c.Min.X + m, Y: c.Max.Y - m - size.Y}, // top left
+		{X: c.Max.X - m - size.X, Y: c.Max.Y - m - size.Y},
+		{X: c.Max.X - m - size.X, Y: c.Min.Y + m},
+		{X: c.Min.X + m, Y: c.Min.Y + m},
+	}
+	best, bestHits := corners[0], math.MaxInt
+	for _, at := range corners {
+		r := vg.Rectangle{Min: at.Sub(vg.Point{X: m, Y: m}), Max: at.Add(size).Add(vg.Point{X: m, Y: m})}
+		hits := 0
+		for _, s := range samples {
+			if s.X >= r.Min.X && s.X <= r.Max.X && s.Y >= r.Min.Y && s.Y <= r.Max.Y {
+				hits++
+			}
+		}
+		if hits < bestHits {
+			best, bestHits = at, hits
+		}
+	}
+	return best
+}
+
+// swatch is a legend thumbnail filled with one colour.
+type swatch struct{ color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	r := vg.Rectangle{Min: c.Min, Max: c.Max}
+	// Square it off so the swatch does not look like a bar.
+	if w := r.Size().X - r.Size().Y; w > 0 {
+		r.Min.X += w / 2
+		r.Max.X -= w / 2
+	}
+	c.SetColor(s.Color)
+	c.Fill(r.Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.Gray{Y: 150}, Width: vg.Points(0.5)})
+	c.Stroke(r.Path())
+}
+
+// glyphThumb is a legend thumbnail showing a single glyph.
+type glyphThumb struct{ draw.GlyphStyle }
+
+func (g glyphThumb) Thumbnail(c *draw.Canvas) {
+	c.DrawGlyph(g.GlyphStyle, c.Center())
+}
+
+func oomGlyph(c color.Color) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: c, Radius: vg.Points(6), Shape: boldCross{}}
+}
+
+// boldCross and boldPlus are glyphs thick enough to see next to 2pt lines;
+// draw.CrossGlyph and draw.PlusGlyph are hairlines.
+type boldCross struct{}
+
+func (boldCross) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(2.5)})
+	r := sty.Radius * 0.7
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X - r, Y: pt.Y - r})
+	p.Line(vg.Point{X: pt.X + r, Y: pt.Y + r})
+	p.Move(vg.Point{X: pt.X - r, Y: pt.Y + r})
+	p.Line(vg.Point{X: pt.X + r, Y: pt.Y - r})
+	c.Stroke(p)
+}
+
+type boldPlus struct{}
+
+func (boldPlus) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(2)})
+	r := sty.Radius
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X - r, Y: pt.Y})
+	p.Line(vg.Point{X: pt.X + r, Y: pt.Y})
+	p.Move(vg.Point{X: pt.X, Y: pt.Y - r})
+	p.Line(vg.Point{X: pt.X, Y: pt.Y + r})
+	c.Stroke(p)
+}
