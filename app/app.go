@@ -36,6 +36,8 @@ func commands() []command {
 	return []command{
 		{"run", "measure one configuration and store it", runRun},
 		{"sweep", "measure a grid of configurations, resumably", runSweep},
+		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
+		{"status", "show what the agent is doing and why", runStatus},
 		{"runs", "list stored runs", runRuns},
 		{"export", "export stored runs as csv, json, jsonl or md", runExport},
 		{"models", "list the model catalog and precisions", runModels},

@@ -14,37 +14,97 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// gridFlags are the flags that describe a grid; they and --file exclude each other.
+// gridOptions are the flags that describe a grid, shared by sweep and agent; they and --file
+// exclude each other.
+type gridOptions struct {
+	models, precisions, contexts, generates, batches string
+	targetCI, memoryLimit, file                      string
+	maxRepeats                                       int
+	spec                                             engine.SweepSpec
+}
+
 var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
 	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
+
+func (g *gridOptions) add(fs *flag.FlagSet) {
+	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
+	fs.StringVar(&g.precisions, "precision", "fp16", "`precisions`, comma-separated (see `inferbench models`)")
+	fs.StringVar(&g.contexts, "context", "128", "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
+	fs.StringVar(&g.generates, "generate", "32", "new `tokens` per sequence, as a list or range")
+	fs.StringVar(&g.batches, "batch", "1", "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
+	fs.StringVar(&g.spec.Weights, "weights", "auto", "`auto`, random or checkpoint")
+	fs.IntVar(&g.spec.Warmup, "warmup", 1, "warm-up `repetitions` per configuration")
+	fs.IntVar(&g.spec.Repeats, "repeats", 5, "measured `repetitions` per configuration (fixed; see --target-ci)")
+	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
+	fs.IntVar(&g.spec.MinRepeats, "min-repeats", 3, "with --target-ci, at least this many `repetitions`")
+	fs.IntVar(&g.maxRepeats, "max-repeats", 20, "with --target-ci, at most this many `repetitions`")
+	fs.DurationVar(&g.spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
+	fs.DurationVar(&g.spec.Timeout, "timeout", 30*time.Minute, "longest one configuration may take")
+	fs.StringVar(&g.memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
+	fs.IntVar(&g.spec.Seed, "seed", 0, "random `seed` for weights and prompts")
+	fs.StringVar(&g.file, "file", "", "read the grid from a JSON sweep `file` instead of the flags above (see docs/sweeps.md)")
+}
+
+// given reports whether any grid flag or --file was set.
+func (g *gridOptions) given(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, name := range append(gridFlags, "file") {
+			if f.Name == name {
+				set = true
+			}
+		}
+	})
+	return set
+}
+
+// resolve builds the grid from --file or the flags and checks all of it against the catalog.
+func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (engine.SweepSpec, error) {
+	spec := g.spec
+	if g.file != "" {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			for _, name := range gridFlags {
+				if f.Name == name {
+					set = append(set, "--"+name)
+				}
+			}
+		})
+		if len(set) > 0 {
+			return spec, usageError(fmt.Errorf("--file describes the whole grid; drop %v or move them into the file", set))
+		}
+		f, err := os.Open(g.file)
+		if err != nil {
+			return spec, usageError(fmt.Errorf("sweep file: %w", err))
+		}
+		defer f.Close()
+		if spec, err = engine.ParseSweepFile(f, g.file); err != nil {
+			return spec, err
+		}
+	} else {
+		if g.models == "" {
+			return spec, usageError(errors.New("--model is required: name one or more models, e.g. --model gpt2,gpt2-medium (or use --file)"))
+		}
+		if err := parseGrid(&spec, g.models, g.precisions, g.contexts, g.generates, g.batches, g.targetCI, g.memoryLimit); err != nil {
+			return spec, err
+		}
+		if spec.TargetCI > 0 {
+			spec.Repeats = g.maxRepeats
+		}
+	}
+	return spec, spec.Validate(cat)
+}
 
 func runSweep(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		models, precisions, contexts, generates, batches string
-		targetCI, memoryLimit, file, db                  string
-		spec                                             engine.SweepSpec
-		maxRepeats                                       int
-		force, dryRun, quiet                             bool
-		wf                                               workerFlags
+		grid                 gridOptions
+		db                   string
+		force, dryRun, quiet bool
+		wf                   workerFlags
 	)
-	fs.StringVar(&models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
-	fs.StringVar(&precisions, "precision", "fp16", "`precisions`, comma-separated (see `inferbench models`)")
-	fs.StringVar(&contexts, "context", "128", "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
-	fs.StringVar(&generates, "generate", "32", "new `tokens` per sequence, as a list or range")
-	fs.StringVar(&batches, "batch", "1", "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
-	fs.StringVar(&spec.Weights, "weights", "auto", "`auto`, random or checkpoint")
-	fs.IntVar(&spec.Warmup, "warmup", 1, "warm-up `repetitions` per configuration")
-	fs.IntVar(&spec.Repeats, "repeats", 5, "measured `repetitions` per configuration (fixed; see --target-ci)")
-	fs.StringVar(&targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
-	fs.IntVar(&spec.MinRepeats, "min-repeats", 3, "with --target-ci, at least this many `repetitions`")
-	fs.IntVar(&maxRepeats, "max-repeats", 20, "with --target-ci, at most this many `repetitions`")
-	fs.DurationVar(&spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
-	fs.DurationVar(&spec.Timeout, "timeout", 30*time.Minute, "longest one configuration may take")
-	fs.StringVar(&memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
-	fs.IntVar(&spec.Seed, "seed", 0, "random `seed` for weights and prompts")
-	fs.StringVar(&file, "file", "", "read the grid from a JSON sweep `file` instead of the flags above (see docs/sweeps.md)")
+	grid.add(fs)
 	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and exit without measuring")
 	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
@@ -64,7 +124,7 @@ configuration in flight is discarded and nothing partial is stored.
 
 Examples:
   inferbench sweep --model gpt2,gpt2-medium --context 128,512,1024 --batch 1,4 --precision fp16,int8,int4 --generate 32
-  inferbench sweep --model gpt2 --context 128-2048*2 --target-ci 2% --max-repeats 20
+  inferbench sweep --model gpt2 --context 128-1024*2 --target-ci 2% --max-repeats 20
   inferbench sweep --model gpt2-xl --context 256-1024*2 --batch 1,8 --memory-limit 16GiB
   inferbench sweep --file sweep.json
 
@@ -83,40 +143,9 @@ Flags:
 		return err
 	}
 
-	if file != "" {
-		var set []string
-		fs.Visit(func(f *flag.Flag) {
-			for _, g := range gridFlags {
-				if f.Name == g {
-					set = append(set, "--"+g)
-				}
-			}
-		})
-		if len(set) > 0 {
-			return usageError(fmt.Errorf("--file describes the whole grid; drop %v or move them into the file", set))
-		}
-		f, err := os.Open(file)
-		if err != nil {
-			return usageError(fmt.Errorf("sweep file: %w", err))
-		}
-		spec, err = engine.ParseSweepFile(f, file)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	} else {
-		if models == "" {
-			return usageError(errors.New("--model is required: name one or more models, e.g. --model gpt2,gpt2-medium (or use --file)"))
-		}
-		if err := parseGrid(&spec, models, precisions, contexts, generates, batches, targetCI, memoryLimit); err != nil {
-			return err
-		}
-		if spec.TargetCI > 0 {
-			spec.Repeats = maxRepeats
-		}
-	}
 	// The whole grid is checked before the database is opened or a worker starts.
-	if err := spec.Validate(cat); err != nil {
+	spec, err := grid.resolve(fs, cat)
+	if err != nil {
 		return err
 	}
 	groups := engine.Plan(spec.Configs())
