@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.inferbench-installed
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run test test-worker test-go vet check-darwin clean
+.PHONY: all build deps setup run test test-worker test-go test-race vet check-darwin clean
 
 all: build
 
@@ -42,7 +42,13 @@ test-go: setup
 check-darwin: deps
 	$(GO) run ./tools/darwincheck ./...
 
-test: vet check-darwin test-worker test-go
+# The background controller and the sensors under the race detector: pause and resume must leave
+# the database consistent.
+test-race: setup
+	$(GO) test -race -count=1 -run 'Controller|Policy' ./app
+	$(GO) test -race -count=1 ./engine/sensors
+
+test: vet check-darwin test-worker test-go test-race
 
 clean:
 	rm -rf bin $(VENV)

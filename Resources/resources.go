@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed worker/inferbench_worker/*.py worker/inferbench_worker/catalog.json worker/requirements-*.txt
+//go:embed worker/inferbench_worker/*.py worker/inferbench_worker/catalog.json worker/requirements-*.txt data/apple_silicon.csv
 var files embed.FS
 
 // Worker returns the worker tree: inferbench_worker/ (the Python package) and requirements-*.txt.
@@ -23,6 +23,16 @@ func Worker() fs.FS {
 // Catalog returns the model and precision catalog shared by the Go engine and the worker.
 func Catalog() []byte {
 	b, err := files.ReadFile("worker/inferbench_worker/catalog.json")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// AppleSilicon returns a table of Apple chips and their memory bandwidth (CSV with a header:
+// chip, bandwidth_gbs, ...), which lets the advisor relate speed to the chip a run was on.
+func AppleSilicon() []byte {
+	b, err := files.ReadFile("data/apple_silicon.csv")
 	if err != nil {
 		panic(err)
 	}
