@@ -3,16 +3,40 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/menubar"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// No arguments on a Mac (or only the process serial number Finder once passed): the menu-bar app.
+	if runtime.GOOS == "darwin" && (len(os.Args) == 1 || strings.HasPrefix(os.Args[1], "-psn_")) {
+		code := runMenuBar(ctx)
+		stop()
+		os.Exit(code)
+	}
 	code := app.Main(ctx, app.ProcessEnv(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// runMenuBar runs the menu-bar app until the user quits; it logs to inferbench.log in the data folder.
+func runMenuBar(ctx context.Context) int {
+	d, err := app.NewDesktop(ctx, app.ProcessEnv(), nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inferbench:", err)
+		return app.ExitFailure
+	}
+	if err := menubar.Run(ctx, menubar.FromDesktop(d)); err != nil {
+		fmt.Fprintln(os.Stderr, "inferbench:", err)
+		return app.ExitFailure
+	}
+	return app.ExitOK
 }

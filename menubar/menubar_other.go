@@ -1,0 +1,13 @@
+//go:build !darwin
+
+package menubar
+
+import (
+	"context"
+	"errors"
+)
+
+// Run refuses: the menu-bar app is Cocoa.
+func Run(ctx context.Context, deps Deps) error {
+	return errors.New("the menu-bar app needs macOS; use the command line (inferbench help)")
+}
