@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.inferbench-installed
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run test test-worker test-go test-race vet check-darwin clean
+.PHONY: all build deps setup run app test test-worker test-go test-race vet check-darwin clean
 
 all: build
 
@@ -28,6 +28,10 @@ $(STAMP): $(REQS)
 
 run: setup
 	./$(BIN) run --model gpt2 --precision fp32 --context 128 --generate 32 --warmup 1 --repeats 3
+
+# The menu-bar app bundle: bin/Inferbench.app (ad-hoc signed; docs/macos.md explains distribution).
+app: build
+	./scripts/bundle-app.sh $(BIN) bin
 
 vet: build
 	$(GO) vet ./...

@@ -93,6 +93,20 @@ func (c *Controller) Start() { c.cmds <- StateRunning }
 func (c *Controller) Pause() { c.cmds <- StatePaused }
 func (c *Controller) Stop()  { c.cmds <- StateStopped }
 
+// SetPolicy changes the conditions for running; it takes effect at the next sensor reading,
+// so a run that no longer qualifies stops within Poll.
+func (c *Controller) SetPolicy(p Policy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cfg.Policy = p
+}
+
+func (c *Controller) policy() Policy {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Policy
+}
+
 // Status returns the current snapshot.
 func (c *Controller) Status() Status {
 	c.mu.Lock()
@@ -194,7 +208,7 @@ var errQueueEmpty = errors.New("queue empty")
 // queued configuration. It returns a state the user asked for while it worked, if any.
 func (c *Controller) step(ctx context.Context) (State, error) {
 	reading := c.read(ctx)
-	if ok, reason := c.cfg.Policy.Check(reading); !ok {
+	if ok, reason := c.policy().Check(reading); !ok {
 		c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", reading })
 		return c.sleep(ctx, c.cfg.WaitPoll)
 	}
@@ -259,7 +273,7 @@ func (c *Controller) measure(ctx context.Context, cfg engine.Config, first senso
 			case <-tick.C:
 				r := c.read(runCtx)
 				readings = append(readings, r)
-				if ok, reason := c.cfg.Policy.Check(r); !ok {
+				if ok, reason := c.policy().Check(r); !ok {
 					c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", r })
 					cancel(fmt.Errorf("%w: %s", errConditions, reason))
 					return
@@ -301,7 +315,7 @@ func (c *Controller) measure(ctx context.Context, cfg engine.Config, first senso
 // cooldown waits, up to the policy's bound, for the thermal state to return to nominal, so
 // the next run starts from the same place.
 func (c *Controller) cooldown(ctx context.Context) State {
-	deadline := time.Now().Add(c.cfg.Policy.CooldownMax)
+	deadline := time.Now().Add(c.policy().CooldownMax)
 	for time.Now().Before(deadline) {
 		r := c.read(ctx)
 		if r.Thermal == sensors.ThermalNominal || r.Thermal == sensors.ThermalUnknown {

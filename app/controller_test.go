@@ -129,7 +129,16 @@ func TestControllerStopsWhenTheUserReturns(t *testing.T) {
 		t.Fatalf("an interrupted run was stored: %+v", runs)
 	}
 
+	// A stricter policy holds it back even when the user is away again...
+	strict := DefaultPolicy()
+	strict.CooldownMax = 0
+	strict.IdleThreshold = 2 * time.Hour
+	rig.ctl.SetPolicy(strict)
 	rig.sensors.set(func(r *sensors.Reading) { r.IdleSeconds = 3600; r.Thermal = sensors.ThermalFair })
+	rig.waitFor(t, "the stricter policy", 2*time.Second, func(s Status) bool { return s.Reason == "user active (idle 1h0m0s of 2h0m0s)" })
+	// ...and the default lets it finish.
+	strict.IdleThreshold = 5 * time.Minute
+	rig.ctl.SetPolicy(strict)
 	rig.waitFor(t, "the queue to empty", 3*time.Minute, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
 	runs := rig.runs(t)
 	if len(runs) != 1 || runs[0].Status != "ok" || runs[0].ThermalWorst != "fair" || runs[0].PowerSource != "ac" {

@@ -144,8 +144,8 @@ func (d *Desktop) ValidatePreferences(p Preferences) error {
 func (d *Desktop) ModelChoices() []string     { return d.cat.ModelNames(false) }
 func (d *Desktop) PrecisionChoices() []string { return d.cat.PrecisionNames() }
 
-// SavePreferences validates p, writes it and queues its grid in place of the old one. The
-// controller keeps the policy it started with until the app starts again.
+// SavePreferences validates p, writes it, queues its grid in place of the old one and hands
+// the controller the new conditions for running.
 func (d *Desktop) SavePreferences(ctx context.Context, p Preferences) error {
 	if err := d.ValidatePreferences(p); err != nil {
 		return err
@@ -156,6 +156,7 @@ func (d *Desktop) SavePreferences(ctx context.Context, p Preferences) error {
 	d.mu.Lock()
 	d.prefs = p
 	d.mu.Unlock()
+	d.Controller.SetPolicy(p.Policy())
 	return d.queue(ctx, true)
 }
 

@@ -107,7 +107,6 @@ func (s *shell) showPreferences() {
 // savePreferences parses and saves the form; problems are listed in one alert and the window
 // stays open to fix them.
 func (s *shell) savePreferences() {
-	before := s.deps.Preferences()
 	p, err := s.prefs.form().Preferences()
 	if err != nil {
 		showAlert(appkit.AlertStyleWarning, "Some preferences are not valid", lines(err))
@@ -126,10 +125,6 @@ func (s *shell) savePreferences() {
 				if err := setLaunchAtLogin(p.LaunchAtLogin); err != nil {
 					showAlert(appkit.AlertStyleWarning, "Inferbench could not change whether it opens at login", err.Error())
 				}
-			}
-			if p.Policy() != before.Policy() {
-				showAlert(appkit.AlertStyleInformational, "Preferences saved",
-					"The new conditions for running benchmarks apply the next time Inferbench opens.")
 			}
 		})
 	}()
