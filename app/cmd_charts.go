@@ -69,42 +69,51 @@ Flags:
 	if budget == 0 {
 		budget = machine.MemoryBytes
 	}
-	runs, err := store.Runs(ctx, storage.RunFilter{})
-	if err != nil {
-		return err
-	}
-	points, generate := chartPoints(runs)
-	if len(points) == 0 {
-		return fmt.Errorf("nothing to draw: %s has no successful or out-of-memory runs yet; measure some with inferbench sweep", store.Path())
-	}
-
-	// Charts of measurements alone are worth drawing when there is too little data to fit.
-	f, fitErr := currentFit(ctx, store, cat, thresholdMs, false)
+	paths, fitErr, err := renderCharts(ctx, store, cat, charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs}, out)
 	if fitErr != nil {
 		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
 	}
-	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs}
-	if f != nil {
-		points = append(points, predictedPoints(f, cat, points, generate)...)
-	}
-	paths, err := charts.RenderAll(points, nil, opt, out)
-	if err != nil && !errors.Is(err, charts.ErrNoData) {
+	if err != nil {
 		return err
-	}
-	if f != nil {
-		more, err := accuracyCharts(f, cat, opt, out)
-		paths = append(paths, more...)
-		if err != nil {
-			return err
-		}
-	}
-	if len(paths) == 0 {
-		return fmt.Errorf("nothing to draw: the runs in %s have no decode latency or peak memory", store.Path())
 	}
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
 	}
 	return nil
+}
+
+// renderCharts draws every chart the stored runs allow into dir: measurements, predictions of
+// the current fit, and its accuracy. Without a fit (too little data) it draws the measurements
+// and returns why there is no fit as fitErr.
+func renderCharts(ctx context.Context, store *storage.DB, cat *engine.Catalog, opt charts.Options, dir string) (paths []string, fitErr, err error) {
+	runs, err := store.Runs(ctx, storage.RunFilter{})
+	if err != nil {
+		return nil, nil, err
+	}
+	points, generate := chartPoints(runs)
+	if len(points) == 0 {
+		return nil, nil, fmt.Errorf("nothing to draw: %s has no successful or out-of-memory runs yet; measure some with inferbench sweep", store.Path())
+	}
+	// Charts of measurements alone are worth drawing when there is too little data to fit.
+	f, fitErr := currentFit(ctx, store, cat, opt.ThresholdMs, false)
+	if f != nil {
+		points = append(points, predictedPoints(f, cat, points, generate)...)
+	}
+	paths, err = charts.RenderAll(points, nil, opt, dir)
+	if err != nil && !errors.Is(err, charts.ErrNoData) {
+		return nil, fitErr, err
+	}
+	if f != nil {
+		more, err := accuracyCharts(f, cat, opt, dir)
+		paths = append(paths, more...)
+		if err != nil {
+			return nil, fitErr, err
+		}
+	}
+	if len(paths) == 0 {
+		return nil, fitErr, fmt.Errorf("nothing to draw: the runs in %s have no decode latency or peak memory", store.Path())
+	}
+	return paths, fitErr, nil
 }
 
 // chartPoints are the successful and out-of-memory runs as the charts take them, and the

@@ -157,31 +157,14 @@ Flags:
 		fastestQ advisor.Query
 	)
 	for _, c := range contextList {
-		var cands []advisor.Candidate
-		for _, m := range modelList {
-			cm, _ := cat.Model(m)
-			if cm.MaxPositions > 0 && c+generate > cm.MaxPositions {
-				beyond = append(beyond, fmt.Sprintf("%s at context %d (%d positions)", m, c, cm.MaxPositions))
-				continue
-			}
-			for _, p := range precisionList {
-				for _, b := range batchList {
-					q, err := f.query(cat, sh, m, p, c, generate, b)
-					if err != nil {
-						return err
-					}
-					cand := advisor.Candidate{Query: q}
-					if r := f.measured(m, p, c, generate, b); r != nil {
-						o, ok := observation(*r, cat, sh, f.machine)
-						if ok {
-							cand.Measured = &o
-						}
-					}
-					if pr := f.fit.Predict(q); fastest == nil || pr.DecodeMsPerToken < fastest.DecodeMsPerToken {
-						fastest, fastestQ = &pr, q
-					}
-					cands = append(cands, cand)
-				}
+		cands, skipped, err := f.candidates(cat, sh, modelList, precisionList, c, generate, batchList)
+		if err != nil {
+			return err
+		}
+		beyond = append(beyond, skipped...)
+		for _, cand := range cands {
+			if pr := f.fit.Predict(cand.Query); fastest == nil || pr.DecodeMsPerToken < fastest.DecodeMsPerToken {
+				fastest, fastestQ = &pr, cand.Query
 			}
 		}
 		recs := f.fit.Recommend(cands, budget, maxMs)
@@ -307,4 +290,37 @@ Flags:
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.Model, b.Precision, maxCtx, source)
 	}
 	return tw.Flush()
+}
+
+// candidates builds the advisor's candidates at one context: every model × precision × batch
+// within the model's positions, with the measured run attached where one exists. It also
+// names the models the context is too long for.
+func (f *fitted) candidates(cat *engine.Catalog, sh *shapes, models, precisions []string, context, generate int, batches []int) ([]advisor.Candidate, []string, error) {
+	var (
+		cands  []advisor.Candidate
+		beyond []string
+	)
+	for _, m := range models {
+		cm, _ := cat.Model(m)
+		if cm.MaxPositions > 0 && context+generate > cm.MaxPositions {
+			beyond = append(beyond, fmt.Sprintf("%s at context %d (%d positions)", m, context, cm.MaxPositions))
+			continue
+		}
+		for _, p := range precisions {
+			for _, b := range batches {
+				q, err := f.query(cat, sh, m, p, context, generate, b)
+				if err != nil {
+					return nil, nil, err
+				}
+				cand := advisor.Candidate{Query: q}
+				if r := f.measured(m, p, context, generate, b); r != nil {
+					if o, ok := observation(*r, cat, sh, f.machine); ok {
+						cand.Measured = &o
+					}
+				}
+				cands = append(cands, cand)
+			}
+		}
+	}
+	return cands, beyond, nil
 }

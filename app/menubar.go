@@ -104,6 +104,7 @@ func NewDesktop(ctx context.Context, env Env, log *slog.Logger) (*Desktop, error
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
 	d.Controller = NewController(ControllerConfig{Sensors: env.Sensors, Runner: d.runner, Store: d.store, Catalog: cat,
 		Machine: machine, Policy: d.prefs.Policy(), Log: d.Log.With("component", "controller")})
+	d.Advise, d.Charts = d.advise, d.chartFiles
 	return d, nil
 }
 
