@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -438,4 +439,19 @@ func noArgs(name string, args []string) error {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench %s -h)", args[0], name))
 	}
 	return nil
+}
+
+// parseAdvice parses an advice command's flags and checks the ones fit, predict and recommend
+// share.
+func parseAdvice(fs *flag.FlagSet, args []string, format *string, thresholdMs *float64) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if err := noArgs(fs.Name(), fs.Args()); err != nil {
+		return err
+	}
+	if err := checkAdviceFormat(*format); err != nil {
+		return err
+	}
+	return checkThreshold(*thresholdMs)
 }

@@ -46,16 +46,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError(err)
-	}
-	if err := noArgs("fit", fs.Args()); err != nil {
-		return err
-	}
-	if err := checkAdviceFormat(format); err != nil {
-		return err
-	}
-	if err := checkThreshold(req.thresholdMs); err != nil {
+	if err := parseAdvice(fs, args, &format, &req.thresholdMs); err != nil {
 		return err
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())

@@ -58,16 +58,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError(err)
-	}
-	if err := noArgs("recommend", fs.Args()); err != nil {
-		return err
-	}
-	if err := checkAdviceFormat(format); err != nil {
-		return err
-	}
-	if err := checkThreshold(thresholdMs); err != nil {
+	if err := parseAdvice(fs, args, &format, &thresholdMs); err != nil {
 		return err
 	}
 	if maxMs < 0 {
