@@ -375,3 +375,24 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// A budget far above every run is named in the title instead of squashing the lines.
+func TestMemoryBudgetFarAbove(t *testing.T) {
+	points := []Point{
+		{Model: "gpt2", Precision: "fp16", Context: 64, Batch: 1, PeakMemoryBytes: 300e6, MsPerToken: 10, Status: "ok"},
+		{Model: "gpt2", Precision: "fp16", Context: 128, Batch: 1, PeakMemoryBytes: 310e6, MsPerToken: 10, Status: "ok"},
+	}
+	tests := []struct {
+		budget  int64
+		inTitle bool
+	}{{16e9, true}, {1e9, false}}
+	for _, tt := range tests {
+		p, err := MemoryVsContext(points, Options{MemoryBudgetBytes: tt.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(p.Title.Text, "far above every run"); got != tt.inTitle {
+			t.Errorf("budget %d: title %q", tt.budget, p.Title.Text)
+		}
+	}
+}

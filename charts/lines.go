@@ -157,8 +157,14 @@ func MemoryVsContext(points []Point, opt Options) (*plot.Plot, error) {
 	x0, x1 := math.Log10(float64(ctx[0])), math.Log10(float64(ctx[len(ctx)-1]))
 	// Without a budget, failures go above every measurement.
 	failY := top * 1.1
-	if opt.MemoryBudgetBytes > 0 {
-		failY = gigabytes(opt.MemoryBudgetBytes)
+	budget := gigabytes(opt.MemoryBudgetBytes)
+	switch {
+	case opt.MemoryBudgetBytes > 0 && len(failures) == 0 && top > 0 && budget > 4*top:
+		// A budget far above every run would squash the lines flat at the bottom; name it
+		// instead of drawing it.
+		p.Title.Text += fmt.Sprintf("\nthe %s GB memory budget is far above every run", formatTick(math.Round(budget*10)/10))
+	case opt.MemoryBudgetBytes > 0:
+		failY = budget
 		l := hline(failY, x0, x1, budgetColor)
 		p.Add(l)
 		lg.Add(fmt.Sprintf("memory budget (%s GB)", formatTick(math.Round(failY*10)/10)), l)
