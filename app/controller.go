@@ -177,6 +177,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 		switch want {
 		case StateStopped, StatePaused:
+			c.cfg.Runner.Close()
 			reason := ""
 			if want == StatePaused {
 				reason = "paused by the user"
@@ -209,6 +210,8 @@ var errQueueEmpty = errors.New("queue empty")
 func (c *Controller) step(ctx context.Context) (State, error) {
 	reading := c.read(ctx)
 	if ok, reason := c.policy().Check(reading); !ok {
+		// A loaded model holds gigabytes the user may need now; it loads again in seconds.
+		c.cfg.Runner.Close()
 		c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", reading })
 		return c.sleep(ctx, c.cfg.WaitPoll)
 	}
