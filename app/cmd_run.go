@@ -52,6 +52,20 @@ func (f *workerFlags) spec(env Env, stderr io.Writer) (engine.WorkerSpec, error)
 	return spec, nil
 }
 
+// measuring opens the database and readies a runner, as run and sweep need.
+func (e Env) measuring(ctx context.Context, db string, wf *workerFlags, cat *engine.Catalog, stderr io.Writer) (*storage.DB, *engine.Runner, error) {
+	store, err := storage.Open(ctx, e.dbPath(db))
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := wf.spec(e, stderr)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, engine.NewRunner(cat, spec), nil
+}
+
 func runRun(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -106,17 +120,11 @@ Flags:
 	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, env.dbPath(db))
+	store, runner, err := env.measuring(ctx, db, &wf, cat, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	spec, err := wf.spec(env, stderr)
-	if err != nil {
-		return err
-	}
-
-	runner := engine.NewRunner(cat, spec)
 	defer runner.Close()
 	mode := ProgressQuiet
 	if isTerminal(stderr) {

@@ -154,16 +154,11 @@ Flags:
 		return nil
 	}
 
-	store, err := storage.Open(ctx, env.dbPath(db))
+	store, runner, err := env.measuring(ctx, db, &wf, cat, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	wspec, err := wf.spec(env, stderr)
-	if err != nil {
-		return err
-	}
-	runner := engine.NewRunner(cat, wspec)
 	defer runner.Close()
 	// Which MLX measures decides what counts as already measured: ask before planning. The
 	// worker that answers goes on to load the first model.
