@@ -101,8 +101,9 @@ func TestRunnerAdaptiveRepetitions(t *testing.T) {
 	}{
 		// An impossible target runs to the maximum.
 		{"unreachable target", 1e-9, 3, 7, 7, 7},
-		// A loose target stops at the minimum.
-		{"loose target", 0.99, 3, 20, 3, 3},
+		// A loose target stops well before the maximum (at the minimum unless a noisy
+		// repetition on a busy machine widens the interval for a while).
+		{"loose target", 0.99, 3, 20, 3, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
