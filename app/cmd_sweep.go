@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	resources "github.com/inferbench/inferbench/Resources"
@@ -27,19 +29,20 @@ var gridFlags = []string{"model", "precision", "context", "generate", "batch", "
 	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
 
 func (g *gridOptions) add(fs *flag.FlagSet) {
+	def := engine.DefaultSweepSpec()
 	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
-	fs.StringVar(&g.precisions, "precision", "fp16", "`precisions`, comma-separated (see `inferbench models`)")
-	fs.StringVar(&g.contexts, "context", "128", "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
-	fs.StringVar(&g.generates, "generate", "32", "new `tokens` per sequence, as a list or range")
-	fs.StringVar(&g.batches, "batch", "1", "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
-	fs.StringVar(&g.spec.Weights, "weights", "auto", "`auto`, random or checkpoint")
-	fs.IntVar(&g.spec.Warmup, "warmup", 1, "warm-up `repetitions` per configuration")
-	fs.IntVar(&g.spec.Repeats, "repeats", 5, "measured `repetitions` per configuration (fixed; see --target-ci)")
+	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), "`precisions`, comma-separated (see `inferbench models`)")
+	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
+	fs.StringVar(&g.generates, "generate", joinInts(def.Generates), "new `tokens` per sequence, as a list or range")
+	fs.StringVar(&g.batches, "batch", joinInts(def.Batches), "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
+	fs.StringVar(&g.spec.Weights, "weights", def.Weights, "`auto`, random or checkpoint")
+	fs.IntVar(&g.spec.Warmup, "warmup", def.Warmup, "warm-up `repetitions` per configuration")
+	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
 	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
-	fs.IntVar(&g.spec.MinRepeats, "min-repeats", 3, "with --target-ci, at least this many `repetitions`")
+	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
 	fs.IntVar(&g.maxRepeats, "max-repeats", 20, "with --target-ci, at most this many `repetitions`")
 	fs.DurationVar(&g.spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
-	fs.DurationVar(&g.spec.Timeout, "timeout", 30*time.Minute, "longest one configuration may take")
+	fs.DurationVar(&g.spec.Timeout, "timeout", def.Timeout, "longest one configuration may take")
 	fs.StringVar(&g.memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
 	fs.IntVar(&g.spec.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.StringVar(&g.file, "file", "", "read the grid from a JSON sweep `file` instead of the flags above (see docs/sweeps.md)")
@@ -236,4 +239,12 @@ func printPlan(w io.Writer, groups []engine.Group) {
 		}
 	}
 	fmt.Fprintf(w, "%d configurations in %d groups (one worker each).\n", n, len(groups))
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
 }

@@ -111,17 +111,7 @@ func (p *sweepParser) parse() (SweepSpec, error) {
 	if _, err := dec.Token(); err != nil { // {
 		return SweepSpec{}, p.syntaxError(err)
 	}
-	spec := SweepSpec{
-		Precisions: []string{"fp16"},
-		Contexts:   []int{128},
-		Generates:  []int{32},
-		Batches:    []int{1},
-		Weights:    "auto",
-		Warmup:     1,
-		Repeats:    5,
-		MinRepeats: 3,
-		Timeout:    30 * time.Minute,
-	}
+	spec := DefaultSweepSpec()
 	keys := map[string]int{}
 	for dec.More() {
 		keyOff := p.skip(int(dec.InputOffset()), ",")

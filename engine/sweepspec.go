@@ -34,6 +34,22 @@ const (
 	maxSweepConfigs = 100000
 )
 
+// DefaultSweepSpec holds the defaults of every field but Models, shared by sweep files and the
+// command-line flags so the two cannot drift apart.
+func DefaultSweepSpec() SweepSpec {
+	return SweepSpec{
+		Precisions: []string{"fp16"},
+		Contexts:   []int{128},
+		Generates:  []int{32},
+		Batches:    []int{1},
+		Weights:    "auto",
+		Warmup:     1,
+		Repeats:    5,
+		MinRepeats: 3,
+		Timeout:    30 * time.Minute,
+	}
+}
+
 // Configs returns the configurations of the grid in a stable order: by model, then precision,
 // batch, context and generate, each list in its own order, the last varying fastest. Every
 // configuration carries the spec's weights, repetitions, memory limit, timeout and seed.
