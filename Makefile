@@ -49,7 +49,7 @@ check-darwin: deps
 # The background controller and the sensors under the race detector: pause and resume must leave
 # the database consistent.
 test-race: setup
-	$(GO) test -race -count=1 -run 'Controller|Policy' ./app
+	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 
 test: vet check-darwin test-worker test-go test-race

@@ -20,9 +20,9 @@ type Conditions struct {
 // unknownConditions is what a run records when nothing was read.
 var unknownConditions = Conditions{sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.PowerUnknown, sensors.Unknown}
 
-// conditionsAround builds Conditions from readings taken before and after a run, and any taken
+// ConditionsAround builds Conditions from readings taken before and after a run, and any taken
 // during it.
-func conditionsAround(readings ...sensors.Reading) Conditions {
+func ConditionsAround(readings ...sensors.Reading) Conditions {
 	if len(readings) == 0 {
 		return unknownConditions
 	}
@@ -41,7 +41,7 @@ func conditionsAround(readings ...sensors.Reading) Conditions {
 }
 
 // record stores a result and its machine in one go and returns the stored run.
-func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result, cond Conditions) (*storage.Run, error) {
+func Record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result, cond Conditions) (*storage.Run, error) {
 	machineID, err := db.UpsertMachine(ctx, storage.Machine{Chip: m.Chip, Cores: m.Cores,
 		MemoryBytes: m.MemoryBytes, OS: m.OS, OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname})
 	if err != nil {
@@ -99,4 +99,20 @@ func toRun(res *engine.Result) *storage.Run {
 			RSSBytes: s.RSSBytes, TokenLatenciesMs: s.TokenLatenciesMs})
 	}
 	return run
+}
+
+// StorageMachine is the machine as storage records it.
+func StorageMachine(m engine.Machine) storage.Machine {
+	return storage.Machine{Chip: m.Chip, Cores: m.Cores, MemoryBytes: m.MemoryBytes, OS: m.OS,
+		OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname}
+}
+
+// FirstLine is the first line of s, for one-line status and progress output.
+func FirstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
 }

@@ -9,21 +9,22 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Deps is everything the shell calls. Every function may block and is called off the main
 // thread; their errors are shown to the user as they are.
 type Deps struct {
-	Controller *app.Controller
+	Controller *agent.Controller
 
 	// Preferences are those in force; PreferencesProblem, when set, is shown once at launch.
-	Preferences         func() app.Preferences
+	Preferences         func() desktop.Preferences
 	PreferencesProblem  error
-	SavePreferences     func(ctx context.Context, p app.Preferences) error
+	SavePreferences     func(ctx context.Context, p desktop.Preferences) error
 	ModelChoices        []string
 	PrecisionChoices    []string
-	Recommendations     func(ctx context.Context) (app.RecView, error)
+	Recommendations     func(ctx context.Context) (desktop.RecView, error)
 	ChartPaths          func(ctx context.Context) ([]string, error)
 	ExportCSV           func(ctx context.Context, path string) error
 	SuggestedExportName func(now time.Time) string
@@ -39,7 +40,7 @@ type Deps struct {
 }
 
 // FromDesktop wires the shell to the application core.
-func FromDesktop(d *app.Desktop) Deps {
+func FromDesktop(d *desktop.Desktop) Deps {
 	return Deps{
 		Controller:          d.Controller,
 		Preferences:         d.Preferences,
@@ -50,7 +51,7 @@ func FromDesktop(d *app.Desktop) Deps {
 		Recommendations:     d.Recommendations,
 		ChartPaths:          d.ChartPaths,
 		ExportCSV:           d.ExportCSV,
-		SuggestedExportName: app.SuggestedExportName,
+		SuggestedExportName: desktop.SuggestedExportName,
 		CheckPython:         d.CheckPython,
 		Setup:               d.Setup,
 		DataDir:             d.DataDir(),

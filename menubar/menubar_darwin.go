@@ -13,7 +13,8 @@ import (
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Cocoa must run on the main thread. init runs on it, and locking here keeps the main
@@ -37,7 +38,7 @@ type shell struct {
 	menu       appkit.Menu
 	statusLine appkit.MenuItem
 	startPause appkit.MenuItem
-	view       app.Menu
+	view       desktop.Menu
 
 	rec   *recWindow
 	prefs *prefsWindow
@@ -117,7 +118,7 @@ func (s *shell) follow(ctx context.Context) {
 	for {
 		select {
 		case st := <-ch:
-			m := app.MenuView(st)
+			m := desktop.MenuView(st)
 			onMain(func() { s.render(m) })
 		case <-ctx.Done():
 			return
@@ -127,7 +128,7 @@ func (s *shell) follow(ctx context.Context) {
 
 func (s *shell) launched() {
 	s.buildMenu()
-	s.render(app.MenuView(s.deps.Controller.Status()))
+	s.render(desktop.MenuView(s.deps.Controller.Status()))
 	if err := s.deps.PreferencesProblem; err != nil {
 		showAlert(appkit.AlertStyleWarning, "Inferbench could not use its saved preferences", err.Error())
 	}
@@ -152,7 +153,7 @@ func (s *shell) buildMenu() {
 	s.startPause = appkit.NewMenuItemWithAction("Start", "s", func(objc.Object) { s.startPauseClicked() })
 	s.menu.AddItem(s.startPause)
 	s.menu.AddItem(appkit.MenuItem_SeparatorItem())
-	for _, it := range app.MenuView(app.Status{}).Items {
+	for _, it := range desktop.MenuView(agent.Status{}).Items {
 		if it.SeparatorBefore {
 			s.menu.AddItem(appkit.MenuItem_SeparatorItem())
 		}
@@ -162,7 +163,7 @@ func (s *shell) buildMenu() {
 	s.item.SetMenu(s.menu)
 }
 
-func (s *shell) render(m app.Menu) {
+func (s *shell) render(m desktop.Menu) {
 	s.view = m
 	if s.item.IsNil() {
 		return // a status that came before launch; launched draws the latest
@@ -183,22 +184,22 @@ func (s *shell) render(m app.Menu) {
 
 func (s *shell) startPauseClicked() {
 	switch s.view.StartPauseAction {
-	case app.ActionStart:
+	case desktop.ActionStart:
 		s.deps.Controller.Start()
-	case app.ActionPause:
+	case desktop.ActionPause:
 		s.deps.Controller.Pause()
 	}
 }
 
-func (s *shell) itemClicked(id app.MenuItemID) {
+func (s *shell) itemClicked(id desktop.MenuItemID) {
 	switch id {
-	case app.ItemRecommendations:
+	case desktop.ItemRecommendations:
 		s.showRecommendations()
-	case app.ItemPreferences:
+	case desktop.ItemPreferences:
 		s.showPreferences()
-	case app.ItemExportCSV:
+	case desktop.ItemExportCSV:
 		s.exportCSV()
-	case app.ItemQuit:
+	case desktop.ItemQuit:
 		s.app.Terminate(nil)
 	}
 }

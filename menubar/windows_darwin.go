@@ -11,7 +11,7 @@ import (
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // maxCharts is how many charts fit side by side in the Recommendations window.
@@ -73,7 +73,7 @@ func newRecWindow() *recWindow {
 	return r
 }
 
-func (r *recWindow) show(v app.RecView, charts []string) {
+func (r *recWindow) show(v desktop.RecView, charts []string) {
 	r.headline.SetStringValue(v.Headline)
 	r.table.SetString(v.Text())
 	for _, old := range r.charts.ArrangedSubviews() {

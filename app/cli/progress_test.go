@@ -1,0 +1,465 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct{ t time.Time }
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+// screen is a minimal terminal: it understands "\r", "\n" and "\033[K" (erase to the end of
+// the line) and records any other escape sequence as an error.
+type screen struct {
+	t     *testing.T
+	lines [][]rune
+	row   int
+	col   int
+	// widths holds the width of the cursor's line after each write.
+	widths []int
+}
+
+func newScreen(t *testing.T) *screen {
+	return &screen{t: t, lines: [][]rune{nil}}
+}
+
+func (s *screen) Write(b []byte) (int, error) {
+	str := string(b)
+	for i := 0; i < len(str); {
+		if strings.HasPrefix(str[i:], "\033[K") {
+			s.lines[s.row] = s.lines[s.row][:min(s.col, len(s.lines[s.row]))]
+			i += len("\033[K")
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(str[i:])
+		i += size
+		switch r {
+		case '\033':
+			s.t.Errorf("unexpected escape sequence in %q", str)
+		case '\r':
+			s.col = 0
+		case '\n':
+			s.row++
+			s.col = 0
+			if s.row == len(s.lines) {
+				s.lines = append(s.lines, nil)
+			}
+		default:
+			line := s.lines[s.row]
+			for len(line) < s.col {
+				line = append(line, ' ')
+			}
+			if s.col < len(line) {
+				line[s.col] = r
+			} else {
+				line = append(line, r)
+			}
+			s.lines[s.row] = line
+			s.col++
+		}
+	}
+	s.widths = append(s.widths, len(s.lines[s.row]))
+	return len(b), nil
+}
+
+// text returns the lines on the screen, the cursor's line last.
+func (s *screen) text() []string {
+	var out []string
+	for _, l := range s.lines {
+		out = append(out, string(l))
+	}
+	return out
+}
+
+// current returns the line the cursor is on.
+func (s *screen) current() string { return string(s.lines[s.row]) }
+
+func TestProgressFormatDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{-time.Second, "0s"},
+		{0, "0s"},
+		{400 * time.Millisecond, "0s"},
+		{45 * time.Second, "45s"},
+		{59*time.Second + 600*time.Millisecond, "1m00s"},
+		{2*time.Minute + 10*time.Second, "2m10s"},
+		{12*time.Minute + 5*time.Second, "12m05s"},
+		{59*time.Minute + 59*time.Second, "59m59s"},
+		{time.Hour + 4*time.Minute, "1h04m"},
+		{time.Hour + 4*time.Minute + 20*time.Second, "1h04m"},
+		{time.Hour + 4*time.Minute + 40*time.Second, "1h05m"},
+		{26*time.Hour + 30*time.Minute, "26h30m"},
+	}
+	for _, tt := range tests {
+		if got := formatDuration(tt.d); got != tt.want {
+			t.Errorf("formatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+// TestProgressETA drives a sweep in lines mode and checks the last line written.
+func TestProgressETA(t *testing.T) {
+	run := func(p *Progress, c *fakeClock, label string, d time.Duration) {
+		p.Start(label)
+		c.advance(d)
+		p.Finish(label, "ok", "")
+	}
+	tests := []struct {
+		name  string
+		total int
+		steps func(p *Progress, c *fakeClock)
+		want  string
+	}{
+		{
+			name:  "mean of two runs times four left",
+			total: 6,
+			steps: func(p *Progress, c *fakeClock) {
+				run(p, c, "a", 10*time.Second)
+				run(p, c, "b", 20*time.Second)
+			},
+			want: "[2/6] ok b (ETA 1m00s)",
+		},
+		{
+			name:  "skips take no time but advance the counter",
+			total: 7,
+			steps: func(p *Progress, c *fakeClock) {
+				run(p, c, "a", 10*time.Second)
+				c.advance(5 * time.Minute)
+				p.Skip("s", "already measured")
+				run(p, c, "b", 20*time.Second)
+			},
+			want: "[3/7] ok b (ETA 1m00s)",
+		},
+		{
+			name:  "finish with status skipped is a skip",
+			total: 7,
+			steps: func(p *Progress, c *fakeClock) {
+				run(p, c, "a", 10*time.Second)
+				p.Start("s")
+				c.advance(5 * time.Minute)
+				p.Finish("s", "skipped", "after an OOM")
+				run(p, c, "b", 20*time.Second)
+			},
+			want: "[3/7] ok b (ETA 1m00s)",
+		},
+		{
+			name:  "failures are runs",
+			total: 4,
+			steps: func(p *Progress, c *fakeClock) {
+				run(p, c, "a", 10*time.Second)
+				p.Start("b")
+				c.advance(50 * time.Second)
+				p.Finish("b", "oom", "out of memory")
+			},
+			want: "[2/4] oom b: out of memory (ETA 1m00s)",
+		},
+		{
+			name:  "time before Start is not a run's",
+			total: 3,
+			steps: func(p *Progress, c *fakeClock) {
+				c.advance(time.Hour)
+				run(p, c, "a", 30*time.Second)
+			},
+			want: "[1/3] ok a (ETA 1m00s)",
+		},
+		{
+			name:  "last finish reports elapsed time",
+			total: 2,
+			steps: func(p *Progress, c *fakeClock) {
+				c.advance(time.Minute)
+				run(p, c, "a", 10*time.Second)
+				run(p, c, "b", 20*time.Second)
+			},
+			want: "[2/2] ok b (elapsed 1m30s)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := newFakeClock()
+			p := NewProgress(&out, tt.total, ProgressLines, c.now)
+			tt.steps(p, c)
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			if got := lines[len(lines)-1]; got != tt.want {
+				t.Errorf("last line = %q, want %q\noutput:\n%s", got, tt.want, out.String())
+			}
+		})
+	}
+}
+
+// TestProgressBarETA checks the estimate on the bar, which is drawn before any configuration
+// has finished.
+func TestProgressBarETA(t *testing.T) {
+	c := newFakeClock()
+	s := newScreen(t)
+	p := NewProgress(s, 6, ProgressBar, c.now)
+
+	p.Start("a")
+	if got := s.current(); !strings.HasSuffix(got, "ETA ?") {
+		t.Errorf("bar before any finish = %q, want ETA ?", got)
+	}
+	c.advance(time.Minute)
+	p.Skip("a", "already measured")
+	if got := s.current(); !strings.HasSuffix(got, "ETA ?") {
+		t.Errorf("bar after only a skip = %q, want ETA ?", got)
+	}
+	p.Start("b")
+	c.advance(10 * time.Second)
+	p.Finish("b", "ok", "")
+	p.Start("c")
+	c.advance(20 * time.Second)
+	p.Rep(1, 5, false)
+	if got := s.current(); !strings.HasSuffix(got, "ETA 40s") {
+		t.Errorf("bar after a 10s run with 4 left = %q, want ETA 40s", got)
+	}
+}
+
+func TestProgressCounter(t *testing.T) {
+	c := newFakeClock()
+	s := newScreen(t)
+	p := NewProgress(s, 3, ProgressBar, c.now)
+	counter := func() string {
+		f := strings.Fields(strings.SplitN(s.current(), "]", 2)[1])
+		return f[0]
+	}
+	steps := []struct {
+		do   func()
+		want string
+	}{
+		{func() { p.Start("a") }, "0/3"},
+		{func() { p.Rep(1, 2, true) }, "0/3"},
+		{func() { p.Rep(1, 2, false) }, "0/3"},
+		{func() { p.Finish("a", "ok", "") }, "1/3"},
+		{func() { p.Skip("b", "already measured") }, "2/3"},
+		{func() { p.Start("c") }, "2/3"},
+		{func() { p.Finish("c", "crash", "exit status 1") }, "3/3"},
+	}
+	for i, st := range steps {
+		st.do()
+		if got := counter(); got != st.want {
+			t.Errorf("step %d: counter %q, want %q (bar %q)", i, got, st.want, s.current())
+		}
+	}
+	if got, want := s.current(), "[====================] 3/3"; !strings.HasPrefix(got, want) {
+		t.Errorf("full bar = %q, want prefix %q", got, want)
+	}
+	p.Skip("d", "one more than the total")
+	if got, want := s.current(), "[====================] 4/3  elapsed"; !strings.HasPrefix(got, want) {
+		t.Errorf("overfull bar = %q, want prefix %q", got, want)
+	}
+}
+
+func TestProgressLines(t *testing.T) {
+	var out bytes.Buffer
+	c := newFakeClock()
+	p := NewProgress(&out, 4, ProgressLines, c.now)
+
+	p.Start("gpt2 int4 ctx 1024 batch 4")
+	p.Rep(1, 1, true)
+	for i := 1; i <= 5; i++ {
+		c.advance(2 * time.Second)
+		p.Rep(i, 5, false)
+	}
+	p.Finish("gpt2 int4 ctx 1024 batch 4", "ok", "12.3 ms/token, 81.2 tokens/s")
+	p.Skip("gpt2 int4 ctx 2048 batch 4", "skipped after an OOM")
+	p.Start("gpt2 int8 ctx 1024 batch 4")
+	c.advance(20 * time.Second)
+	p.Warn("low memory")
+	p.Finish("gpt2 int8 ctx 1024 batch 4", "timeout", "no answer in 20s")
+	p.Skip("gpt2 int8 ctx 2048 batch 4", "already measured")
+	p.Close()
+
+	want := "[1/4] ok gpt2 int4 ctx 1024 batch 4: 12.3 ms/token, 81.2 tokens/s (ETA 30s)\n" +
+		"[2/4] skipped gpt2 int4 ctx 2048 batch 4: skipped after an OOM\n" +
+		"low memory\n" +
+		"[3/4] timeout gpt2 int8 ctx 1024 batch 4: no answer in 20s (ETA 15s)\n" +
+		"[4/4] skipped gpt2 int8 ctx 2048 batch 4: already measured\n"
+	if got := out.String(); got != want {
+		t.Errorf("output:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.ContainsAny(out.String(), "\r\033") {
+		t.Errorf("lines output has escape codes: %q", out.String())
+	}
+}
+
+func TestProgressBarRedraw(t *testing.T) {
+	const label = "gpt2-medium int4 ctx 1024 batch 4"
+	tests := []struct {
+		name  string
+		width int
+		label string
+		cut   bool // the bar is wider than width and must be cut to it
+	}{
+		{"default width", 0, label, false},
+		{"default width, long label", 0, strings.Repeat("very-long-model-name ", 10), true},
+		{"narrow", 40, label, true},
+		{"long label", 60, strings.Repeat("very-long-model-name ", 10), true},
+		{"multibyte characters, fits", 0, strings.Repeat("ü", 30), false},
+		{"multibyte characters", 40, strings.Repeat("modèle-ünïcode ", 5), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var raw bytes.Buffer
+			c := newFakeClock()
+			s := newScreen(t)
+			p := NewProgress(newTee(s, &raw), 48, ProgressBar, c.now)
+			p.Width = tt.width
+			width := tt.width
+			if width == 0 {
+				width = 100
+			}
+
+			c.advance(2*time.Minute + 10*time.Second)
+			p.Start(tt.label)
+			for i := 1; i <= 3; i++ {
+				p.Rep(i, 5, false)
+			}
+			if n := len(s.text()); n != 1 {
+				t.Errorf("bar takes %d lines, want 1 redrawn in place: %q", n, s.text())
+			}
+			bar := s.current()
+			if !tt.cut {
+				want := "[>                   ] 0/48  " + tt.label + "  rep 3/5  elapsed 2m10s  ETA ?"
+				if bar != want {
+					t.Errorf("bar = %q, want %q", bar, want)
+				}
+			} else if !strings.HasPrefix(bar, "[>                   ] 0/48  ") {
+				t.Errorf("bar = %q, want it to start with the bar and counter", bar)
+			}
+			if tt.cut {
+				if n := utf8.RuneCountInString(bar); n != width || !strings.HasSuffix(bar, "…") {
+					t.Errorf("cut bar = %q, %d characters; want %d ending in …", bar, n, width)
+				}
+			}
+			if got := strings.Count(raw.String(), "\r\033[K"); got != 4 {
+				t.Errorf("%d redraws with \\r\\033[K, want 4: %q", got, raw.String())
+			}
+
+			p.Finish(tt.label, "ok", "12.3 ms/token")
+			p.Start(tt.label)
+			p.Rep(1, 2, true)
+			if got := s.current(); !tt.cut && !strings.Contains(got, "warmup 1/2") {
+				t.Errorf("bar = %q, want warmup 1/2", got)
+			}
+			for i, w := range s.widths {
+				if w > width {
+					t.Errorf("write %d leaves a bar %d characters wide, more than %d: %q", i, w, width, s.text())
+				}
+			}
+			if got := s.text()[0]; got != "[1/48] ok "+tt.label+": 12.3 ms/token" {
+				t.Errorf("result line above the bar = %q", got)
+			}
+		})
+	}
+}
+
+// newTee returns a writer that writes to both a screen and a buffer.
+func newTee(s *screen, raw *bytes.Buffer) *teeWriter { return &teeWriter{s, raw} }
+
+type teeWriter struct {
+	s   *screen
+	raw *bytes.Buffer
+}
+
+func (w *teeWriter) Write(b []byte) (int, error) {
+	w.raw.Write(b)
+	return w.s.Write(b)
+}
+
+func TestProgressBarWarn(t *testing.T) {
+	c := newFakeClock()
+	s := newScreen(t)
+	p := NewProgress(s, 5, ProgressBar, c.now)
+	p.Start("gpt2 int4")
+	p.Rep(2, 5, false)
+	p.Warn("disk almost full\n")
+	got := s.text()
+	if len(got) != 2 {
+		t.Fatalf("screen = %q, want the warning and the bar", got)
+	}
+	if got[0] != "disk almost full" {
+		t.Errorf("warning line = %q, want it alone on its line", got[0])
+	}
+	if !strings.HasPrefix(got[1], "[>") || !strings.Contains(got[1], "gpt2 int4  rep 2/5") {
+		t.Errorf("bar after the warning = %q, want it redrawn", got[1])
+	}
+
+	// With no bar drawn yet, a warning is just a line.
+	var out bytes.Buffer
+	p = NewProgress(&out, 5, ProgressBar, c.now)
+	p.Warn("no GPU found")
+	if out.String() != "no GPU found\n" {
+		t.Errorf("warning before the bar = %q", out.String())
+	}
+}
+
+func TestProgressQuiet(t *testing.T) {
+	var out bytes.Buffer
+	c := newFakeClock()
+	p := NewProgress(&out, 3, ProgressQuiet, c.now)
+	p.Start("a")
+	p.Rep(1, 5, false)
+	c.advance(time.Second)
+	p.Finish("a", "ok", "1 ms/token")
+	p.Skip("b", "already measured")
+	p.Warn("careful")
+	p.Start("c")
+	p.Finish("c", "error", "bad config")
+	p.Close()
+	if got := out.String(); got != "careful\n" {
+		t.Errorf("quiet output = %q, want only the warning", got)
+	}
+}
+
+func TestProgressClose(t *testing.T) {
+	tests := []struct {
+		name string
+		mode ProgressMode
+		run  bool
+		want func(string) bool
+		desc string
+	}{
+		{"bar", ProgressBar, true, func(s string) bool { return strings.HasSuffix(s, "ETA 0s\n") }, "the final bar and a newline"},
+		{"bar never drawn", ProgressBar, false, func(s string) bool { return s == "" }, "nothing"},
+		{"lines", ProgressLines, true, func(s string) bool { return strings.HasSuffix(s, "(elapsed 5s)\n") }, "nothing after the last line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			c := newFakeClock()
+			p := NewProgress(&out, 1, tt.mode, c.now)
+			if tt.run {
+				p.Start("a")
+				c.advance(5 * time.Second)
+				p.Finish("a", "ok", "")
+			}
+			p.Close()
+			if !tt.want(out.String()) {
+				t.Errorf("output after Close = %q, want %s", out.String(), tt.desc)
+			}
+		})
+	}
+
+	// On a terminal, Close leaves the cursor at the start of an empty line below the bar.
+	c := newFakeClock()
+	s := newScreen(t)
+	p := NewProgress(s, 2, ProgressBar, c.now)
+	p.Start("a")
+	p.Close()
+	lines := s.text()
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "[>") || lines[1] != "" || s.col != 0 {
+		t.Errorf("screen after Close = %q, cursor column %d; want the bar, then an empty line", lines, s.col)
+	}
+}
