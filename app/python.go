@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"time"
 
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
@@ -111,15 +110,7 @@ func (e Env) FindPython(flag string) (string, error) {
 }
 
 // ReadSensors takes one sensor reading; without sensors, or when reading fails, everything is unknown.
-func (e Env) ReadSensors(ctx context.Context) sensors.Reading {
-	if e.Sensors != nil {
-		if r, err := e.Sensors.Read(ctx); err == nil {
-			return r
-		}
-	}
-	return sensors.Reading{At: time.Now(), IdleSeconds: -1, Power: sensors.PowerUnknown,
-		Thermal: sensors.ThermalUnknown, LowPower: sensors.Unknown}
-}
+func (e Env) ReadSensors(ctx context.Context) sensors.Reading { return ReadSensors(ctx, e.Sensors) }
 
 // DBPath picks the database: --db, then INFERBENCH_DB, then the platform default.
 func (e Env) DBPath(flagValue string) string {

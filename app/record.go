@@ -1,9 +1,6 @@
 package app
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
@@ -20,9 +17,9 @@ type Conditions struct {
 // unknownConditions is what a run records when nothing was read.
 var unknownConditions = Conditions{sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.ThermalUnknown, sensors.PowerUnknown, sensors.Unknown}
 
-// ConditionsAround builds Conditions from readings taken before and after a run, and any taken
+// conditionsAround builds Conditions from readings taken before and after a run, and any taken
 // during it.
-func ConditionsAround(readings ...sensors.Reading) Conditions {
+func conditionsAround(readings ...sensors.Reading) Conditions {
 	if len(readings) == 0 {
 		return unknownConditions
 	}
@@ -38,25 +35,6 @@ func ConditionsAround(readings ...sensors.Reading) Conditions {
 		}
 	}
 	return c
-}
-
-// record stores a result and its machine in one go and returns the stored run.
-func Record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result, cond Conditions) (*storage.Run, error) {
-	machineID, err := db.UpsertMachine(ctx, storage.Machine{Chip: m.Chip, Cores: m.Cores,
-		MemoryBytes: m.MemoryBytes, OS: m.OS, OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname})
-	if err != nil {
-		return nil, fmt.Errorf("store machine: %w", err)
-	}
-	run := toRun(res)
-	run.MachineID = machineID
-	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
-	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
-	id, err := db.InsertRun(ctx, run)
-	if err != nil {
-		return nil, fmt.Errorf("store run: %w", err)
-	}
-	run.ID = id
-	return run, nil
 }
 
 // toRun maps an engine result onto the stored record; record adds the conditions.

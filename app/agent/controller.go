@@ -39,12 +39,9 @@ type Status struct {
 
 // ControllerConfig wires a controller.
 type ControllerConfig struct {
-	Sensors sensors.Source
-	Runner  *engine.Runner
-	Store   *storage.DB
-	Catalog *engine.Catalog
-	Machine engine.Machine
-	Policy  Policy
+	// Bench measures and stores; its sensors also decide when runs may happen.
+	Bench  *app.Bench
+	Policy Policy
 	// Poll is how often conditions are read while measuring; it bounds how late a run stops
 	// when the user comes back (default 250 ms). WaitPoll is the period while waiting (default 2 s).
 	Poll, WaitPoll time.Duration
@@ -60,7 +57,7 @@ type Controller struct {
 	cfg  ControllerConfig
 	cmds chan State // requested state: running (start/resume), paused, stopped
 
-	dropped map[storage.RunKey]bool // refused by MLX; touched only by Run's goroutine
+	dropped map[engine.Config]bool // refused by MLX; touched only by Run's goroutine
 
 	mu     sync.Mutex
 	status Status
@@ -85,7 +82,7 @@ func NewController(cfg ControllerConfig) *Controller {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Controller{cfg: cfg, cmds: make(chan State, 8), status: Status{State: StateStopped, At: time.Now()},
-		subs: map[chan Status]struct{}{}, dropped: map[storage.RunKey]bool{}}
+		subs: map[chan Status]struct{}{}, dropped: map[engine.Config]bool{}}
 }
 
 // Start begins (or resumes) benchmarking; Pause holds it, stopping a run in flight; Stop
@@ -151,7 +148,7 @@ func (c *Controller) update(f func(*Status)) {
 
 // publish writes the state where `inferbench status` reads it.
 func (c *Controller) publish(s Status) {
-	err := c.cfg.Store.SetAgentState(context.Background(), storage.AgentState{PID: os.Getpid(), State: string(s.State),
+	err := c.cfg.Bench.Store.SetAgentState(context.Background(), storage.AgentState{PID: os.Getpid(), State: string(s.State),
 		Reason: s.Reason, Current: s.Current, Pending: s.Pending})
 	if err != nil {
 		c.cfg.Log.Warn("publish state", "err", err)
@@ -178,7 +175,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 		switch want {
 		case StateStopped, StatePaused:
-			c.cfg.Runner.Close()
+			c.cfg.Bench.Measurer.Close()
 			reason := ""
 			if want == StatePaused {
 				reason = "paused by the user"
@@ -212,11 +209,11 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 	reading := c.read(ctx)
 	if ok, reason := c.policy().Check(reading); !ok {
 		// A loaded model holds gigabytes the user may need now; it loads again in seconds.
-		c.cfg.Runner.Close()
+		c.cfg.Bench.Measurer.Close()
 		c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", reading })
 		return c.sleep(ctx, c.cfg.WaitPoll)
 	}
-	item, pending, err := c.next(ctx)
+	sess, cfg, pending, err := c.next(ctx)
 	if err != nil {
 		c.update(func(s *Status) {
 			s.State, s.Reason = StateWaiting, "cannot start a worker: "+app.FirstLine(err.Error())
@@ -227,7 +224,7 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 		}
 		return "", err
 	}
-	if item == nil {
+	if pending == 0 {
 		c.update(func(s *Status) {
 			s.State, s.Reason, s.Current, s.Pending = StateWaiting, "queue empty: nothing left to measure", "", 0
 		})
@@ -236,11 +233,10 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 		}
 		return c.sleep(ctx, c.cfg.WaitPoll)
 	}
-	cfg := configOf(*item)
 	c.update(func(s *Status) {
 		s.State, s.Reason, s.Current, s.Rep, s.Of, s.Pending, s.Reading = StateRunning, "", cfg.Label(), 0, cfg.Repeats, pending, reading
 	})
-	next, err := c.measure(ctx, cfg, reading)
+	next, err := c.measure(ctx, sess, cfg)
 	if err != nil {
 		return next, err
 	}
@@ -250,13 +246,12 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 	return next, nil
 }
 
-// measure runs one configuration while a watcher reads the sensors every Poll and listens for
-// commands; either can cut the run short, and then nothing is stored and the configuration
-// stays queued.
-func (c *Controller) measure(ctx context.Context, cfg engine.Config, first sensors.Reading) (State, error) {
+// measure runs one configuration while the bench reads the sensors every Poll and a watcher
+// listens for commands; either can cut the run short, and then nothing is stored and the
+// configuration stays queued.
+func (c *Controller) measure(ctx context.Context, s *app.Session, cfg engine.Config) (State, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	readings := []sensors.Reading{first}
 	var (
 		requested State
 		stopWatch = make(chan struct{})
@@ -264,8 +259,6 @@ func (c *Controller) measure(ctx context.Context, cfg engine.Config, first senso
 	)
 	go func() {
 		defer close(watched)
-		tick := time.NewTicker(c.cfg.Poll)
-		defer tick.Stop()
 		for {
 			select {
 			case <-stopWatch:
@@ -276,42 +269,37 @@ func (c *Controller) measure(ctx context.Context, cfg engine.Config, first senso
 					cancel(errPaused)
 					return
 				}
-			case <-tick.C:
-				r := c.read(runCtx)
-				readings = append(readings, r)
-				if ok, reason := c.policy().Check(r); !ok {
-					c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", r })
-					cancel(fmt.Errorf("%w: %s", errConditions, reason))
-					return
-				}
 			}
 		}
 	}()
-	c.cfg.Runner.OnProgress = func(_ engine.Config, p engine.Progress) {
-		if !p.Warmup {
-			c.update(func(s *Status) { s.Rep, s.Of = p.Rep+1, p.Of })
-		}
-	}
-	res, err := c.cfg.Runner.Run(runCtx, cfg)
+	run, err := s.Measure(runCtx, cfg, app.Hooks{
+		Poll: c.cfg.Poll,
+		Progress: func(p engine.Progress) {
+			if !p.Warmup {
+				c.update(func(s *Status) { s.Rep, s.Of = p.Rep+1, p.Of })
+			}
+		},
+		Check: func(r sensors.Reading) error {
+			if ok, reason := c.policy().Check(r); !ok {
+				c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", r })
+				return fmt.Errorf("%w: %s", errConditions, reason)
+			}
+			return nil
+		},
+	})
 	close(stopWatch)
 	<-watched
-	if cause := context.Cause(runCtx); ctx.Err() == nil && cause != nil {
-		c.cfg.Log.Info("run stopped, configuration stays queued", "config", cfg.Label(), "why", cause)
-		return requested, nil
-	}
-	var invalid *engine.InvalidError
 	switch {
 	case ctx.Err() != nil:
 		return "", ctx.Err()
-	case errors.As(err, &invalid):
+	case errors.Is(err, errPaused), errors.Is(err, errConditions):
+		c.cfg.Log.Info("run stopped, configuration stays queued", "config", cfg.Label(), "why", err)
+		return requested, nil
+	case app.IsInvalid(err):
 		c.cfg.Log.Warn("configuration cannot be measured; dropped from the queue", "config", cfg.Label(), "err", err)
-		return "", c.drop(cfg)
+		c.dropped[cfg] = true
+		return "", nil
 	case err != nil:
-		return "", err
-	}
-	readings = append(readings, c.read(ctx))
-	run, err := app.Record(context.WithoutCancel(ctx), c.cfg.Store, c.cfg.Machine, res, app.ConditionsAround(readings...))
-	if err != nil {
 		return "", err
 	}
 	c.cfg.Log.Info("run stored", "id", run.ID, "config", cfg.Label(), "status", run.Status, "thermal_worst", run.ThermalWorst)
@@ -349,9 +337,4 @@ func (c *Controller) sleep(ctx context.Context, d time.Duration) (State, error) 
 	}
 }
 
-func (c *Controller) read(ctx context.Context) sensors.Reading {
-	if c.cfg.Sensors == nil {
-		return app.Env{}.ReadSensors(ctx)
-	}
-	return app.Env{Sensors: c.cfg.Sensors}.ReadSensors(ctx)
-}
+func (c *Controller) read(ctx context.Context) sensors.Reading { return c.cfg.Bench.Read(ctx) }

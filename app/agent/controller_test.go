@@ -2,7 +2,10 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -49,18 +52,26 @@ type controllerRig struct {
 	cancel  context.CancelFunc
 }
 
+// newRig runs a controller over a real worker and a queue of cfgs.
 func newRig(t *testing.T, cfgs ...engine.Config) *controllerRig {
 	t.Helper()
 	env := testEnv(t, true)
-	cat, err := engine.ParseCatalog(resources.Catalog())
-	if err != nil {
-		t.Fatal(err)
-	}
 	cache := env.Getenv("XDG_CACHE_HOME")
 	dir, err := app.UnpackWorker(resources.Worker(), cache)
 	if err != nil {
 		t.Fatal(err)
 	}
+	runner := engine.NewRunner(catalog(t), engine.WorkerSpec{Python: env.Getenv("INFERBENCH_PYTHON"), Dir: dir})
+	t.Cleanup(runner.Close)
+	rig := newRigWith(t, app.FromRunner(runner), cfgs...)
+	rig.cache = cache
+	return rig
+}
+
+// newRigWith runs a controller over m, a real SQLite file and a queue of cfgs, with scripted
+// sensors that start idle, on AC and cool.
+func newRigWith(t *testing.T, m app.Measurer, cfgs ...engine.Config) *controllerRig {
+	t.Helper()
 	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "agent.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -69,18 +80,25 @@ func newRig(t *testing.T, cfgs ...engine.Config) *controllerRig {
 	if _, err := store.Enqueue(context.Background(), QueueItems(cfgs)); err != nil {
 		t.Fatal(err)
 	}
-	runner := engine.NewRunner(cat, engine.WorkerSpec{Python: env.Getenv("INFERBENCH_PYTHON"), Dir: dir})
-	t.Cleanup(runner.Close)
 	src := &scripted{r: idleOnAC()}
 	policy := DefaultPolicy()
 	policy.CooldownMax = 0
-	ctl := NewController(ControllerConfig{Sensors: src, Runner: runner, Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Policy: policy, Poll: 100 * time.Millisecond, WaitPoll: 100 * time.Millisecond})
+	bench := &app.Bench{Measurer: m, Store: store, Catalog: catalog(t), Machine: engine.DetectMachine(), Sensors: src}
+	ctl := NewController(ControllerConfig{Bench: bench, Policy: policy, Poll: 20 * time.Millisecond, WaitPoll: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
-	rig := &controllerRig{ctl: ctl, store: store, sensors: src, cache: cache, done: make(chan error, 1), cancel: cancel}
+	rig := &controllerRig{ctl: ctl, store: store, sensors: src, done: make(chan error, 1), cancel: cancel}
 	go func() { rig.done <- ctl.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-rig.done })
 	return rig
+}
+
+func catalog(t *testing.T) *engine.Catalog {
+	t.Helper()
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // waitFor polls the controller's status until cond holds.
@@ -106,149 +124,161 @@ func (r *controllerRig) runs(t *testing.T) []storage.Run {
 	return runs
 }
 
-// A configuration long enough to be interrupted mid-measurement.
-var longConfig = engine.Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 256, Generate: 200,
-	Batch: 8, Warmup: 0, Repeats: 6}
-
-func TestControllerStopsWhenTheUserReturns(t *testing.T) {
-	rig := newRig(t, longConfig)
-	rig.ctl.Start()
-	rig.waitFor(t, "the first repetition", 2*time.Minute, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
-
-	t0 := time.Now()
-	rig.sensors.set(func(r *sensors.Reading) { r.IdleSeconds = 2 })
-	s := rig.waitFor(t, "waiting", time.Second, func(s Status) bool { return s.State == StateWaiting })
-	if s.Reason != "user active (idle 2s of 5m0s)" {
-		t.Errorf("reason %q", s.Reason)
+// statuses maps each stored run's configuration to its status.
+func (r *controllerRig) statuses(t *testing.T) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, run := range r.runs(t) {
+		got[fmt.Sprintf("%s %s ctx %d batch %d gen %d", run.Model, run.Precision, run.Context, run.Batch, run.Generate)] = run.Status
 	}
-	for len(apptest.WorkersIn(rig.cache)) > 0 {
-		if time.Since(t0) > time.Second {
-			t.Fatalf("the worker outlived the user's return by %s", time.Since(t0))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if runs := rig.runs(t); len(runs) != 0 {
-		t.Fatalf("an interrupted run was stored: %+v", runs)
-	}
-
-	// A stricter policy holds it back even when the user is away again...
-	strict := DefaultPolicy()
-	strict.CooldownMax = 0
-	strict.IdleThreshold = 2 * time.Hour
-	rig.ctl.SetPolicy(strict)
-	rig.sensors.set(func(r *sensors.Reading) { r.IdleSeconds = 3600; r.Thermal = sensors.ThermalFair })
-	rig.waitFor(t, "the stricter policy", 2*time.Second, func(s Status) bool { return s.Reason == "user active (idle 1h0m0s of 2h0m0s)" })
-	// ...and the default lets it finish.
-	strict.IdleThreshold = 5 * time.Minute
-	rig.ctl.SetPolicy(strict)
-	rig.waitFor(t, "the queue to empty", 3*time.Minute, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
-	runs := rig.runs(t)
-	if len(runs) != 1 || runs[0].Status != "ok" || runs[0].ThermalWorst != "fair" || runs[0].PowerSource != "ac" {
-		t.Fatalf("after idle returned: %+v", runs)
-	}
-	full, _ := rig.store.Run(context.Background(), runs[0].ID)
-	if len(full.Samples) != longConfig.Repeats {
-		t.Fatalf("stored %d samples, want %d", len(full.Samples), longConfig.Repeats)
-	}
+	return got
 }
 
-func TestControllerPauseAndResume(t *testing.T) {
-	quick := longConfig
-	quick.Repeats = 3
-	second := quick
-	second.Context = 128
-	rig := newRig(t, quick, second)
-
-	events, unsubscribe := rig.ctl.Subscribe()
-	defer unsubscribe()
-	seen := make(chan []State, 1)
-	go func() {
-		var states []State
-		for s := range events {
-			if len(states) == 0 || states[len(states)-1] != s.State {
-				states = append(states, s.State)
-			}
-			if len(states) >= 4 {
-				break
-			}
-		}
-		seen <- states
-	}()
-
-	if s := rig.ctl.Status(); s.State != StateStopped {
-		t.Fatalf("a new controller is %s, want stopped", s.State)
-	}
-	rig.ctl.Start()
-	rig.waitFor(t, "running", 2*time.Minute, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
-	rig.ctl.Pause()
-	rig.waitFor(t, "paused", time.Second, func(s Status) bool { return s.State == StatePaused })
-	if len(apptest.WorkersIn(rig.cache)) > 0 {
-		time.Sleep(200 * time.Millisecond)
-		if len(apptest.WorkersIn(rig.cache)) > 0 {
-			t.Fatal("a worker is still measuring while paused")
-		}
-	}
-	for _, r := range rig.runs(t) {
-		full, _ := rig.store.Run(context.Background(), r.ID)
-		if len(full.Samples) != r.Repeats {
-			t.Fatalf("a partial run was stored while pausing: %+v", r)
-		}
-	}
-	rig.ctl.Start()
-	rig.waitFor(t, "the queue to empty", 3*time.Minute, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
-	runs := rig.runs(t)
-	if len(runs) != 2 {
-		t.Fatalf("%d runs after resume, want 2", len(runs))
-	}
-	for _, r := range runs {
-		if full, _ := rig.store.Run(context.Background(), r.ID); r.Status != "ok" || len(full.Samples) != 3 {
-			t.Fatalf("run %+v", r)
-		}
-	}
-	state, err := rig.store.GetAgentState(context.Background())
-	if err != nil || state.State != "waiting" || state.Pending != 0 {
-		t.Fatalf("published state %+v, %v", state, err)
-	}
-	select {
-	case states := <-seen:
-		if states[0] != StateStopped && states[0] != StateRunning && states[0] != StateWaiting {
-			t.Errorf("first states %v", states)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("no status events reached the subscriber")
-	}
+func queued(model string, ctx, batch int) engine.Config {
+	return engine.Config{Model: model, Precision: "fp32", Weights: "random", Context: ctx, Generate: 4, Batch: batch,
+		Warmup: 0, Repeats: 2}
 }
 
-func TestPolicy(t *testing.T) {
-	p := DefaultPolicy()
+// The controller's decisions, against a scripted measurer: what runs, what is stored, and what
+// stays queued when a run is cut short.
+func TestControllerLogic(t *testing.T) {
+	small, large, other := queued("tiny-llama", 16, 1), queued("tiny-llama", 32, 2), queued("tiny-gpt2", 16, 1)
+	idle := func(r *controllerRig, t *testing.T) {
+		r.waitFor(t, "the queue to empty", 10*time.Second, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
+	}
 	tests := []struct {
-		name   string
-		edit   func(*sensors.Reading)
-		ok     bool
-		reason string
+		name     string
+		queue    []engine.Config
+		outcomes map[string]string
+		hold     bool
+		script   func(*controllerRig, *testing.T, *apptest.Measurer)
+		want     map[string]string // stored status by configuration
+		wantRan  []string
 	}{
-		{"idle on AC and cool", func(*sensors.Reading) {}, true, ""},
-		{"on battery", func(r *sensors.Reading) { r.Power = sensors.PowerBattery }, false, "on battery"},
-		{"unknown power", func(r *sensors.Reading) { r.Power = sensors.PowerUnknown }, false, "power source unknown"},
-		{"user active", func(r *sensors.Reading) { r.IdleSeconds = 30 }, false, "user active (idle 30s of 5m0s)"},
-		{"unknown idle", func(r *sensors.Reading) { r.IdleSeconds = -1 }, false, "idle time unknown"},
-		{"fair is fine", func(r *sensors.Reading) { r.Thermal = sensors.ThermalFair }, true, ""},
-		{"serious", func(r *sensors.Reading) { r.Thermal = sensors.ThermalSerious }, false, "too hot (serious)"},
-		{"unknown thermal", func(r *sensors.Reading) { r.Thermal = sensors.ThermalUnknown }, false, "thermal state unknown"},
-		{"low-power mode", func(r *sensors.Reading) { r.LowPower = sensors.True }, false, "low-power mode is on"},
-		{"unknown low-power mode", func(r *sensors.Reading) { r.LowPower = sensors.Unknown }, true, ""},
+		{
+			name: "measures the queue in order", queue: []engine.Config{small, other},
+			script:  func(r *controllerRig, t *testing.T, _ *apptest.Measurer) { r.ctl.Start(); idle(r, t) },
+			want:    map[string]string{small.Label(): "ok", other.Label(): "ok"},
+			wantRan: []string{small.Label(), other.Label()},
+		},
+		{
+			name: "out of memory rules out what needs more", queue: []engine.Config{small, large, other},
+			outcomes: map[string]string{small.Label(): "oom"},
+			script:   func(r *controllerRig, t *testing.T, _ *apptest.Measurer) { r.ctl.Start(); idle(r, t) },
+			want:     map[string]string{small.Label(): "oom", large.Label(): "skipped", other.Label(): "ok"},
+			wantRan:  []string{small.Label(), other.Label()},
+		},
+		{
+			name: "a configuration MLX refuses is dropped, not stored", queue: []engine.Config{small, other},
+			outcomes: map[string]string{small.Label(): "invalid"},
+			script:   func(r *controllerRig, t *testing.T, _ *apptest.Measurer) { r.ctl.Start(); idle(r, t) },
+			want:     map[string]string{other.Label(): "ok"},
+			wantRan:  []string{small.Label(), other.Label()},
+		},
+		{
+			name: "pause cuts the run short and resume measures it again", queue: []engine.Config{small}, hold: true,
+			script: func(r *controllerRig, t *testing.T, m *apptest.Measurer) {
+				r.ctl.Start()
+				r.waitFor(t, "running", 10*time.Second, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
+				r.ctl.Pause()
+				r.waitFor(t, "paused", 10*time.Second, func(s Status) bool { return s.State == StatePaused && s.Reason == "paused by the user" })
+				waitIdle(t, m)
+				if got := r.statuses(t); len(got) != 0 {
+					t.Fatalf("stored while pausing: %v", got)
+				}
+				r.ctl.Start()
+				r.waitFor(t, "running again", 10*time.Second, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
+				m.Hold <- struct{}{}
+				idle(r, t)
+			},
+			want:    map[string]string{small.Label(): "ok"},
+			wantRan: []string{small.Label(), small.Label()},
+		},
+		{
+			name: "the user's return stops the run and keeps it queued", queue: []engine.Config{small}, hold: true,
+			script: func(r *controllerRig, t *testing.T, m *apptest.Measurer) {
+				r.ctl.Start()
+				r.waitFor(t, "running", 10*time.Second, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
+				r.sensors.set(func(s *sensors.Reading) { s.IdleSeconds = 2 })
+				r.waitFor(t, "waiting", 10*time.Second, func(s Status) bool {
+					return s.State == StateWaiting && s.Reason == "user active (idle 2s of 5m0s)"
+				})
+				waitIdle(t, m)
+				if got := r.statuses(t); len(got) != 0 {
+					t.Fatalf("stored after the user returned: %v", got)
+				}
+				r.sensors.set(func(s *sensors.Reading) { s.IdleSeconds = 3600 })
+				r.waitFor(t, "running again", 10*time.Second, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
+				m.Hold <- struct{}{}
+				idle(r, t)
+			},
+			want:    map[string]string{small.Label(): "ok"},
+			wantRan: []string{small.Label(), small.Label()},
+		},
+		{
+			name: "stop cuts the run short and stores nothing", queue: []engine.Config{small}, hold: true,
+			script: func(r *controllerRig, t *testing.T, m *apptest.Measurer) {
+				r.ctl.Start()
+				r.waitFor(t, "running", 10*time.Second, func(s Status) bool { return s.State == StateRunning })
+				r.ctl.Stop()
+				r.waitFor(t, "stopped", 10*time.Second, func(s Status) bool { return s.State == StateStopped })
+				waitIdle(t, m)
+			},
+			want:    map[string]string{},
+			wantRan: []string{small.Label()},
+		},
 	}
 	for _, tt := range tests {
-		r := idleOnAC()
-		tt.edit(&r)
-		ok, reason := p.Check(r)
-		if ok != tt.ok || reason != tt.reason {
-			t.Errorf("%s: Check = %v %q, want %v %q", tt.name, ok, reason, tt.ok, tt.reason)
-		}
-	}
-	if err := (Policy{MaxThermal: "warm"}).Validate(); err == nil {
-		t.Error("a made-up thermal limit validated")
+		t.Run(tt.name, func(t *testing.T) {
+			m := &apptest.Measurer{Outcomes: tt.outcomes}
+			if tt.hold {
+				m.Hold = make(chan struct{})
+			}
+			r := newRigWith(t, m, tt.queue...)
+			tt.script(r, t, m)
+			if got := r.statuses(t); !maps.Equal(got, tt.want) {
+				t.Errorf("stored %v, want %v", got, tt.want)
+			}
+			if got := m.Ran(); !slices.Equal(got, tt.wantRan) {
+				t.Errorf("ran %v, want %v", got, tt.wantRan)
+			}
+		})
 	}
 }
 
-func testEnv(t *testing.T, needWorker bool) app.Env { return apptest.Env(t, needWorker) }
+// A configuration this machine measured with the same MLX is not measured again, by this agent
+// or the next.
+func TestControllerSkipsWhatIsStored(t *testing.T) {
+	cfg := queued("tiny-llama", 16, 1)
+	m := &apptest.Measurer{}
+	r := newRigWith(t, m, cfg)
+	r.ctl.Start()
+	r.waitFor(t, "the queue to empty", 10*time.Second, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
+	r.cancel()
+	<-r.done
+	r.done <- nil // for the cleanup
+
+	again := &apptest.Measurer{}
+	bench := &app.Bench{Measurer: again, Store: r.store, Catalog: catalog(t), Machine: engine.DetectMachine(), Sensors: r.sensors}
+	ctl := NewController(ControllerConfig{Bench: bench, Policy: Policy{MaxThermal: sensors.ThermalFair}, Once: true,
+		Poll: 20 * time.Millisecond, WaitPoll: 20 * time.Millisecond})
+	ctl.Start()
+	if err := ctl.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ran := again.Ran(); len(ran) != 0 {
+		t.Fatalf("measured again: %v", ran)
+	}
+}
+
+// waitIdle waits for the scripted measurer to return from the run it was in.
+func waitIdle(t *testing.T, m *apptest.Measurer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for m.Running() != "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run of %s was not cut short", m.Running())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/inferbench/inferbench/app"
@@ -30,82 +29,56 @@ func QueueItems(cfgs []engine.Config) []storage.QueueItem {
 	return items
 }
 
-// PendingWork is the queue less what this machine has measured with the MLX that will
-// measure now; an MLX upgrade therefore queues everything again.
-func PendingWork(ctx context.Context, store *storage.DB, machine engine.Machine, hello engine.Hello) (pending, oomed []storage.QueueItem, err error) {
-	machineID, err := store.UpsertMachine(ctx, app.StorageMachine(machine))
+// PendingWork is the queue less what this machine has measured with hello's MLX; an MLX
+// upgrade therefore queues everything again.
+func PendingWork(ctx context.Context, store *storage.DB, machine engine.Machine, hello engine.Hello) ([]storage.QueueItem, error) {
+	done, err := app.Completed(ctx, store, machine, hello)
 	if err != nil {
-		return nil, nil, err
-	}
-	sw := storage.Software{MachineID: machineID, Backend: hello.Backend, MLXVersion: hello.MLX, MLXLMVersion: hello.MLXLM}
-	done, err := store.Completed(ctx, sw, storage.StatusOK, storage.StatusOOM, storage.StatusSkipped)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	items, err := store.Queue(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	var pending []storage.QueueItem
 	for _, q := range items {
-		switch done[q.Key()] {
-		case "":
+		if _, ok := done[q.Key()]; !ok {
 			pending = append(pending, q)
-		case storage.StatusOOM:
-			oomed = append(oomed, q)
 		}
 	}
-	return pending, oomed, nil
+	return pending, nil
 }
 
-// next returns the first queued configuration still to measure, and how many are left.
-// Configurations that an out-of-memory result rules out are stored as skipped on the way.
-func (c *Controller) next(ctx context.Context) (*storage.QueueItem, int, error) {
-	hello, err := c.cfg.Runner.Hello(ctx)
+// next returns the first queued configuration still to measure, the session to measure it
+// in, and how many are left (0: none). Configurations that an out-of-memory result rules out
+// are stored as skipped on the way.
+func (c *Controller) next(ctx context.Context) (*app.Session, engine.Config, int, error) {
+	items, err := c.cfg.Bench.Store.Queue(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, engine.Config{}, 0, err
 	}
-	pending, oomed, err := PendingWork(ctx, c.cfg.Store, c.cfg.Machine, hello)
+	cfgs := make([]engine.Config, 0, len(items))
+	for _, q := range items {
+		if cfg := configOf(q); !c.dropped[cfg] {
+			cfgs = append(cfgs, cfg)
+		}
+	}
+	sess, err := c.cfg.Bench.Begin(ctx, cfgs, false)
 	if err != nil {
-		return nil, 0, err
+		return nil, engine.Config{}, 0, err
 	}
-	var left []storage.QueueItem
-	for _, q := range pending {
-		if c.dropped[q.Key()] {
-			continue
-		}
-		cfg := configOf(q)
-		var cause *storage.QueueItem
-		for i := range oomed {
-			if engine.NeedsMore(configOf(oomed[i]), cfg) {
-				cause = &oomed[i]
-				break
-			}
-		}
-		if cause == nil {
-			left = append(left, q)
-			continue
-		}
-		ref, err := c.cfg.Catalog.ResolveModel(cfg.Model)
+	var due []engine.Config
+	for _, cfg := range cfgs {
+		v, err := sess.Check(ctx, cfg)
 		if err != nil {
-			return nil, 0, err
+			return nil, engine.Config{}, 0, err
 		}
-		now := time.Now().UTC()
-		res := &engine.Result{Config: cfg, Model: ref, Status: storage.StatusSkipped, Hello: hello, StartedAt: now, FinishedAt: now,
-			Error: fmt.Sprintf("skipped: needs more memory than %s, which ran out of memory", configOf(*cause).Label())}
-		if _, err := app.Record(ctx, c.cfg.Store, c.cfg.Machine, res, app.ConditionsAround(c.read(ctx))); err != nil {
-			return nil, 0, err
+		if v.Due() {
+			due = append(due, cfg)
 		}
-		oomed = append(oomed, q)
 	}
-	if len(left) == 0 {
-		return nil, 0, nil
+	if len(due) == 0 {
+		return sess, engine.Config{}, 0, nil
 	}
-	return &left[0], len(left), nil
-}
-
-// drop keeps a configuration MLX refuses from being tried again by this controller.
-func (c *Controller) drop(cfg engine.Config) error {
-	c.dropped[storage.RunKey{Model: cfg.Model, Precision: cfg.Precision, Context: cfg.Context, Generate: cfg.Generate,
-		Batch: cfg.Batch, MemoryLimitBytes: cfg.MemoryLimit}] = true
-	return nil
+	return sess, due[0], len(due), nil
 }

@@ -131,8 +131,8 @@ Flags:
 	}
 	runner := engine.NewRunner(cat, wspec)
 	defer runner.Close()
-	ctl := agent.NewController(agent.ControllerConfig{Sensors: env.Sensors, Runner: runner, Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Policy: policy, Poll: poll, Once: once,
+	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: engine.DetectMachine(), Sensors: env.Sensors}
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()
 	err = ctl.Run(ctx)

@@ -43,18 +43,20 @@ func (f *workerFlags) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, er
 	return spec, nil
 }
 
-// measuring opens the database and readies a runner, as run and sweep need.
-func measuring(ctx context.Context, e app.Env, db string, wf *workerFlags, cat *engine.Catalog, stderr io.Writer) (*storage.DB, *engine.Runner, error) {
-	store, err := storage.Open(ctx, e.DBPath(db))
+// measuring opens the database and readies a worker, as run and sweep need. The caller closes
+// the bench's store and measurer.
+func measuring(ctx context.Context, env app.Env, db string, wf *workerFlags, cat *engine.Catalog, stderr io.Writer) (*app.Bench, error) {
+	store, err := storage.Open(ctx, env.DBPath(db))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	spec, err := wf.spec(e, stderr)
+	spec, err := wf.spec(env, stderr)
 	if err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return store, engine.NewRunner(cat, spec), nil
+	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
+		Machine: engine.DetectMachine(), Sensors: env.Sensors}, nil
 }
 
 func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
@@ -111,33 +113,25 @@ Flags:
 	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
-	store, runner, err := measuring(ctx, env, db, &wf, cat, stderr)
+	bench, err := measuring(ctx, env, db, &wf, cat, stderr)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	defer runner.Close()
+	defer bench.Store.Close()
+	defer bench.Measurer.Close()
 	mode := ProgressQuiet
 	if isTerminal(stderr) {
 		mode = ProgressBar
 	}
 	progress := NewProgress(stderr, 1, mode, time.Now)
 	progress.Start(cfg.Label())
-	before := env.ReadSensors(ctx)
-	runner.OnProgress = func(_ engine.Config, p engine.Progress) { progress.Rep(p.Rep+1, p.Of, p.Warmup) }
-	res, err := runner.Run(ctx, cfg)
+	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { progress.Rep(p.Rep+1, p.Of, p.Warmup) }})
 	progress.Close()
 	if err != nil {
 		return err
 	}
-	// The run is stored even if the user presses Ctrl-C now: it is complete.
-	cond := app.ConditionsAround(before, env.ReadSensors(ctx))
-	run, err := app.Record(context.WithoutCancel(ctx), store, engine.DetectMachine(), res, cond)
-	if err != nil {
-		return err
-	}
 	if format == "table" {
-		report.WriteRunTable(stdout, run, store.Path())
+		report.WriteRunTable(stdout, run, bench.Store.Path())
 	} else if err := report.WriteRuns(stdout, format, []storage.Run{*run}, false); err != nil {
 		return err
 	}

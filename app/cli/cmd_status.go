@@ -142,7 +142,7 @@ func queueLength(ctx context.Context, store *storage.DB) (int, error) {
 		return len(items), nil
 	}
 	l := latest[0]
-	pending, _, err := agent.PendingWork(ctx, store, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
+	pending, err := agent.PendingWork(ctx, store, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
 	return len(pending), err
 }
 

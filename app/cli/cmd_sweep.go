@@ -158,18 +158,12 @@ Flags:
 		return nil
 	}
 
-	store, runner, err := measuring(ctx, env, db, &wf, cat, stderr)
+	bench, err := measuring(ctx, env, db, &wf, cat, stderr)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	defer runner.Close()
-	// Which MLX measures decides what counts as already measured: ask before planning. The
-	// worker that answers goes on to load the first model.
-	hello, err := runner.Hello(ctx)
-	if err != nil {
-		return err
-	}
+	defer bench.Store.Close()
+	defer bench.Measurer.Close()
 	mode := ProgressLines
 	switch {
 	case quiet:
@@ -182,9 +176,8 @@ Flags:
 		total += len(g.Configs)
 	}
 	progress := NewProgress(stderr, total, mode, time.Now)
-	s := &sweeper{catalog: cat, runner: runner, store: store, machine: engine.DetectMachine(),
-		progress: progress, sensors: env.ReadSensors, force: force, delay: spec.Delay}
-	tally, err := s.run(ctx, groups, hello)
+	s := &sweeper{bench: bench, progress: progress, force: force, delay: spec.Delay}
+	tally, err := s.run(ctx, groups)
 	progress.Close()
 	if errors.Is(err, context.Canceled) {
 		done := tally.measured + tally.already + tally.skipped + tally.invalid
@@ -195,7 +188,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	tally.report(stdout, store.Path())
+	tally.report(stdout, bench.Store.Path())
 	return nil
 }
 

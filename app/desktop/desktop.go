@@ -105,8 +105,9 @@ func NewDesktop(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, e
 		py = app.VenvPython(env.DefaultVenv())
 	}
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
-	d.Controller = agent.NewController(agent.ControllerConfig{Sensors: env.Sensors, Runner: d.runner, Store: d.store, Catalog: cat,
-		Machine: machine, Policy: d.prefs.Policy(), Log: d.Log.With("component", "controller")})
+	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors}
+	d.Controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
+		Log: d.Log.With("component", "controller")})
 	d.Advise, d.Charts = d.advise, d.chartFiles
 	return d, nil
 }
