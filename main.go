@@ -31,12 +31,12 @@ func main() {
 
 // runMenuBar runs the menu-bar app until the user quits; it logs to inferbench.log in the data folder.
 func runMenuBar(ctx context.Context) int {
-	d, err := desktop.NewDesktop(ctx, app.ProcessEnv(), nil)
+	d, err := desktop.New(ctx, app.ProcessEnv(), nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
 		return cli.ExitFailure
 	}
-	if err := menubar.Run(ctx, menubar.FromDesktop(d)); err != nil {
+	if err := menubar.Run(ctx, d); err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
 		return cli.ExitFailure
 	}

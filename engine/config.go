@@ -28,6 +28,9 @@ type Config struct {
 	Timeout time.Duration
 }
 
+// DefaultTimeout bounds one measurement when nothing else is asked for.
+const DefaultTimeout = 30 * time.Minute
+
 // Defaults fills zero fields with the values a user gets without flags. Run does not call it:
 // a zero batch from the command line is an error, not a request for the default.
 func (c Config) Defaults() Config {
@@ -41,7 +44,7 @@ func (c Config) Defaults() Config {
 		c.Repeats = 5
 	}
 	if c.Timeout == 0 {
-		c.Timeout = 30 * time.Minute
+		c.Timeout = DefaultTimeout
 	}
 	return c
 }

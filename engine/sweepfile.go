@@ -141,7 +141,7 @@ func (p *sweepParser) parse() (SweepSpec, error) {
 		p.failed["models"] = true
 	}
 	if _, ok := keys["repeats"]; !ok && spec.TargetCI > 0 {
-		spec.Repeats = 20 // as --max-repeats
+		spec.Repeats = DefaultMaxRepeats
 	}
 	p.locate(spec.fieldProblems(), start)
 

@@ -34,6 +34,10 @@ const (
 	maxSweepConfigs = 100000
 )
 
+// DefaultMaxRepeats is the most repetitions adaptive repetitions (a target confidence interval)
+// take when a sweep does not say.
+const DefaultMaxRepeats = 20
+
 // DefaultSweepSpec holds the defaults of every field but Models, shared by sweep files and the
 // command-line flags so the two cannot drift apart.
 func DefaultSweepSpec() SweepSpec {
@@ -46,7 +50,7 @@ func DefaultSweepSpec() SweepSpec {
 		Warmup:     1,
 		Repeats:    5,
 		MinRepeats: 3,
-		Timeout:    30 * time.Minute,
+		Timeout:    DefaultTimeout,
 	}
 }
 

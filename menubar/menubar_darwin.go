@@ -28,7 +28,7 @@ const stopWait = 5 * time.Second
 // shell holds the Cocoa objects that must live as long as the app, and the last menu it drew.
 // Its fields are touched only on the main thread.
 type shell struct {
-	deps Deps
+	deps App
 	ctx  context.Context
 	stop func()
 
@@ -48,12 +48,12 @@ type shell struct {
 // Run starts the controller, shows the status item and runs the Cocoa event loop until the
 // user quits, the system ends the app, or ctx ends. It calls deps.Close once the controller
 // has stopped.
-func Run(ctx context.Context, deps Deps) error {
+func Run(ctx context.Context, deps App) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- deps.Controller.Run(ctx) }()
+	go func() { done <- deps.Controller().Run(ctx) }()
 
 	var (
 		once   sync.Once
@@ -69,9 +69,7 @@ func Run(ctx context.Context, deps Deps) error {
 			case <-time.After(stopWait):
 				runErr = fmt.Errorf("the controller did not stop within %s", stopWait)
 			}
-			if deps.Close != nil {
-				deps.Close()
-			}
+			deps.Close()
 		})
 	}
 	s := &shell{deps: deps, ctx: ctx, stop: stop}
@@ -113,7 +111,7 @@ func onMain(f func()) {
 
 // follow renders every status the controller publishes.
 func (s *shell) follow(ctx context.Context) {
-	ch, unsubscribe := s.deps.Controller.Subscribe()
+	ch, unsubscribe := s.deps.Controller().Subscribe()
 	defer unsubscribe()
 	for {
 		select {
@@ -128,8 +126,8 @@ func (s *shell) follow(ctx context.Context) {
 
 func (s *shell) launched() {
 	s.buildMenu()
-	s.render(desktop.MenuView(s.deps.Controller.Status()))
-	if err := s.deps.PreferencesProblem; err != nil {
+	s.render(desktop.MenuView(s.deps.Controller().Status()))
+	if err := s.deps.PreferencesProblem(); err != nil {
 		showAlert(appkit.AlertStyleWarning, "Inferbench could not use its saved preferences", err.Error())
 	}
 	go func() {
@@ -185,9 +183,9 @@ func (s *shell) render(m desktop.Menu) {
 func (s *shell) startPauseClicked() {
 	switch s.view.StartPauseAction {
 	case desktop.ActionStart:
-		s.deps.Controller.Start()
+		s.deps.Controller().Start()
 	case desktop.ActionPause:
-		s.deps.Controller.Pause()
+		s.deps.Controller().Pause()
 	}
 }
 
@@ -208,8 +206,8 @@ func (s *shell) itemClicked(id desktop.MenuItemID) {
 func (s *shell) background(failure string, f func(ctx context.Context) error) {
 	go func() {
 		if err := f(s.ctx); err != nil && s.ctx.Err() == nil {
-			if s.deps.Log != nil {
-				s.deps.Log.Warn(failure, "err", err)
+			if log := s.deps.Log(); log != nil {
+				log.Warn(failure, "err", err)
 			}
 			onMain(func() { showAlert(appkit.AlertStyleWarning, failure, err.Error()) })
 		}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"time"
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
@@ -13,7 +12,7 @@ import (
 func configOf(q storage.QueueItem) engine.Config {
 	return engine.Config{Model: q.Model, Precision: q.Precision, Weights: q.Weights, Context: q.Context,
 		Generate: q.Generate, Batch: q.Batch, Warmup: q.Warmup, Repeats: q.Repeats,
-		MemoryLimit: q.MemoryLimitBytes, Timeout: 30 * time.Minute}
+		MemoryLimit: q.MemoryLimitBytes, Timeout: engine.DefaultTimeout}
 }
 
 // QueueItems orders configurations so that early runs teach the advisor most (see

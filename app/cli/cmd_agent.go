@@ -46,16 +46,14 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	var (
 		grid    gridOptions
 		pf      policyFlags
-		wf      workerFlags
-		db      string
+		wo      workerOptions
 		once    bool
 		replace bool
 		poll    time.Duration
 	)
 	grid.add(fs)
 	pf.add(fs)
-	wf.add(fs)
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	wo.addFlags(fs, env)
 	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
 	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
 	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
@@ -103,7 +101,7 @@ Flags:
 		}
 		items = agent.QueueItems(spec.Configs())
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := wo.open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -125,7 +123,7 @@ Flags:
 	} else if len(queued) == 0 {
 		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
-	wspec, err := wf.spec(env, stderr)
+	wspec, err := wo.spec(env, stderr)
 	if err != nil {
 		return err
 	}

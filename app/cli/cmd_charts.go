@@ -8,24 +8,25 @@ import (
 	"io"
 
 	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/engine"
-	"github.com/inferbench/inferbench/storage"
 )
 
 func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db, out, memory string
-		thresholdMs     float64
+		db          dbOptions
+		out, memory string
+		thresholdMs float64
 	)
 	fs.StringVar(&out, "out", "", "`folder` to write the charts to (required)")
 	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: this machine's memory)")
-	fs.Float64Var(&thresholdMs, "threshold-ms", 200, "decode is interactive under this many `ms` per token")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+	db.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
 
@@ -57,7 +58,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,9 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	flags := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	var (
-		db string
-		wf workerFlags
+		wo workerOptions
 	)
-	flags.StringVar(&db, "db", "", "SQLite `file` to check (default: INFERBENCH_DB, then the platform default)")
-	wf.add(flags)
+	wo.addFlags(flags, env)
 	if err := flags.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -43,7 +41,7 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	}
 
 	ok("inferbench", fmt.Sprintf("%s (%s/%s)", Version, runtime.GOOS, runtime.GOARCH))
-	for _, c := range env.PythonCandidates(wf.python) {
+	for _, c := range env.PythonCandidates(wo.python) {
 		state := "not found"
 		if c.Found {
 			state = "found"
@@ -51,7 +49,7 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		fmt.Fprintf(stdout, "         python     %-18s %s (%s)\n", c.Source, c.Path, state)
 	}
 	setupCmd := "inferbench setup   (in a source checkout: make setup)"
-	spec, err := wf.spec(env, stderr)
+	spec, err := wo.spec(env, stderr)
 	switch {
 	case err != nil:
 		bad("python", err.Error(), setupCmd)
@@ -77,7 +75,7 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		}
 	}
 
-	path := env.DBPath(db)
+	path := wo.path(env)
 	store, err := storage.Open(ctx, path)
 	if err != nil {
 		bad("database", err.Error(), "pass --db or set INFERBENCH_DB to a writable file")

@@ -28,11 +28,12 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (
-		db, format, since, out string
-		samples                bool
-		filter                 storage.RunFilter
+		db                 dbOptions
+		format, since, out string
+		samples            bool
+		filter             storage.RunFilter
 	)
-	fset.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fset, env)
 	fset.StringVar(&format, "format", "csv", "output `format`: csv, json, jsonl or md")
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
@@ -78,7 +79,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		file, w = f, f
 	}
 
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

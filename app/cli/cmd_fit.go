@@ -14,7 +14,6 @@ import (
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/engine"
-	"github.com/inferbench/inferbench/storage"
 )
 
 // requiredFitKeys are the metrics fit --format json always prints, null when they could not
@@ -28,12 +27,13 @@ func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db, format string
-		req        = advice.FitRequest{Refit: true}
+		db     dbOptions
+		format string
+		req    = advice.FitRequest{Refit: true}
 	)
-	fs.Float64Var(&req.ThresholdMs, "threshold-ms", 200, "decode is interactive under this many `ms` per token")
+	fs.Float64Var(&req.ThresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench fit [flags]
@@ -55,7 +55,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

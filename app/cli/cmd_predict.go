@@ -24,7 +24,8 @@ func runPredict(ctx context.Context, env app.Env, args []string, stdout, stderr 
 	fs.SetOutput(stderr)
 	var (
 		cfg         engine.Config
-		db, format  string
+		db          dbOptions
+		format      string
 		thresholdMs float64
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` or checkpoint folder")
@@ -32,9 +33,9 @@ func runPredict(ctx context.Context, env app.Env, args []string, stdout, stderr 
 	fs.IntVar(&cfg.Context, "context", 128, "prompt `tokens` per sequence")
 	fs.IntVar(&cfg.Generate, "generate", 32, "new `tokens` per sequence, the first one included")
 	fs.IntVar(&cfg.Batch, "batch", 1, "`sequences` decoded together")
-	fs.Float64Var(&thresholdMs, "threshold-ms", 200, "decode is interactive under this many `ms` per token")
+	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench predict [flags]
 
@@ -65,7 +66,7 @@ Flags:
 	if ref.Source == "hf" {
 		return usageError(fmt.Errorf("--model %s: a prediction needs the model's architecture; pass its checkpoint folder or a catalog name", cfg.Model))
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

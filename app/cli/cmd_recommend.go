@@ -30,22 +30,23 @@ func runRecommend(ctx context.Context, env app.Env, args []string, stdout, stder
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db, format, memory                string
+		db                                dbOptions
+		format, memory                    string
 		models, precisions, ctxs, batches string
 		maxMs, thresholdMs                float64
 		generate, top                     int
 	)
 	fs.StringVar(&memory, "memory", "", "memory `budget`, e.g. 16GiB (default: this machine's memory)")
-	fs.Float64Var(&maxMs, "max-ms-per-token", 200, "slowest acceptable decode, in `ms` per token (0: any)")
+	fs.Float64Var(&maxMs, "max-ms-per-token", advisor.DefaultThresholdMs, "slowest acceptable decode, in `ms` per token (0: any)")
 	fs.StringVar(&ctxs, "context", "1024", "prompt `tokens`; a list (512,1024) ranks each context on its own")
 	fs.StringVar(&batches, "batch", "1", "batch `sizes` to consider, e.g. 1,4")
 	fs.IntVar(&generate, "generate", 32, "new `tokens` per sequence")
 	fs.StringVar(&models, "model", "", "`models` to consider, e.g. gpt2,gpt2-medium (default: the catalog's, without test models)")
 	fs.StringVar(&precisions, "precision", "", "`precisions` to consider (default: the catalog's that the fit has measured)")
 	fs.IntVar(&top, "top", 10, "show at most this many `configurations` per context (0: all)")
-	fs.Float64Var(&thresholdMs, "threshold-ms", 200, "decode is interactive under this many `ms` per token")
+	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench recommend [flags]
 
@@ -117,7 +118,7 @@ Flags:
 		}
 	}
 
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

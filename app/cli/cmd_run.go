@@ -15,72 +15,27 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// workerFlags are the flags of every command that starts a worker.
-type workerFlags struct {
-	python  string
-	verbose bool
-}
-
-func (f *workerFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&f.python, "python", "", "Python `interpreter` with mlx and mlx-lm (default: INFERBENCH_PYTHON, then the project's .venv, then the one `inferbench setup` made)")
-	fs.BoolVar(&f.verbose, "verbose", false, "show the worker's log on stderr")
-}
-
-// spec finds the interpreter and unpacks the worker.
-func (f *workerFlags) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, error) {
-	py, err := env.FindPython(f.python)
-	if err != nil {
-		return engine.WorkerSpec{}, err
-	}
-	dir, err := app.UnpackWorker(resources.Worker(), env.CacheDir())
-	if err != nil {
-		return engine.WorkerSpec{}, err
-	}
-	spec := engine.WorkerSpec{Python: py, Dir: dir}
-	if f.verbose {
-		spec.Log = stderr
-	}
-	return spec, nil
-}
-
-// measuring opens the database and readies a worker, as run and sweep need. The caller closes
-// the bench's store and measurer.
-func measuring(ctx context.Context, env app.Env, db string, wf *workerFlags, cat *engine.Catalog, stderr io.Writer) (*app.Bench, error) {
-	store, err := storage.Open(ctx, env.DBPath(db))
-	if err != nil {
-		return nil, err
-	}
-	spec, err := wf.spec(env, stderr)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Sensors: env.Sensors}, nil
-}
-
 func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		cfg    engine.Config
-		db     string
 		format string
-		wf     workerFlags
+		wo     workerOptions
+		def    = engine.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&cfg.Precision, "precision", "fp16", "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
-	fs.StringVar(&cfg.Weights, "weights", "auto", "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
-	fs.IntVar(&cfg.Context, "context", 128, "prompt `tokens` per sequence")
-	fs.IntVar(&cfg.Generate, "generate", 32, "new `tokens` per sequence, the first one included")
-	fs.IntVar(&cfg.Batch, "batch", 1, "`sequences` decoded together")
-	fs.IntVar(&cfg.Warmup, "warmup", 1, "warm-up `repetitions`, not recorded")
-	fs.IntVar(&cfg.Repeats, "repeats", 5, "measured `repetitions`")
+	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
+	fs.StringVar(&cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
+	fs.IntVar(&cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
+	fs.IntVar(&cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
+	fs.IntVar(&cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
+	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
+	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
 	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
-	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Minute, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then "+storage.DefaultPath(env.GOOS, env.Getenv, env.Home)+")")
+	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
 	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
-	wf.add(fs)
+	wo.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench run [flags]
 
@@ -113,7 +68,7 @@ Flags:
 	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
-	bench, err := measuring(ctx, env, db, &wf, cat, stderr)
+	bench, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,11 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db, format, since string
-		filter            storage.RunFilter
+		db            dbOptions
+		format, since string
+		filter        storage.RunFilter
 	)
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fs, env)
 	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
 	fs.StringVar(&filter.Model, "model", "", "only runs of this `model`")
 	fs.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
@@ -44,7 +45,7 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 		}
 		filter.Since = t
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

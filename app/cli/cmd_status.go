@@ -39,10 +39,11 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db, format string
-		pf         policyFlags
+		db     dbOptions
+		format string
+		pf     policyFlags
 	)
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then the platform default)")
+	db.addFlags(fs, env)
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
 	pf.add(fs)
 	fs.Usage = func() {
@@ -59,7 +60,7 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, env.DBPath(db))
+	store, err := db.open(ctx, env)
 	if err != nil {
 		return err
 	}

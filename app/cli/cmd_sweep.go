@@ -14,7 +14,6 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
-	"github.com/inferbench/inferbench/storage"
 )
 
 // gridOptions are the flags that describe a grid, shared by sweep and agent; they and --file
@@ -41,7 +40,7 @@ func (g *gridOptions) add(fs *flag.FlagSet) {
 	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
 	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
 	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
-	fs.IntVar(&g.maxRepeats, "max-repeats", 20, "with --target-ci, at most this many `repetitions`")
+	fs.IntVar(&g.maxRepeats, "max-repeats", engine.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
 	fs.DurationVar(&g.spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
 	fs.DurationVar(&g.spec.Timeout, "timeout", def.Timeout, "longest one configuration may take")
 	fs.StringVar(&g.memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
@@ -104,16 +103,14 @@ func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	fs.SetOutput(stderr)
 	var (
 		grid                 gridOptions
-		db                   string
 		force, dryRun, quiet bool
-		wf                   workerFlags
+		wo                   workerOptions
 	)
 	grid.add(fs)
 	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and exit without measuring")
 	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
-	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then "+storage.DefaultPath(env.GOOS, env.Getenv, env.Home)+")")
-	wf.add(fs)
+	wo.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench sweep [flags]
 
@@ -158,7 +155,7 @@ Flags:
 		return nil
 	}
 
-	bench, err := measuring(ctx, env, db, &wf, cat, stderr)
+	bench, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}

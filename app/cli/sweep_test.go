@@ -61,7 +61,6 @@ func (r *sweepRig) statuses(t *testing.T) []string {
 	return got
 }
 
-
 // The sweeper's decisions, against a scripted measurer: what runs, what is stored and how the
 // summary counts it.
 func TestSweeperLogic(t *testing.T) {

@@ -26,20 +26,19 @@ import (
 // functions behind its windows. It is built from an Env like the command line, and the Cocoa
 // shell only calls it.
 type Desktop struct {
-	Controller *agent.Controller
-	// PreferencesProblem is why the saved preferences could not be used (a corrupt file, or
-	// values that no longer validate); the app then runs on the defaults until the user saves,
-	// and the shell says so.
-	PreferencesProblem error // set by NewDesktop only
 	// Advise returns the recommended settings under p and the fit behind them; a nil fit means
 	// there is none yet. Charts returns PNG files to show beside them. Both are set by the advisor
 	// integration; while nil, the window says how many runs are still needed.
 	Advise func(ctx context.Context, p Preferences) ([]RecommendationRow, *FitSummary, error)
 	Charts func(ctx context.Context, p Preferences) ([]string, error)
-	// Log is where the app logs; an app opened from Finder has no terminal to print to.
-	Log *slog.Logger
 
-	logFile io.Closer
+	controller *agent.Controller
+	// prefsProblem is why the saved preferences could not be used (a corrupt file, or values
+	// that no longer validate); the app then runs on the defaults until the user saves, and the
+	// shell says so. Set by New only.
+	prefsProblem error
+	log          *slog.Logger // an app opened from Finder has no terminal to print to
+	logFile      io.Closer
 
 	env     app.Env
 	cat     *engine.Catalog
@@ -55,17 +54,17 @@ type Desktop struct {
 // load, warm-up and five repetitions.
 const typicalRunFallback = 3 * time.Minute
 
-// NewDesktop opens the database, reads the preferences and queues their grid, and builds a
+// New opens the database, reads the preferences and queues their grid, and builds a
 // stopped controller. A nil log logs to inferbench.log in the data folder. Close releases what
 // it opened.
-func NewDesktop(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, error) {
+func New(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, error) {
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
 		return nil, err
 	}
 	machine := engine.DetectMachine()
-	d := &Desktop{env: env, cat: cat, machine: machine, prefs: DefaultPreferences(machine.MemoryBytes), Log: log}
-	if d.Log == nil {
+	d := &Desktop{env: env, cat: cat, machine: machine, prefs: DefaultPreferences(machine.MemoryBytes), log: log}
+	if d.log == nil {
 		if err := os.MkdirAll(env.DataDir(), 0o755); err != nil {
 			return nil, err
 		}
@@ -73,15 +72,15 @@ func NewDesktop(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, e
 		if err != nil {
 			return nil, err
 		}
-		d.Log, d.logFile = slog.New(slog.NewTextHandler(f, nil)), f
+		d.log, d.logFile = slog.New(slog.NewTextHandler(f, nil)), f
 	}
 	switch p, err := LoadPreferences(PreferencesPath(env)); {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		d.PreferencesProblem = err
+		d.prefsProblem = err
 	default:
 		if err := p.Validate(cat, machine.MemoryBytes); err != nil {
-			d.PreferencesProblem = fmt.Errorf("the preferences in %s are not valid, so the defaults are used until you save:\n%w", PreferencesPath(env), err)
+			d.prefsProblem = fmt.Errorf("the preferences in %s are not valid, so the defaults are used until you save:\n%w", PreferencesPath(env), err)
 		} else {
 			d.prefs = p
 		}
@@ -106,11 +105,20 @@ func NewDesktop(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, e
 	}
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
 	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors}
-	d.Controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
-		Log: d.Log.With("component", "controller")})
+	d.controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
+		Log: d.log.With("component", "controller")})
 	d.Advise, d.Charts = d.advise, d.chartFiles
 	return d, nil
 }
+
+// Controller is the background benchmarker the menu bar starts and pauses.
+func (d *Desktop) Controller() *agent.Controller { return d.controller }
+
+// PreferencesProblem is why the saved preferences are not in force, or nil.
+func (d *Desktop) PreferencesProblem() error { return d.prefsProblem }
+
+// Log is where the app logs.
+func (d *Desktop) Log() *slog.Logger { return d.log }
 
 // Close stops the workers and closes the database; call it after the controller's Run returned.
 func (d *Desktop) Close() {
@@ -161,7 +169,7 @@ func (d *Desktop) SavePreferences(ctx context.Context, p Preferences) error {
 	d.mu.Lock()
 	d.prefs = p
 	d.mu.Unlock()
-	d.Controller.SetPolicy(p.Policy())
+	d.controller.SetPolicy(p.Policy())
 	return d.queue(ctx, true)
 }
 

@@ -21,7 +21,7 @@ func TestDesktopRecommendationsAndCharts(t *testing.T) {
 		}
 		return getenv(k)
 	}
-	d, err := NewDesktop(context.Background(), env, slog.New(slog.DiscardHandler))
+	d, err := New(context.Background(), env, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

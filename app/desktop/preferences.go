@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/app/report"
@@ -69,7 +70,7 @@ func DefaultPreferences(machineMemory int64) Preferences {
 		Models:             []string{"gpt2", "gpt2-medium"},
 		Precisions:         []string{"fp16", "int8", "int4"},
 		MemoryBudgetBytes:  budget,
-		LatencyThresholdMs: 200,
+		LatencyThresholdMs: advisor.DefaultThresholdMs,
 	}
 }
 
@@ -150,7 +151,7 @@ func (p Preferences) QueueConfigs(cat *engine.Catalog) []engine.Config {
 		}
 		spec := engine.SweepSpec{Models: []string{m}, Precisions: p.Precisions, Contexts: contextsFor(ref),
 			Generates: []int{prefGenerate}, Batches: prefBatches, Weights: "auto", Warmup: prefWarmup,
-			Repeats: prefRepeats, Timeout: 30 * time.Minute}
+			Repeats: prefRepeats, Timeout: engine.DefaultTimeout}
 		cfgs = append(cfgs, spec.Configs()...)
 	}
 	return cfgs
