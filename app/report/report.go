@@ -6,116 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/inferbench/inferbench/storage"
 )
-
-// column is one field of a row as the command line prints it; one list per kind of row drives
-// every format, so json, jsonl, csv and md never disagree on names or order.
-type column[T any] struct {
-	name  string
-	value func(*T) any // nil for "no value"
-}
-
-func RunColumns() []column[storage.Run] {
-	f := func(p *float64) any {
-		if p == nil {
-			return nil
-		}
-		return *p
-	}
-	i := func(p *int64) any {
-		if p == nil {
-			return nil
-		}
-		return *p
-	}
-	return []column[storage.Run]{
-		{"run_id", func(r *storage.Run) any { return r.ID }},
-		{"created_at", func(r *storage.Run) any { return r.CreatedAt.UTC().Format(time.RFC3339) }},
-		{"model", func(r *storage.Run) any { return r.Model }},
-		{"model_source", func(r *storage.Run) any { return r.ModelSource }},
-		{"architecture", func(r *storage.Run) any { return r.Architecture }},
-		{"weights", func(r *storage.Run) any { return r.Weights }},
-		{"params", func(r *storage.Run) any { return r.Params }},
-		{"weight_bytes", func(r *storage.Run) any { return r.WeightBytes }},
-		{"precision", func(r *storage.Run) any { return r.Precision }},
-		{"context", func(r *storage.Run) any { return r.Context }},
-		{"generate", func(r *storage.Run) any { return r.Generate }},
-		{"batch", func(r *storage.Run) any { return r.Batch }},
-		{"warmup", func(r *storage.Run) any { return r.Warmup }},
-		{"repeats", func(r *storage.Run) any { return r.Repeats }},
-		{"status", func(r *storage.Run) any { return r.Status }},
-		{"error", func(r *storage.Run) any { return r.Error }},
-		{"backend", func(r *storage.Run) any { return r.Backend }},
-		{"device", func(r *storage.Run) any { return r.Device }},
-		{"mlx_version", func(r *storage.Run) any { return r.MLXVersion }},
-		{"mlx_lm_version", func(r *storage.Run) any { return r.MLXLMVersion }},
-		{"python_version", func(r *storage.Run) any { return r.PythonVersion }},
-		{"ttft_ms", func(r *storage.Run) any { return f(r.TTFTMs) }},
-		{"prefill_tokens_per_sec", func(r *storage.Run) any { return f(r.PrefillTokensPerSec) }},
-		{"decode_ms_per_token", func(r *storage.Run) any { return f(r.DecodeMsPerToken) }},
-		{"decode_ms_per_token_mean", func(r *storage.Run) any { return f(r.DecodeMsPerTokenMean) }},
-		{"decode_ms_per_token_std", func(r *storage.Run) any { return f(r.DecodeMsPerTokenStd) }},
-		{"decode_ms_per_token_p95", func(r *storage.Run) any { return f(r.DecodeMsPerTokenP95) }},
-		{"decode_tokens_per_sec", func(r *storage.Run) any { return f(r.DecodeTokensPerSec) }},
-		{"decode_tokens_per_sec_ci95", func(r *storage.Run) any { return f(r.DecodeTokensPerSecCI95) }},
-		{"peak_memory_bytes", func(r *storage.Run) any { return i(r.PeakMemoryBytes) }},
-		{"rss_bytes", func(r *storage.Run) any { return i(r.RSSBytes) }},
-		{"thermal_state", func(r *storage.Run) any { return r.ThermalWorst }},
-		{"power_source", func(r *storage.Run) any { return r.PowerSource }},
-		{"low_power", func(r *storage.Run) any { return r.LowPower }},
-		{"duration_ms", func(r *storage.Run) any { return r.DurationMs }},
-	}
-}
-
-// SampleRow is one repetition of a run, as export --samples prints it.
-type SampleRow struct {
-	Run    *storage.Run
-	Sample *storage.Sample
-}
-
-// sampleRunColumns are the run columns repeated on every sample row: what identifies the run and
-// its configuration, without the run's aggregates, which would read as this repetition's.
-var sampleRunColumns = []string{"run_id", "created_at", "model", "weights", "precision", "context",
-	"generate", "batch", "status", "backend", "device"}
-
-func SampleColumns() []column[SampleRow] {
-	var cols []column[SampleRow]
-	runCols := RunColumns()
-	for _, name := range sampleRunColumns {
-		i := slices.IndexFunc(runCols, func(c column[storage.Run]) bool { return c.name == name })
-		if i < 0 {
-			panic("sampleRunColumns names " + name + ", which RunColumns lacks")
-		}
-		value := runCols[i].value
-		cols = append(cols, column[SampleRow]{name, func(r *SampleRow) any { return value(r.Run) }})
-	}
-	return append(cols, []column[SampleRow]{
-		{"rep", func(r *SampleRow) any { return r.Sample.Rep }},
-		{"ttft_ms", func(r *SampleRow) any { return r.Sample.TTFTMs }},
-		{"prefill_tokens_per_sec", func(r *SampleRow) any { return r.Sample.PrefillTokensPerSec }},
-		{"decode_ms", func(r *SampleRow) any { return r.Sample.DecodeMs }},
-		{"decode_tokens_per_sec", func(r *SampleRow) any {
-			if r.Sample.DecodeTokensPerSec == nil {
-				return nil
-			}
-			return *r.Sample.DecodeTokensPerSec
-		}},
-		{"peak_memory_bytes", func(r *SampleRow) any { return r.Sample.PeakMemoryBytes }},
-		{"rss_bytes", func(r *SampleRow) any { return r.Sample.RSSBytes }},
-		{"token_latencies_ms", func(r *SampleRow) any {
-			if r.Sample.TokenLatenciesMs == nil {
-				return []float64{} // generate 1 has no latencies: an empty list, not null
-			}
-			return r.Sample.TokenLatenciesMs
-		}},
-	}...)
-}
 
 // Formats a run can be printed in.
 var runFormats = []string{"table", "json", "csv", "md"}
@@ -143,7 +38,7 @@ type RowOptions struct {
 
 // WriteRows prints rows as json (objects, in an array when opt.Array), jsonl (one object per
 // line), csv (RFC 4180 with a header) or md (a Markdown table).
-func WriteRows[T any](w io.Writer, format string, cols []column[T], rows []T, opt RowOptions) error {
+func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, opt RowOptions) error {
 	switch format {
 	case "json", "jsonl":
 		var buf bytes.Buffer
@@ -180,7 +75,7 @@ func WriteRows[T any](w io.Writer, format string, cols []column[T], rows []T, op
 		for k := range rows {
 			row := make([]string, len(cols))
 			for j, c := range cols {
-				row[j] = text(c.value(&rows[k]))
+				row[j] = text(c.Value(&rows[k]))
 			}
 			cw.Write(row)
 		}
@@ -191,7 +86,7 @@ func WriteRows[T any](w io.Writer, format string, cols []column[T], rows []T, op
 		for k := range rows {
 			cells := make([]string, len(cols))
 			for j, c := range cols {
-				cells[j] = strings.ReplaceAll(strings.ReplaceAll(cell(c.value(&rows[k])), "|", `\|`), "\n", " ")
+				cells[j] = strings.ReplaceAll(strings.ReplaceAll(cell(c.Value(&rows[k])), "|", `\|`), "\n", " ")
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
@@ -200,25 +95,25 @@ func WriteRows[T any](w io.Writer, format string, cols []column[T], rows []T, op
 	return fmt.Errorf("format %q has no writer", format)
 }
 
-func columnNames[T any](cols []column[T]) []string {
+func columnNames[T any](cols []Column[T]) []string {
 	names := make([]string, len(cols))
 	for k, c := range cols {
-		names[k] = c.name
+		names[k] = c.Name
 	}
 	return names
 }
 
 // writeJSONObject writes one row as a JSON object with keys in column order.
-func writeJSONObject[T any](buf *bytes.Buffer, cols []column[T], row *T) error {
+func writeJSONObject[T any](buf *bytes.Buffer, cols []Column[T], row *T) error {
 	buf.WriteString("{")
 	for k, c := range cols {
 		if k > 0 {
 			buf.WriteString(",")
 		}
-		key, _ := json.Marshal(c.name)
-		val, err := json.Marshal(c.value(row))
+		key, _ := json.Marshal(c.Name)
+		val, err := json.Marshal(c.Value(row))
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", c.name, err)
+			return fmt.Errorf("encode %s: %w", c.Name, err)
 		}
 		buf.Write(key)
 		buf.WriteString(":")
@@ -276,32 +171,32 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 	}
 	fmt.Fprintf(w, "Run %d: %s, %s, context %d, generate %d, batch %d\n", r.ID, r.Model, r.Precision, r.Context, r.Generate, r.Batch)
 	row := func(k, v string) { fmt.Fprintf(w, "  %-22s %s\n", k, v) }
-	row("status", r.Status)
+	row(Label("status"), r.Status)
 	if r.Error != "" {
-		row("error", strings.ReplaceAll(r.Error, "\n", "\n  "))
+		row(Label("error"), strings.ReplaceAll(r.Error, "\n", "\n  "))
 	}
 	weights := r.Weights
 	if r.Params > 0 {
 		weights = fmt.Sprintf("%s, %s parameters, %s in memory", r.Weights, HumanCount(r.Params), HumanBytes(r.WeightBytes))
 	}
-	row("weights", weights)
-	row("backend", fmt.Sprintf("%s (%s), mlx %s, mlx-lm %s, Python %s", r.Backend, r.Device, r.MLXVersion, r.MLXLMVersion, r.PythonVersion))
+	row(Label("weights"), weights)
+	row(Label("backend"), fmt.Sprintf("%s (%s), mlx %s, mlx-lm %s, Python %s", r.Backend, r.Device, r.MLXVersion, r.MLXLMVersion, r.PythonVersion))
 	if r.Status == storage.StatusOK {
 		row("repetitions", fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup))
-		row("time to first token", ms(r.TTFTMs)+" (median)")
-		row("prefill", rate(r.PrefillTokensPerSec))
+		row(Label("ttft_ms"), ms(r.TTFTMs)+" (median)")
+		row(Label("prefill_tokens_per_sec"), rate(r.PrefillTokensPerSec))
 		decode := ms(r.DecodeMsPerToken) + " per token (median"
 		if r.DecodeMsPerTokenP95 != nil {
 			decode += ", p95 " + ms(r.DecodeMsPerTokenP95)
 		}
-		row("decode", decode+")")
+		row(Label("decode_ms_per_token"), decode+")")
 		tps := rate(r.DecodeTokensPerSec)
 		if r.DecodeTokensPerSecCI95 != nil {
 			tps += fmt.Sprintf(" ± %.1f (95%% CI)", *r.DecodeTokensPerSecCI95)
 		}
-		row("decode throughput", tps)
+		row(Label("decode_tokens_per_sec"), tps)
 		if r.PeakMemoryBytes != nil {
-			row("peak memory", HumanBytes(*r.PeakMemoryBytes))
+			row(Label("peak_memory_bytes"), HumanBytes(*r.PeakMemoryBytes))
 		}
 	}
 	row("stored in", dbPath)
