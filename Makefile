@@ -36,7 +36,9 @@ app: build
 vet: build
 	$(GO) vet ./...
 
+# The worker: its type check (mypy.ini) and its tests, against real MLX.
 test-worker: setup
+	cd Resources/worker && $(abspath $(VENV))/bin/python -m mypy
 	cd Resources/worker && $(abspath $(VENV))/bin/python -m pytest -q tests
 
 test-go: setup

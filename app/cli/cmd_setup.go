@@ -15,7 +15,7 @@ func runSetup(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	opts := app.SetupOptions{}
 	flags.StringVar(&opts.Venv, "venv", env.DefaultVenv(), "`folder` of the virtual environment to create or update")
 	flags.StringVar(&opts.Base, "base-python", "python3", "`interpreter` that creates the environment (Python 3.10 or newer)")
-	flags.BoolVar(&opts.Dev, "dev", false, "also install the test dependencies (pytest, tokenizers)")
+	flags.BoolVar(&opts.Dev, "dev", false, "also install the test dependencies (pytest, mypy, tokenizers)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: inferbench setup [flags]
 
