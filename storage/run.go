@@ -11,18 +11,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inferbench/inferbench/engine"
 	"github.com/mattn/go-sqlite3"
 )
 
-// Run statuses.
+// Run statuses: how a measurement ended, as the engine defines them.
 const (
-	StatusOK          = "ok"
-	StatusOOM         = "oom"
-	StatusCrash       = "crash"
-	StatusTimeout     = "timeout"
-	StatusError       = "error"
-	StatusInterrupted = "interrupted"
-	StatusSkipped     = "skipped"
+	StatusOK          = engine.StatusOK
+	StatusOOM         = engine.StatusOOM
+	StatusCrash       = engine.StatusCrash
+	StatusTimeout     = engine.StatusTimeout
+	StatusError       = engine.StatusError
+	StatusInterrupted = engine.StatusInterrupted
+	StatusSkipped     = engine.StatusSkipped
 )
 
 var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped}

@@ -10,6 +10,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -74,14 +75,14 @@ Flags:
 	}
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
-	mode := ProgressQuiet
+	mode := progress.Quiet
 	if isTerminal(stderr) {
-		mode = ProgressBar
+		mode = progress.Bar
 	}
-	progress := NewProgress(stderr, 1, mode, time.Now)
-	progress.Start(cfg.Label())
-	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { progress.Rep(p.Rep+1, p.Of, p.Warmup) }})
-	progress.Close()
+	prog := progress.New(stderr, 1, mode, time.Now)
+	prog.Start(cfg.Label())
+	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
+	prog.Close()
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -161,21 +162,21 @@ Flags:
 	}
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
-	mode := ProgressLines
+	mode := progress.Lines
 	switch {
 	case quiet:
-		mode = ProgressQuiet
+		mode = progress.Quiet
 	case isTerminal(stderr):
-		mode = ProgressBar
+		mode = progress.Bar
 	}
 	total := 0
 	for _, g := range groups {
 		total += len(g.Configs)
 	}
-	progress := NewProgress(stderr, total, mode, time.Now)
-	s := &sweeper{bench: bench, progress: progress, force: force, delay: spec.Delay}
+	prog := progress.New(stderr, total, mode, time.Now)
+	s := &sweeper{bench: bench, progress: prog, force: force, delay: spec.Delay}
 	tally, err := s.run(ctx, groups)
-	progress.Close()
+	prog.Close()
 	if errors.Is(err, context.Canceled) {
 		done := tally.measured + tally.already + tally.skipped + tally.invalid
 		fmt.Fprintf(stderr, "Interrupted after %d of %d configurations; the one in flight was discarded.\n"+

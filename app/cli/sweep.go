@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -16,7 +17,7 @@ import (
 // stores each run as it completes, so a sweep stopped in any way resumes where it stopped.
 type sweeper struct {
 	bench    *app.Bench
-	progress *Progress
+	progress *progress.Printer
 	force    bool
 	delay    time.Duration
 }

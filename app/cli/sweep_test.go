@@ -11,6 +11,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -40,7 +41,7 @@ func newSweepRig(t *testing.T, m app.Measurer, cfgs ...engine.Config) *sweepRig 
 func (r *sweepRig) sweep(ctx context.Context, m app.Measurer, force bool) (sweepTally, string, error) {
 	r.bench.Measurer = m
 	var out bytes.Buffer
-	p := NewProgress(&out, 0, ProgressLines, time.Now)
+	p := progress.New(&out, 0, progress.Lines, time.Now)
 	s := &sweeper{bench: r.bench, progress: p, force: force}
 	tally, err := s.run(ctx, r.groups)
 	p.Close()

@@ -1,4 +1,4 @@
-package cli
+package progress
 
 import (
 	"fmt"
@@ -8,27 +8,27 @@ import (
 	"unicode/utf8"
 )
 
-// ProgressMode selects how a Progress renders.
-type ProgressMode int
+// Mode selects how a Printer renders.
+type Mode int
 
 const (
-	// ProgressLines writes one plain line per finished or skipped configuration, with no
+	// Lines writes one plain line per finished or skipped configuration, with no
 	// escape codes; it suits a log file or a CI job.
-	ProgressLines ProgressMode = iota
-	// ProgressBar redraws a single status line in place with "\r" and "\033[K"; it suits a
+	Lines Mode = iota
+	// Bar redraws a single status line in place with "\r" and "\033[K"; it suits a
 	// terminal. The result of each configuration is printed above the bar as it ends.
-	ProgressBar
-	// ProgressQuiet writes nothing but warnings.
-	ProgressQuiet
+	Bar
+	// Quiet writes nothing but warnings.
+	Quiet
 )
 
-// defaultProgressWidth is the bar width used when Progress.Width is zero or negative.
-const defaultProgressWidth = 100
+// defaultWidth is the bar width used when Printer.Width is zero or negative.
+const defaultWidth = 100
 
 // barCells is the number of cells between the brackets of the bar.
 const barCells = 20
 
-// A Progress reports the advance of a sweep: a run of configurations measured one after
+// A Printer reports the advance of a sweep: a run of configurations measured one after
 // another. The sweep calls Start when a configuration begins, Rep as its repetitions finish,
 // and Finish when it ends, or Skip for a configuration it does not run; Close when it is done.
 //
@@ -36,20 +36,20 @@ const barCells = 20
 // The estimated time left is the mean duration of the configurations actually run, skipped
 // ones excluded, times the number of configurations left; until one has been run it is "?".
 //
-// In ProgressBar mode the bar is redrawn only when one of these methods is called.
+// In Bar mode the bar is redrawn only when one of these methods is called.
 //
-// A Progress is not safe for concurrent use. Errors writing to its writer are ignored.
-type Progress struct {
-	// Width is the most columns the bar line may take in ProgressBar mode, so that it never
+// A Printer is not safe for concurrent use. Errors writing to its writer are ignored.
+type Printer struct {
+	// Width is the most columns the bar line may take in Bar mode, so that it never
 	// wraps; zero means 100. Set it before the first call.
 	Width int
 
 	w     io.Writer
-	mode  ProgressMode
+	mode  Mode
 	now   func() time.Time
 	total int
 	done  int
-	began time.Time // when NewProgress was called
+	began time.Time // when New was called
 	last  time.Time // when the last configuration finished or was skipped
 
 	runs    int           // configurations finished that were run
@@ -65,18 +65,18 @@ type Progress struct {
 	drawn bool // the bar is on the terminal's current line
 }
 
-// NewProgress returns a Progress for a sweep of total configurations that renders to w in
+// New returns a Printer for a sweep of total configurations that renders to w in
 // the given mode. now reads the clock; nil means time.Now. Elapsed time counts from here.
-func NewProgress(w io.Writer, total int, mode ProgressMode, now func() time.Time) *Progress {
+func New(w io.Writer, total int, mode Mode, now func() time.Time) *Printer {
 	if now == nil {
 		now = time.Now
 	}
 	t := now()
-	return &Progress{w: w, mode: mode, now: now, total: max(total, 0), began: t, last: t}
+	return &Printer{w: w, mode: mode, now: now, total: max(total, 0), began: t, last: t}
 }
 
 // Start records that the configuration described by label begins.
-func (p *Progress) Start(label string) {
+func (p *Printer) Start(label string) {
 	p.running = true
 	p.label = label
 	p.started = p.now()
@@ -86,7 +86,7 @@ func (p *Progress) Start(label string) {
 
 // Rep records that repetition done of of the current configuration finished; warmup says
 // whether it was a warm-up repetition. Only the bar shows repetitions.
-func (p *Progress) Rep(done, of int, warmup bool) {
+func (p *Printer) Rep(done, of int, warmup bool) {
 	p.rep, p.reps, p.warmup = done, of, warmup
 	p.redraw("")
 }
@@ -95,7 +95,7 @@ func (p *Progress) Rep(done, of int, warmup bool) {
 // skipped) and detail, a measurement or the reason it failed. Its duration, from Start, goes
 // into the estimate whatever the status, except "skipped", which is counted as Skip is.
 // An empty label means the one given to Start.
-func (p *Progress) Finish(label, status, detail string) {
+func (p *Printer) Finish(label, status, detail string) {
 	if status == "skipped" {
 		p.Skip(label, detail)
 		return
@@ -119,21 +119,21 @@ func (p *Progress) Finish(label, status, detail string) {
 		line += ": " + detail
 	}
 	switch p.mode {
-	case ProgressLines:
+	case Lines:
 		if p.remaining() > 0 {
 			line += " (ETA " + p.eta() + ")"
 		} else {
 			line += " (elapsed " + formatDuration(t.Sub(p.began)) + ")"
 		}
 		p.println(line)
-	case ProgressBar:
+	case Bar:
 		p.redraw(line)
 	}
 }
 
 // Skip records that a configuration is counted as done without being run, for reason, such
 // as that it was already measured. Skipped configurations do not enter the estimate.
-func (p *Progress) Skip(label, reason string) {
+func (p *Printer) Skip(label, reason string) {
 	if label == "" {
 		label = p.label
 	}
@@ -146,18 +146,18 @@ func (p *Progress) Skip(label, reason string) {
 		line += ": " + reason
 	}
 	switch p.mode {
-	case ProgressLines:
+	case Lines:
 		p.println(line)
-	case ProgressBar:
+	case Bar:
 		p.redraw(line)
 	}
 }
 
-// Warn prints msg on a line of its own in every mode, quiet included. In ProgressBar mode
+// Warn prints msg on a line of its own in every mode, quiet included. In Bar mode
 // the bar is cleared first and drawn again below the message.
-func (p *Progress) Warn(msg string) {
+func (p *Printer) Warn(msg string) {
 	msg = strings.TrimSuffix(msg, "\n")
-	if p.mode == ProgressBar && p.drawn {
+	if p.mode == Bar && p.drawn {
 		p.redraw(msg)
 		return
 	}
@@ -166,21 +166,21 @@ func (p *Progress) Warn(msg string) {
 
 // Close leaves the terminal on a fresh line, below the final state of the bar. It writes
 // nothing in the other modes.
-func (p *Progress) Close() {
-	if p.mode == ProgressBar && p.drawn {
+func (p *Printer) Close() {
+	if p.mode == Bar && p.drawn {
 		io.WriteString(p.w, "\r\033[K"+p.bar()+"\n")
 		p.drawn = false
 	}
 }
 
-func (p *Progress) println(line string) {
+func (p *Printer) println(line string) {
 	io.WriteString(p.w, line+"\n")
 }
 
 // redraw clears the bar's line, prints line above the bar if it is not empty, and draws
-// the bar, in a single write. It does nothing outside ProgressBar mode.
-func (p *Progress) redraw(line string) {
-	if p.mode != ProgressBar {
+// the bar, in a single write. It does nothing outside Bar mode.
+func (p *Printer) redraw(line string) {
+	if p.mode != Bar {
 		return
 	}
 	var b strings.Builder
@@ -195,7 +195,7 @@ func (p *Progress) redraw(line string) {
 }
 
 // bar returns the status line, cut to the width.
-func (p *Progress) bar() string {
+func (p *Printer) bar() string {
 	filled := barCells
 	if p.total > 0 {
 		filled = min(p.done, p.total) * barCells / p.total
@@ -223,18 +223,18 @@ func (p *Progress) bar() string {
 
 	width := p.Width
 	if width <= 0 {
-		width = defaultProgressWidth
+		width = defaultWidth
 	}
 	return truncateRunes(b.String(), width)
 }
 
 // remaining returns the number of configurations not yet finished or skipped.
-func (p *Progress) remaining() int {
+func (p *Printer) remaining() int {
 	return max(p.total-p.done, 0)
 }
 
 // eta returns the estimated time left, or "?" before any configuration has been run.
-func (p *Progress) eta() string {
+func (p *Printer) eta() string {
 	if p.runs == 0 {
 		return "?"
 	}

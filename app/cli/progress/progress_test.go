@@ -1,4 +1,4 @@
-package cli
+package progress
 
 import (
 	"bytes"
@@ -111,7 +111,7 @@ func TestProgressFormatDuration(t *testing.T) {
 
 // TestProgressETA drives a sweep in lines mode and checks the last line written.
 func TestProgressETA(t *testing.T) {
-	run := func(p *Progress, c *fakeClock, label string, d time.Duration) {
+	run := func(p *Printer, c *fakeClock, label string, d time.Duration) {
 		p.Start(label)
 		c.advance(d)
 		p.Finish(label, "ok", "")
@@ -119,13 +119,13 @@ func TestProgressETA(t *testing.T) {
 	tests := []struct {
 		name  string
 		total int
-		steps func(p *Progress, c *fakeClock)
+		steps func(p *Printer, c *fakeClock)
 		want  string
 	}{
 		{
 			name:  "mean of two runs times four left",
 			total: 6,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				run(p, c, "a", 10*time.Second)
 				run(p, c, "b", 20*time.Second)
 			},
@@ -134,7 +134,7 @@ func TestProgressETA(t *testing.T) {
 		{
 			name:  "skips take no time but advance the counter",
 			total: 7,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				run(p, c, "a", 10*time.Second)
 				c.advance(5 * time.Minute)
 				p.Skip("s", "already measured")
@@ -145,7 +145,7 @@ func TestProgressETA(t *testing.T) {
 		{
 			name:  "finish with status skipped is a skip",
 			total: 7,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				run(p, c, "a", 10*time.Second)
 				p.Start("s")
 				c.advance(5 * time.Minute)
@@ -157,7 +157,7 @@ func TestProgressETA(t *testing.T) {
 		{
 			name:  "failures are runs",
 			total: 4,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				run(p, c, "a", 10*time.Second)
 				p.Start("b")
 				c.advance(50 * time.Second)
@@ -168,7 +168,7 @@ func TestProgressETA(t *testing.T) {
 		{
 			name:  "time before Start is not a run's",
 			total: 3,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				c.advance(time.Hour)
 				run(p, c, "a", 30*time.Second)
 			},
@@ -177,7 +177,7 @@ func TestProgressETA(t *testing.T) {
 		{
 			name:  "last finish reports elapsed time",
 			total: 2,
-			steps: func(p *Progress, c *fakeClock) {
+			steps: func(p *Printer, c *fakeClock) {
 				c.advance(time.Minute)
 				run(p, c, "a", 10*time.Second)
 				run(p, c, "b", 20*time.Second)
@@ -189,7 +189,7 @@ func TestProgressETA(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			c := newFakeClock()
-			p := NewProgress(&out, tt.total, ProgressLines, c.now)
+			p := New(&out, tt.total, Lines, c.now)
 			tt.steps(p, c)
 			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 			if got := lines[len(lines)-1]; got != tt.want {
@@ -204,7 +204,7 @@ func TestProgressETA(t *testing.T) {
 func TestProgressBarETA(t *testing.T) {
 	c := newFakeClock()
 	s := newScreen(t)
-	p := NewProgress(s, 6, ProgressBar, c.now)
+	p := New(s, 6, Bar, c.now)
 
 	p.Start("a")
 	if got := s.current(); !strings.HasSuffix(got, "ETA ?") {
@@ -229,7 +229,7 @@ func TestProgressBarETA(t *testing.T) {
 func TestProgressCounter(t *testing.T) {
 	c := newFakeClock()
 	s := newScreen(t)
-	p := NewProgress(s, 3, ProgressBar, c.now)
+	p := New(s, 3, Bar, c.now)
 	counter := func() string {
 		f := strings.Fields(strings.SplitN(s.current(), "]", 2)[1])
 		return f[0]
@@ -264,7 +264,7 @@ func TestProgressCounter(t *testing.T) {
 func TestProgressLines(t *testing.T) {
 	var out bytes.Buffer
 	c := newFakeClock()
-	p := NewProgress(&out, 4, ProgressLines, c.now)
+	p := New(&out, 4, Lines, c.now)
 
 	p.Start("gpt2 int4 ctx 1024 batch 4")
 	p.Rep(1, 1, true)
@@ -314,7 +314,7 @@ func TestProgressBarRedraw(t *testing.T) {
 			var raw bytes.Buffer
 			c := newFakeClock()
 			s := newScreen(t)
-			p := NewProgress(newTee(s, &raw), 48, ProgressBar, c.now)
+			p := New(newTee(s, &raw), 48, Bar, c.now)
 			p.Width = tt.width
 			width := tt.width
 			if width == 0 {
@@ -381,7 +381,7 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 func TestProgressBarWarn(t *testing.T) {
 	c := newFakeClock()
 	s := newScreen(t)
-	p := NewProgress(s, 5, ProgressBar, c.now)
+	p := New(s, 5, Bar, c.now)
 	p.Start("gpt2 int4")
 	p.Rep(2, 5, false)
 	p.Warn("disk almost full\n")
@@ -398,7 +398,7 @@ func TestProgressBarWarn(t *testing.T) {
 
 	// With no bar drawn yet, a warning is just a line.
 	var out bytes.Buffer
-	p = NewProgress(&out, 5, ProgressBar, c.now)
+	p = New(&out, 5, Bar, c.now)
 	p.Warn("no GPU found")
 	if out.String() != "no GPU found\n" {
 		t.Errorf("warning before the bar = %q", out.String())
@@ -408,7 +408,7 @@ func TestProgressBarWarn(t *testing.T) {
 func TestProgressQuiet(t *testing.T) {
 	var out bytes.Buffer
 	c := newFakeClock()
-	p := NewProgress(&out, 3, ProgressQuiet, c.now)
+	p := New(&out, 3, Quiet, c.now)
 	p.Start("a")
 	p.Rep(1, 5, false)
 	c.advance(time.Second)
@@ -426,20 +426,20 @@ func TestProgressQuiet(t *testing.T) {
 func TestProgressClose(t *testing.T) {
 	tests := []struct {
 		name string
-		mode ProgressMode
+		mode Mode
 		run  bool
 		want func(string) bool
 		desc string
 	}{
-		{"bar", ProgressBar, true, func(s string) bool { return strings.HasSuffix(s, "ETA 0s\n") }, "the final bar and a newline"},
-		{"bar never drawn", ProgressBar, false, func(s string) bool { return s == "" }, "nothing"},
-		{"lines", ProgressLines, true, func(s string) bool { return strings.HasSuffix(s, "(elapsed 5s)\n") }, "nothing after the last line"},
+		{"bar", Bar, true, func(s string) bool { return strings.HasSuffix(s, "ETA 0s\n") }, "the final bar and a newline"},
+		{"bar never drawn", Bar, false, func(s string) bool { return s == "" }, "nothing"},
+		{"lines", Lines, true, func(s string) bool { return strings.HasSuffix(s, "(elapsed 5s)\n") }, "nothing after the last line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			c := newFakeClock()
-			p := NewProgress(&out, 1, tt.mode, c.now)
+			p := New(&out, 1, tt.mode, c.now)
 			if tt.run {
 				p.Start("a")
 				c.advance(5 * time.Second)
@@ -455,7 +455,7 @@ func TestProgressClose(t *testing.T) {
 	// On a terminal, Close leaves the cursor at the start of an empty line below the bar.
 	c := newFakeClock()
 	s := newScreen(t)
-	p := NewProgress(s, 2, ProgressBar, c.now)
+	p := New(s, 2, Bar, c.now)
 	p.Start("a")
 	p.Close()
 	lines := s.text()
