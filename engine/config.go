@@ -103,9 +103,15 @@ func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 }
 
 func checkPositions(ref ModelRef, c Config) error {
-	if ref.MaxPositions > 0 && c.Context+c.Generate > ref.MaxPositions {
+	if !ref.Fits(c) {
 		return invalidf("context %d + generate %d = %d tokens is beyond %s's %d positions; lower --context or --generate so they sum to at most %d",
 			c.Context, c.Generate, c.Context+c.Generate, c.Model, ref.MaxPositions, ref.MaxPositions)
 	}
 	return nil
+}
+
+// Fits reports whether c's prompt and generated tokens fit within the model's positions (always,
+// when they are not known yet).
+func (ref ModelRef) Fits(c Config) bool {
+	return ref.MaxPositions <= 0 || c.Context+c.Generate <= ref.MaxPositions
 }

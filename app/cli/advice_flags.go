@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/inferbench/inferbench/app/advice"
-	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
 )
 
 // fmtNum prints a number with as few digits as say it: 200, 1.5.
@@ -47,7 +47,7 @@ func parseMemory(flagValue string) (int64, error) {
 	if flagValue == "" {
 		return 0, nil
 	}
-	n, err := engine.ParseBytes(flagValue)
+	n, err := grid.ParseBytes(flagValue)
 	if err != nil {
 		return 0, usageError(fmt.Errorf("--memory: %w", err))
 	}

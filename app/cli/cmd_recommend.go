@@ -16,6 +16,7 @@ import (
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -74,11 +75,11 @@ Flags:
 	if top < 0 {
 		return usageError(fmt.Errorf("--top must not be negative (0 for all), got %d", top))
 	}
-	contextList, err := engine.ParseIntList(ctxs)
+	contextList, err := grid.ParseIntList(ctxs)
 	if err != nil {
 		return usageError(fmt.Errorf("--context: %w", err))
 	}
-	batchList, err := engine.ParseIntList(batches)
+	batchList, err := grid.ParseIntList(batches)
 	if err != nil {
 		return usageError(fmt.Errorf("--batch: %w", err))
 	}
@@ -97,7 +98,7 @@ Flags:
 	}
 	modelList := cat.ModelNames(false)
 	if models != "" {
-		if modelList, err = engine.ParseStringList(models); err != nil {
+		if modelList, err = grid.ParseStringList(models); err != nil {
 			return usageError(fmt.Errorf("--model: %w", err))
 		}
 		for _, m := range modelList {
@@ -108,7 +109,7 @@ Flags:
 	}
 	var precisionList []string
 	if precisions != "" {
-		if precisionList, err = engine.ParseStringList(precisions); err != nil {
+		if precisionList, err = grid.ParseStringList(precisions); err != nil {
 			return usageError(fmt.Errorf("--precision: %w", err))
 		}
 		for _, p := range precisionList {

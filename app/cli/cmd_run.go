@@ -13,6 +13,7 @@ import (
 	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -23,7 +24,7 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 		cfg    engine.Config
 		format string
 		wo     workerOptions
-		def    = engine.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
+		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
 	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")

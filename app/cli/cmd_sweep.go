@@ -15,6 +15,7 @@ import (
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
 )
 
 // gridOptions are the flags that describe a grid, shared by sweep and agent; they and --file
@@ -23,14 +24,14 @@ type gridOptions struct {
 	models, precisions, contexts, generates, batches string
 	targetCI, memoryLimit, file                      string
 	maxRepeats                                       int
-	spec                                             engine.SweepSpec
+	spec                                             grid.SweepSpec
 }
 
 var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
 	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
 
 func (g *gridOptions) add(fs *flag.FlagSet) {
-	def := engine.DefaultSweepSpec()
+	def := grid.DefaultSweepSpec()
 	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
 	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), "`precisions`, comma-separated (see `inferbench models`)")
 	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
@@ -41,7 +42,7 @@ func (g *gridOptions) add(fs *flag.FlagSet) {
 	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
 	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
 	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
-	fs.IntVar(&g.maxRepeats, "max-repeats", engine.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
+	fs.IntVar(&g.maxRepeats, "max-repeats", grid.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
 	fs.DurationVar(&g.spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
 	fs.DurationVar(&g.spec.Timeout, "timeout", def.Timeout, "longest one configuration may take")
 	fs.StringVar(&g.memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
@@ -63,7 +64,7 @@ func (g *gridOptions) given(fs *flag.FlagSet) bool {
 }
 
 // resolve builds the grid from --file or the flags and checks all of it against the catalog.
-func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (engine.SweepSpec, error) {
+func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.SweepSpec, error) {
 	spec := g.spec
 	if g.file != "" {
 		var set []string
@@ -82,7 +83,7 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (engine.Swe
 			return spec, usageError(fmt.Errorf("sweep file: %w", err))
 		}
 		defer f.Close()
-		if spec, err = engine.ParseSweepFile(f, g.file); err != nil {
+		if spec, err = grid.ParseSweepFile(f, g.file); err != nil {
 			return spec, err
 		}
 	} else {
@@ -191,30 +192,30 @@ Flags:
 }
 
 // parseGrid fills the list-valued parts of spec from their flags, naming the flag in errors.
-func parseGrid(spec *engine.SweepSpec, models, precisions, contexts, generates, batches, targetCI, memoryLimit string) error {
+func parseGrid(spec *grid.SweepSpec, models, precisions, contexts, generates, batches, targetCI, memoryLimit string) error {
 	var err error
 	wrap := func(flag string, e error) error { return usageError(fmt.Errorf("--%s: %w", flag, e)) }
-	if spec.Models, err = engine.ParseStringList(models); err != nil {
+	if spec.Models, err = grid.ParseStringList(models); err != nil {
 		return wrap("model", err)
 	}
-	if spec.Precisions, err = engine.ParseStringList(precisions); err != nil {
+	if spec.Precisions, err = grid.ParseStringList(precisions); err != nil {
 		return wrap("precision", err)
 	}
 	for _, l := range []struct {
 		flag, value string
 		dst         *[]int
 	}{{"context", contexts, &spec.Contexts}, {"generate", generates, &spec.Generates}, {"batch", batches, &spec.Batches}} {
-		if *l.dst, err = engine.ParseIntList(l.value); err != nil {
+		if *l.dst, err = grid.ParseIntList(l.value); err != nil {
 			return wrap(l.flag, err)
 		}
 	}
 	if targetCI != "" {
-		if spec.TargetCI, err = engine.ParsePercent(targetCI); err != nil {
+		if spec.TargetCI, err = grid.ParsePercent(targetCI); err != nil {
 			return wrap("target-ci", err)
 		}
 	}
 	if memoryLimit != "" {
-		if spec.MemoryLimit, err = engine.ParseBytes(memoryLimit); err != nil {
+		if spec.MemoryLimit, err = grid.ParseBytes(memoryLimit); err != nil {
 			return wrap("memory-limit", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
 	"github.com/inferbench/inferbench/engine/sensors"
 )
 
@@ -149,7 +150,7 @@ func (p Preferences) QueueConfigs(cat *engine.Catalog) []engine.Config {
 		if err != nil {
 			continue
 		}
-		spec := engine.SweepSpec{Models: []string{m}, Precisions: p.Precisions, Contexts: contextsFor(ref),
+		spec := grid.SweepSpec{Models: []string{m}, Precisions: p.Precisions, Contexts: contextsFor(ref),
 			Generates: []int{prefGenerate}, Batches: prefBatches, Weights: "auto", Warmup: prefWarmup,
 			Repeats: prefRepeats, Timeout: engine.DefaultTimeout}
 		cfgs = append(cfgs, spec.Configs()...)
@@ -280,13 +281,13 @@ func (f PreferencesForm) Preferences() (Preferences, error) {
 		errs = append(errs, fmt.Errorf("idle threshold %q: give minutes (5) or a duration (90s, 5m, 1h)", f.IdleThreshold))
 	}
 	var err error
-	if p.Models, err = engine.ParseStringList(f.Models); err != nil {
+	if p.Models, err = grid.ParseStringList(f.Models); err != nil {
 		errs = append(errs, fmt.Errorf("models: %w", err))
 	}
-	if p.Precisions, err = engine.ParseStringList(f.Precisions); err != nil {
+	if p.Precisions, err = grid.ParseStringList(f.Precisions); err != nil {
 		errs = append(errs, fmt.Errorf("precisions: %w", err))
 	}
-	if p.MemoryBudgetBytes, err = engine.ParseBytes(strings.TrimSpace(f.MemoryBudget)); err != nil {
+	if p.MemoryBudgetBytes, err = grid.ParseBytes(strings.TrimSpace(f.MemoryBudget)); err != nil {
 		errs = append(errs, fmt.Errorf("memory budget: %w", err))
 	}
 	if p.LatencyThresholdMs, err = strconv.ParseFloat(strings.TrimSpace(f.LatencyMs), 64); err != nil {

@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 // The sweep file parser's messages: where in the file, and what a value or a mistyped field is.
@@ -84,7 +86,7 @@ func (p *sweepParser) errorf(off int, format string, args ...any) {
 
 // fatal is an error that stops parsing.
 func (p *sweepParser) fatal(off int, format string, args ...any) error {
-	return &InvalidError{Msg: fmt.Sprintf("%s:%s: %s", p.name, p.position(off), fmt.Sprintf(format, args...))}
+	return &engine.InvalidError{Msg: fmt.Sprintf("%s:%s: %s", p.name, p.position(off), fmt.Sprintf(format, args...))}
 }
 
 // syntaxError places a JSON syntax error in the file.

@@ -1,11 +1,14 @@
-package engine
+package grid
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 // ParseIntList parses a comma-separated list of whole numbers and ranges in the style of
@@ -228,3 +231,7 @@ func ParsePercent(s string) (float64, error) {
 }
 
 // sweepFields are the fields of a sweep file, in the order the documentation lists them.
+
+func invalidf(format string, args ...any) error {
+	return &engine.InvalidError{Msg: fmt.Sprintf(format, args...)}
+}

@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 func TestParseSweepFile(t *testing.T) {
@@ -183,9 +185,9 @@ func TestParseSweepFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseSweepFile(strings.NewReader(tt.in), "sweep.json")
-			var inv *InvalidError
+			var inv *engine.InvalidError
 			if !errors.As(err, &inv) {
-				t.Fatalf("err = %v, want an InvalidError", err)
+				t.Fatalf("err = %v, want an engine.InvalidError", err)
 			}
 			got := strings.Split(err.Error(), "\n")
 			if len(got) != len(tt.want) {

@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 var sweepFields = []string{"models", "precisions", "contexts", "generate", "batches", "weights", "warmup",
@@ -66,7 +68,7 @@ var sweepFields = []string{"models", "precisions", "contexts", "generate", "batc
 func ParseSweepFile(r io.Reader, name string) (SweepSpec, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return SweepSpec{}, &InvalidError{Msg: fmt.Sprintf("%s: %v", name, err)}
+		return SweepSpec{}, &engine.InvalidError{Msg: fmt.Sprintf("%s: %v", name, err)}
 	}
 	p := &sweepParser{name: name, data: data, values: map[string]int{}, failed: map[string]bool{}}
 	spec, err := p.parse()
@@ -149,7 +151,7 @@ func (p *sweepParser) parse() (SweepSpec, error) {
 		slices.SortStableFunc(p.errs, func(a, b locatedError) int { return a.off - b.off })
 		errs := make([]error, len(p.errs))
 		for i, e := range p.errs {
-			errs[i] = &InvalidError{Msg: fmt.Sprintf("%s:%s: %s", p.name, p.position(e.off), e.msg)}
+			errs[i] = &engine.InvalidError{Msg: fmt.Sprintf("%s:%s: %s", p.name, p.position(e.off), e.msg)}
 		}
 		return SweepSpec{}, errors.Join(errs...)
 	}

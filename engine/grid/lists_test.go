@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"errors"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/engine"
 )
 
 // seq returns start, start+step, ... up to end.
@@ -20,9 +23,9 @@ func seq(start, end, step int) []int {
 // checkInvalid fails unless err is an *InvalidError containing want.
 func checkInvalid(t *testing.T, err error, want string) {
 	t.Helper()
-	var inv *InvalidError
+	var inv *engine.InvalidError
 	if !errors.As(err, &inv) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("err = %v, want an InvalidError containing %q", err, want)
+		t.Fatalf("err = %v, want an engine.InvalidError containing %q", err, want)
 	}
 }
 
@@ -226,4 +229,13 @@ func defaultSpec(models ...string) SweepSpec {
 		MinRepeats: 3,
 		Timeout:    30 * time.Minute,
 	}
+}
+
+func testCatalog(t *testing.T) *engine.Catalog {
+	t.Helper()
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }

@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 func TestSweepConfigs(t *testing.T) {
@@ -55,7 +57,7 @@ func TestSweepConfigs(t *testing.T) {
 			var got []string
 			for _, c := range cfgs {
 				got = append(got, c.Label())
-				want := Config{Model: c.Model, Precision: c.Precision, Context: c.Context, Generate: c.Generate, Batch: c.Batch,
+				want := engine.Config{Model: c.Model, Precision: c.Precision, Context: c.Context, Generate: c.Generate, Batch: c.Batch,
 					Weights: "random", Warmup: 2, Repeats: 9, MinRepeats: 4, TargetCI: 0.05, Timeout: time.Minute, MemoryLimit: 1 << 30, Seed: 7}
 				if c != want {
 					t.Errorf("config %+v, want %+v", c, want)
@@ -146,9 +148,9 @@ func TestSweepValidate(t *testing.T) {
 				}
 				return
 			}
-			var inv *InvalidError
+			var inv *engine.InvalidError
 			if !errors.As(err, &inv) {
-				t.Fatalf("err = %v, want an InvalidError", err)
+				t.Fatalf("err = %v, want an engine.InvalidError", err)
 			}
 			got := strings.Split(err.Error(), "\n")
 			if len(got) != len(tt.want) {

@@ -1,4 +1,4 @@
-package engine
+package grid
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/inferbench/inferbench/engine"
 )
 
 // SweepSpec is a grid of configurations: every list crosses with the others, as in llama-bench.
@@ -50,17 +52,17 @@ func DefaultSweepSpec() SweepSpec {
 		Warmup:     1,
 		Repeats:    5,
 		MinRepeats: 3,
-		Timeout:    DefaultTimeout,
+		Timeout:    engine.DefaultTimeout,
 	}
 }
 
 // Configs returns the configurations of the grid in a stable order: by model, then precision,
 // batch, context and generate, each list in its own order, the last varying fastest. Every
 // configuration carries the spec's weights, repetitions, memory limit, timeout and seed.
-func (s SweepSpec) Configs() []Config {
-	var cfgs []Config
+func (s SweepSpec) Configs() []engine.Config {
+	var cfgs []engine.Config
 	if n, ok := s.size(); ok {
-		cfgs = make([]Config, 0, n)
+		cfgs = make([]engine.Config, 0, n)
 	}
 	for _, m := range s.Models {
 		for _, p := range s.Precisions {
@@ -76,8 +78,8 @@ func (s SweepSpec) Configs() []Config {
 	return cfgs
 }
 
-func (s SweepSpec) config(model, precision string, batch, context, generate int) Config {
-	return Config{
+func (s SweepSpec) config(model, precision string, batch, context, generate int) engine.Config {
+	return engine.Config{
 		Model:       model,
 		Precision:   precision,
 		Weights:     s.Weights,
@@ -121,10 +123,10 @@ func (s SweepSpec) lengths() []int {
 // beyond a model's positions. A problem is reported once however many configurations share
 // it: a model whose positions are too few for some contexts is one error that names the
 // model and the longest context that fits.
-func (s SweepSpec) Validate(cat *Catalog) error {
+func (s SweepSpec) Validate(cat *engine.Catalog) error {
 	var errs []error
 	for _, p := range s.problems(cat) {
-		errs = append(errs, &InvalidError{Msg: p.msg})
+		errs = append(errs, &engine.InvalidError{Msg: p.msg})
 	}
 	return errors.Join(errs...)
 }
@@ -137,7 +139,7 @@ type specProblem struct {
 }
 
 // problems lists everything wrong with the spec, without duplicates.
-func (s SweepSpec) problems(cat *Catalog) []specProblem {
+func (s SweepSpec) problems(cat *engine.Catalog) []specProblem {
 	probs := s.fieldProblems()
 	badPrecision := map[string]bool{}
 	for _, p := range distinct(s.Precisions) {
@@ -146,7 +148,7 @@ func (s SweepSpec) problems(cat *Catalog) []specProblem {
 			probs = append(probs, specProblem{[]string{"precisions"}, err.Error()})
 		}
 	}
-	refs := map[string]ModelRef{}
+	refs := map[string]engine.ModelRef{}
 	for _, m := range distinct(s.Models) {
 		ref, err := cat.ResolveModel(m)
 		if err != nil {
@@ -184,7 +186,7 @@ func (s SweepSpec) problems(cat *Catalog) []specProblem {
 						_, err := cfg.Validate(cat)
 						switch {
 						case err == nil:
-						case checkPositions(ref, cfg) != nil:
+						case !ref.Fits(cfg):
 							if _, ok := over[m]; !ok {
 								overModels = append(overModels, m)
 							}
