@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,13 +126,9 @@ func knownShape(sh *advisor.Shape) (advisor.Shape, bool) {
 // shapeFromFolder reads a checkpoint's config.json; multimodal configurations keep the
 // language model's in text_config.
 func shapeFromFolder(dir string) (advisor.Shape, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	cfg, err := engine.ReadModelConfig(dir)
 	if err != nil {
 		return advisor.Shape{}, err
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return advisor.Shape{}, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
 	}
 	sh, err := advisor.ShapeFromConfig(cfg)
 	if text, ok := cfg["text_config"].(map[string]any); err != nil && ok {
