@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -81,6 +80,18 @@ type Run struct {
 
 	MemoryLimitBytes int64 `json:"memory_limit_bytes"` // the budget it ran under; 0 for none
 
+	Processes int      `json:"processes"`  // worker processes the repetitions were split over
+	Stability string   `json:"stability"`  // "stable", "level shift", or "" with too few repetitions
+	PrefillMs *float64 `json:"prefill_ms"` // median time of every prompt token but the last
+
+	Layers               *int64   `json:"layers"`
+	KVBytesPerToken      *int64   `json:"kv_bytes_per_token"`
+	DecodeBytesPerStep   *int64   `json:"decode_bytes_per_step"`
+	AchievedBandwidthGBs *float64 `json:"achieved_bandwidth_gbs"`
+	PeakBandwidthGBs     *float64 `json:"peak_bandwidth_gbs"`
+	BandwidthShare       *float64 `json:"bandwidth_share"`
+	DecodeBound          string   `json:"decode_bound"` // "dispatch", "bandwidth" or "" when unknown
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -94,20 +105,10 @@ type Sample struct {
 	PeakMemoryBytes     int64     `json:"peak_memory_bytes"`
 	RSSBytes            int64     `json:"rss_bytes"`
 	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
+	Process             int       `json:"process"`
+	PrefillMs           *float64  `json:"prefill_ms"`
 }
 
-// RunFilter selects runs. Zero fields do not filter.
-type RunFilter struct {
-	Model     string
-	Precision string
-	Status    string
-	Since     time.Time // runs created at or after this instant
-	Limit     int       // at most this many runs
-}
-
-// columns lists the runs table's columns (without id) and, in the same
-// order, pointers to the fields they hold. Inserts and reads both use it, so
-// the two cannot drift apart.
 func (r *Run) columns() ([]string, []any) {
 	fields := []struct {
 		name string
@@ -153,6 +154,16 @@ func (r *Run) columns() ([]string, []any) {
 		{"low_power", &r.LowPower},
 		{"duration_ms", &r.DurationMs},
 		{"memory_limit_bytes", &r.MemoryLimitBytes},
+		{"processes", &r.Processes},
+		{"stability", &r.Stability},
+		{"prefill_ms", &r.PrefillMs},
+		{"layers", &r.Layers},
+		{"kv_bytes_per_token", &r.KVBytesPerToken},
+		{"decode_bytes_per_step", &r.DecodeBytesPerStep},
+		{"achieved_bandwidth_gbs", &r.AchievedBandwidthGBs},
+		{"peak_bandwidth_gbs", &r.PeakBandwidthGBs},
+		{"bandwidth_share", &r.BandwidthShare},
+		{"decode_bound", &r.DecodeBound},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))
@@ -166,10 +177,10 @@ func (r *Run) columns() ([]string, []any) {
 func (s *Sample) columns() ([]string, []any) {
 	return []string{
 			"rep", "ttft_ms", "prefill_tokens_per_sec", "decode_ms", "decode_tokens_per_sec",
-			"peak_memory_bytes", "rss_bytes", "token_latencies_ms",
+			"peak_memory_bytes", "rss_bytes", "token_latencies_ms", "process", "prefill_ms",
 		}, []any{
 			&s.Rep, &s.TTFTMs, &s.PrefillTokensPerSec, &s.DecodeMs, &s.DecodeTokensPerSec,
-			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs},
+			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs}, &s.Process, &s.PrefillMs,
 		}
 }
 
@@ -230,93 +241,6 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 	run.ID = id
 	run.CreatedAt = stored.CreatedAt
 	return id, nil
-}
-
-// Run returns the run with the given id and its samples, ordered by
-// repetition. It returns an error matching ErrNotFound if there is none.
-func (db *DB) Run(ctx context.Context, id int64) (*Run, error) {
-	var run Run
-	names, ptrs := run.columns()
-	err := db.db.QueryRowContext(ctx,
-		"SELECT id, "+strings.Join(names, ", ")+" FROM runs WHERE id = ?", id,
-	).Scan(append([]any{&run.ID}, ptrs...)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("run %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read run %d: %w", id, err)
-	}
-
-	var s Sample
-	names, _ = s.columns()
-	rows, err := db.db.QueryContext(ctx,
-		"SELECT "+strings.Join(names, ", ")+" FROM samples WHERE run_id = ? ORDER BY rep", id)
-	if err != nil {
-		return nil, fmt.Errorf("read samples of run %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s Sample
-		_, ptrs := s.columns()
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read samples of run %d: %w", id, err)
-		}
-		run.Samples = append(run.Samples, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read samples of run %d: %w", id, err)
-	}
-	return &run, nil
-}
-
-// Runs returns the runs that match the filter, newest first, without their
-// samples.
-func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
-	var where []string
-	var args []any
-	if f.Model != "" {
-		where, args = append(where, "model = ?"), append(args, f.Model)
-	}
-	if f.Precision != "" {
-		where, args = append(where, "precision = ?"), append(args, f.Precision)
-	}
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, formatTime(f.Since))
-	}
-
-	var run Run
-	names, _ := run.columns()
-	q := "SELECT id, " + strings.Join(names, ", ") + " FROM runs"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
-
-	rows, err := db.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	defer rows.Close()
-	var runs []Run
-	for rows.Next() {
-		var r Run
-		_, ptrs := r.columns()
-		if err := rows.Scan(append([]any{&r.ID}, ptrs...)...); err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	return runs, nil
 }
 
 func insertSQL(table string, names []string) string {

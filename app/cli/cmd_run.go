@@ -34,6 +34,7 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.IntVar(&cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
 	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
 	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
+	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
 	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
 	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -182,7 +183,14 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 	row(Label("weights"), weights)
 	row(Label("backend"), fmt.Sprintf("%s (%s), mlx %s, mlx-lm %s, Python %s", r.Backend, r.Device, r.MLXVersion, r.MLXLMVersion, r.PythonVersion))
 	if r.Status == storage.StatusOK {
-		row("repetitions", fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup))
+		reps := fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup)
+		if r.Processes > 1 {
+			reps = fmt.Sprintf("%d over %d processes, each after %d warm-up", len(r.Samples), r.Processes, r.Warmup)
+		}
+		if r.Stability == engine.StabilityShift {
+			reps += "; unstable: the repetitions stepped between two levels"
+		}
+		row("repetitions", reps)
 		row(Label("ttft_ms"), ms(r.TTFTMs)+" (median)")
 		row(Label("prefill_tokens_per_sec"), rate(r.PrefillTokensPerSec))
 		decode := ms(r.DecodeMsPerToken) + " per token (median"
@@ -192,9 +200,20 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		row(Label("decode_ms_per_token"), decode+")")
 		tps := rate(r.DecodeTokensPerSec)
 		if r.DecodeTokensPerSecCI95 != nil {
-			tps += fmt.Sprintf(" ± %.1f (95%% CI)", *r.DecodeTokensPerSecCI95)
+			if r.Processes > 1 {
+				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands)", *r.DecodeTokensPerSecCI95)
+			} else {
+				tps += fmt.Sprintf(" ± %.1f (95%%, within one process; reruns spread more: --processes 3)", *r.DecodeTokensPerSecCI95)
+			}
 		}
 		row(Label("decode_tokens_per_sec"), tps)
+		if r.AchievedBandwidthGBs != nil {
+			bw := fmt.Sprintf("%.1f GB/s achieved", *r.AchievedBandwidthGBs)
+			if r.BandwidthShare != nil {
+				bw += fmt.Sprintf(", %.1f%% of %.0f GB/s peak: %s-bound", 100**r.BandwidthShare, *r.PeakBandwidthGBs, r.DecodeBound)
+			}
+			row(Label("achieved_bandwidth_gbs"), bw)
+		}
 		if r.PeakMemoryBytes != nil {
 			row(Label("peak_memory_bytes"), HumanBytes(*r.PeakMemoryBytes))
 		}
