@@ -92,6 +92,22 @@ type Run struct {
 	BandwidthShare       *float64 `json:"bandwidth_share"`
 	DecodeBound          string   `json:"decode_bound"` // "dispatch", "bandwidth" or "" when unknown
 
+	EnergyJ           *float64 `json:"energy_j"`           // over the measured repetitions
+	JoulesPerToken    *float64 `json:"joules_per_token"`   // energy over generated tokens
+	PrefillWatts      *float64 `json:"prefill_watts"`      // average draw during prefill
+	DecodeWatts       *float64 `json:"decode_watts"`       // average draw during decode
+	PowerSourceMeter  string   `json:"power_source_meter"` // ioreport, nvml, nvidia-smi, rapl or unknown
+	CPUClockMHzMin    *float64 `json:"cpu_clock_mhz_min"`
+	CPUClockMHzMedian *float64 `json:"cpu_clock_mhz_median"`
+	CPUClockMHzMax    *float64 `json:"cpu_clock_mhz_max"`
+	GPUClockMHzMin    *float64 `json:"gpu_clock_mhz_min"`
+	GPUClockMHzMedian *float64 `json:"gpu_clock_mhz_median"`
+	GPUClockMHzMax    *float64 `json:"gpu_clock_mhz_max"`
+	Throttled         bool     `json:"throttled"` // a clock fell more than 10% below its start
+	// UID identifies the run across databases: import keys on it. InsertRun draws one when
+	// it is empty.
+	UID string `json:"run_uid"`
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -107,6 +123,8 @@ type Sample struct {
 	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
 	Process             int       `json:"process"`
 	PrefillMs           *float64  `json:"prefill_ms"`
+	EnergyJ             *float64  `json:"energy_j"`
+	JoulesPerToken      *float64  `json:"joules_per_token"`
 }
 
 func (r *Run) columns() ([]string, []any) {
@@ -164,6 +182,19 @@ func (r *Run) columns() ([]string, []any) {
 		{"peak_bandwidth_gbs", &r.PeakBandwidthGBs},
 		{"bandwidth_share", &r.BandwidthShare},
 		{"decode_bound", &r.DecodeBound},
+		{"energy_j", &r.EnergyJ},
+		{"joules_per_token", &r.JoulesPerToken},
+		{"prefill_watts", &r.PrefillWatts},
+		{"decode_watts", &r.DecodeWatts},
+		{"power_source_meter", &r.PowerSourceMeter},
+		{"cpu_clock_mhz_min", &r.CPUClockMHzMin},
+		{"cpu_clock_mhz_median", &r.CPUClockMHzMedian},
+		{"cpu_clock_mhz_max", &r.CPUClockMHzMax},
+		{"gpu_clock_mhz_min", &r.GPUClockMHzMin},
+		{"gpu_clock_mhz_median", &r.GPUClockMHzMedian},
+		{"gpu_clock_mhz_max", &r.GPUClockMHzMax},
+		{"throttled", &r.Throttled},
+		{"uid", &r.UID},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))
@@ -178,9 +209,11 @@ func (s *Sample) columns() ([]string, []any) {
 	return []string{
 			"rep", "ttft_ms", "prefill_tokens_per_sec", "decode_ms", "decode_tokens_per_sec",
 			"peak_memory_bytes", "rss_bytes", "token_latencies_ms", "process", "prefill_ms",
+			"energy_j", "joules_per_token",
 		}, []any{
 			&s.Rep, &s.TTFTMs, &s.PrefillTokensPerSec, &s.DecodeMs, &s.DecodeTokensPerSec,
 			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs}, &s.Process, &s.PrefillMs,
+			&s.EnergyJ, &s.JoulesPerToken,
 		}
 }
 
@@ -197,6 +230,12 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 		stored.CreatedAt = time.Now()
 	}
 	stored.CreatedAt = stored.CreatedAt.UTC().Truncate(time.Millisecond)
+	if stored.UID == "" {
+		stored.UID = newUID()
+	}
+	if stored.PowerSourceMeter == "" {
+		stored.PowerSourceMeter = "unknown"
+	}
 
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -208,6 +247,9 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
 	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
 		return 0, fmt.Errorf("save run: machine %d is not in the database: %w", stored.MachineID, err)
+	}
+	if isConstraint(err, sqlite3.ErrConstraintUnique) {
+		return 0, fmt.Errorf("save run: a run with uid %s is already stored: %w", stored.UID, ErrDuplicate)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
@@ -240,6 +282,7 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 	}
 	run.ID = id
 	run.CreatedAt = stored.CreatedAt
+	run.UID, run.PowerSourceMeter = stored.UID, stored.PowerSourceMeter
 	return id, nil
 }
 
@@ -273,6 +316,10 @@ func (r *Run) validate() error {
 		"decode_ms_per_token_p95":    r.DecodeMsPerTokenP95,
 		"decode_tokens_per_sec":      r.DecodeTokensPerSec,
 		"decode_tokens_per_sec_ci95": r.DecodeTokensPerSecCI95,
+		"energy_j":                   r.EnergyJ,
+		"joules_per_token":           r.JoulesPerToken,
+		"prefill_watts":              r.PrefillWatts,
+		"decode_watts":               r.DecodeWatts,
 	}
 	for name, v := range finite {
 		if v != nil && !isFinite(*v) {
@@ -285,6 +332,8 @@ func (r *Run) validate() error {
 			"prefill_tokens_per_sec": &s.PrefillTokensPerSec,
 			"decode_ms":              &s.DecodeMs,
 			"decode_tokens_per_sec":  s.DecodeTokensPerSec,
+			"energy_j":               s.EnergyJ,
+			"joules_per_token":       s.JoulesPerToken,
 		}
 		for name, v := range finite {
 			if v != nil && !isFinite(*v) {

@@ -67,6 +67,13 @@ func TestRunRoundTrip(t *testing.T) {
 				t.Fatalf("InsertRun returned id %d and set run.ID %d", id, tt.run.ID)
 			}
 			want.ID = id
+			if tt.run.UID == "" || want.UID != "" && tt.run.UID != want.UID {
+				t.Errorf("InsertRun set uid %q (was %q)", tt.run.UID, want.UID)
+			}
+			if want.PowerSourceMeter == "" && tt.run.PowerSourceMeter != "unknown" {
+				t.Errorf("a run without a meter is stored with power_source_meter %q, want unknown", tt.run.PowerSourceMeter)
+			}
+			want.UID, want.PowerSourceMeter = tt.run.UID, tt.run.PowerSourceMeter
 			got, err := db.Run(context.Background(), id)
 			if err != nil {
 				t.Fatalf("Run(%d): %v", id, err)

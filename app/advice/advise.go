@@ -68,11 +68,12 @@ func bandwidthOf(chip string) float64 {
 	return appleBandwidths()[name]
 }
 
-// Hot reports whether a run was measured while the machine throttled; its speed says more
+// Hot reports whether a run was measured while the machine throttled (thermal state serious or
+// worse, or a clock that fell more than 10% below its start); its speed says more
 // about the heat than about the configuration.
 func Hot(r storage.Run) bool {
 	t := sensors.Thermal(r.ThermalWorst)
-	return t == sensors.ThermalSerious || t == sensors.ThermalCritical
+	return r.Throttled || t == sensors.ThermalSerious || t == sensors.ThermalCritical
 }
 
 // Shapes finds model architectures: catalog entries by name, checkpoint folders by their

@@ -69,5 +69,5 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 		return nil, err
 	}
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Sensors: env.Sensors}, nil
+		Machine: engine.DetectMachine(), Sensors: env.Sensors, Meter: env.OpenMeter(ctx)}, nil
 }

@@ -217,6 +217,16 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		if r.PeakMemoryBytes != nil {
 			row(Label("peak_memory_bytes"), HumanBytes(*r.PeakMemoryBytes))
 		}
+		if r.JoulesPerToken != nil {
+			e := fmt.Sprintf("%.4g J per token, %.4g J in all (%s)", *r.JoulesPerToken, *r.EnergyJ, r.PowerSourceMeter)
+			if r.DecodeWatts != nil {
+				e += fmt.Sprintf("; %.1f W in decode", *r.DecodeWatts)
+			}
+			row(Label("energy_j"), e)
+		}
+		if r.Throttled {
+			row("clocks", "throttled: a clock fell more than 10% below its start (left out of fitting)")
+		}
 	}
 	row("stored in", dbPath)
 }
