@@ -231,7 +231,7 @@ def measure(loaded: LoadedModel, request: MeasureRequest) -> Generator[Outcome, 
     index = 0
     # On Metal, mlx_lm's generation wires the model's memory (the recommended working set) so the
     # GPU does not page it; measure the same way. Elsewhere it does nothing.
-    with memory_limit(limit), wired_limit(loaded.model, [generation_stream]):
+    with memory_limit(limit), wired_limit(loaded.model):
         for phase, count in (("warmup", request.warmup), ("sample", request.repeats)):
             for rep in range(count):
                 repetition = run_repetition(loaded.model, loaded.vocab_size, request, request.seed + index)
