@@ -59,3 +59,31 @@ func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
 	}
 	return id, nil
 }
+
+// StoredMachine is a machine as stored, with its id and fingerprint.
+type StoredMachine struct {
+	ID          int64
+	Fingerprint string
+	Machine
+}
+
+// Machines returns every stored machine, by id.
+func (db *DB) Machines(ctx context.Context) (map[int64]StoredMachine, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname FROM machines`)
+	if err != nil {
+		return nil, fmt.Errorf("list machines: %w", err)
+	}
+	defer rows.Close()
+	ms := map[int64]StoredMachine{}
+	for rows.Next() {
+		var m StoredMachine
+		if err := rows.Scan(&m.ID, &m.Fingerprint, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname); err != nil {
+			return nil, fmt.Errorf("list machines: %w", err)
+		}
+		ms[m.ID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list machines: %w", err)
+	}
+	return ms, nil
+}

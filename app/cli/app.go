@@ -19,11 +19,12 @@ import (
 var Version = "0.1.0-dev"
 
 // Exit codes: 0 success, 1 a measured failure or an operational error, 2 bad input (flags,
-// configurations, a --db that cannot be written), 130 interrupted.
+// configurations, a --db that cannot be written), 3 compare found a regression, 130 interrupted.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2
+	ExitRegression  = 3 // compare found a regression
 	ExitInterrupted = 130
 )
 
@@ -40,7 +41,8 @@ func commands() []command {
 		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
 		{"status", "show what the agent is doing and why", runStatus},
 		{"runs", "list stored runs", runRuns},
-		{"export", "export stored runs as csv, json, jsonl or md", runExport},
+		{"export", "export stored runs as csv, json, jsonl, md or parquet", runExport},
+		{"compare", "compare a baseline's runs with a candidate's, with intervals", runCompare},
 		{"fit", "fit and validate models of speed and memory to the runs", runFit},
 		{"predict", "predict a configuration's speed and memory", runPredict},
 		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
@@ -115,12 +117,15 @@ func exitCode(err error, stderr io.Writer) int {
 		invalid *engine.InvalidError
 		usage   usageErr
 		failed  failedRun
+		regress regressions
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.As(err, &failed):
 		return ExitFailure
+	case errors.As(err, &regress):
+		return ExitRegression
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "inferbench: interrupted")
 		return ExitInterrupted
