@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -36,26 +37,34 @@ func (m Machine) Fingerprint() string {
 // UpsertMachine returns the id of the machine's row, inserting it if no row
 // has the same fingerprint.
 func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
-	fp := m.Fingerprint()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("save machine: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `
+	id, err := upsertMachineTx(ctx, tx, m)
+	if err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("save machine: %w", err)
+	}
+	return id, nil
+}
+
+func upsertMachineTx(ctx context.Context, tx *sql.Tx, m Machine) (int64, error) {
+	fp := m.Fingerprint()
+	_, err := tx.ExecContext(ctx, `
 		INSERT INTO machines (fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (fingerprint) DO NOTHING`,
 		fp, m.Chip, m.Cores, m.MemoryBytes, m.OS, m.OSVersion, m.Arch, m.Hostname, formatTime(time.Now()))
 	if err != nil {
-		return 0, fmt.Errorf("save machine: %w", err)
+		return 0, err
 	}
 	var id int64
 	if err := tx.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id); err != nil {
-		return 0, fmt.Errorf("save machine: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("save machine: %w", err)
+		return 0, err
 	}
 	return id, nil
 }

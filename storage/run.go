@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -222,8 +223,33 @@ func (s *Sample) columns() ([]string, []any) {
 // the current time when it is zero; CreatedAt is kept in UTC to the
 // millisecond, and run is updated to hold exactly what was stored.
 func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
-	if err := run.validate(); err != nil {
+	stored, err := prepare(run)
+	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
+	}
+
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	defer tx.Rollback()
+	id, err := insertRunTx(ctx, tx, &stored)
+	if err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("save run: %w", err)
+	}
+	run.ID = id
+	run.CreatedAt = stored.CreatedAt
+	run.UID, run.PowerSourceMeter = stored.UID, stored.PowerSourceMeter
+	return id, nil
+}
+
+// prepare validates a run and fills in what InsertRun defaults: the time, the uid, the meter.
+func prepare(run *Run) (Run, error) {
+	if err := run.validate(); err != nil {
+		return Run{}, err
 	}
 	stored := *run
 	if stored.CreatedAt.IsZero() {
@@ -236,53 +262,45 @@ func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
 	if stored.PowerSourceMeter == "" {
 		stored.PowerSourceMeter = "unknown"
 	}
+	return stored, nil
+}
 
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("save run: %w", err)
-	}
-	defer tx.Rollback()
-
+// insertRunTx writes a validated run and its samples within tx and returns its id.
+func insertRunTx(ctx context.Context, tx *sql.Tx, stored *Run) (int64, error) {
 	names, args := stored.columns()
 	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
 	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
-		return 0, fmt.Errorf("save run: machine %d is not in the database: %w", stored.MachineID, err)
+		return 0, fmt.Errorf("machine %d is not in the database: %w", stored.MachineID, err)
 	}
 	if isConstraint(err, sqlite3.ErrConstraintUnique) {
-		return 0, fmt.Errorf("save run: a run with uid %s is already stored: %w", stored.UID, ErrDuplicate)
+		return 0, fmt.Errorf("a run with uid %s is already stored: %w", stored.UID, ErrDuplicate)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("save run: %w", err)
+		return 0, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return 0, fmt.Errorf("save run: %w", err)
+		return 0, err
 	}
 	if len(stored.Samples) > 0 {
 		var s Sample
 		names, _ := s.columns()
 		stmt, err := tx.PrepareContext(ctx, insertSQL("samples", append([]string{"run_id"}, names...)))
 		if err != nil {
-			return 0, fmt.Errorf("save run: %w", err)
+			return 0, err
 		}
 		defer stmt.Close()
 		for i := range stored.Samples {
 			_, args := stored.Samples[i].columns()
 			_, err := stmt.ExecContext(ctx, append([]any{id}, args...)...)
 			if isConstraint(err, sqlite3.ErrConstraintUnique) {
-				return 0, fmt.Errorf("save run: two samples of repetition %d: %w", stored.Samples[i].Rep, err)
+				return 0, fmt.Errorf("two samples of repetition %d: %w", stored.Samples[i].Rep, err)
 			}
 			if err != nil {
-				return 0, fmt.Errorf("save run: sample of repetition %d: %w", stored.Samples[i].Rep, err)
+				return 0, fmt.Errorf("sample of repetition %d: %w", stored.Samples[i].Rep, err)
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("save run: %w", err)
-	}
-	run.ID = id
-	run.CreatedAt = stored.CreatedAt
-	run.UID, run.PowerSourceMeter = stored.UID, stored.PowerSourceMeter
 	return id, nil
 }
 

@@ -43,6 +43,7 @@ func commands() []command {
 		{"runs", "list stored runs", runRuns},
 		{"export", "export stored runs as csv, json, jsonl, md or parquet", runExport},
 		{"compare", "compare a baseline's runs with a candidate's, with intervals", runCompare},
+		{"import", "add the runs of other databases, without duplicates", runImport},
 		{"fit", "fit and validate models of speed and memory to the runs", runFit},
 		{"predict", "predict a configuration's speed and memory", runPredict},
 		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
