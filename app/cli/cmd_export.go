@@ -18,7 +18,7 @@ import (
 )
 
 // exportFormats are the formats export writes; table is for people and stays with runs.
-var exportFormats = []string{"csv", "json", "jsonl", "md"}
+var exportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
 // runStatuses are the statuses a stored run can have, for checking --status.
 var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
@@ -34,7 +34,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		filter             storage.RunFilter
 	)
 	db.addFlags(fset, env)
-	fset.StringVar(&format, "format", "csv", "output `format`: csv, json, jsonl or md")
+	fset.StringVar(&format, "format", "csv", "output `format`: csv, json, jsonl, md or parquet")
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")

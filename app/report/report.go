@@ -38,7 +38,7 @@ type RowOptions struct {
 }
 
 // WriteRows prints rows as json (objects, in an array when opt.Array), jsonl (one object per
-// line), csv (RFC 4180 with a header) or md (a Markdown table).
+// line), csv (RFC 4180 with a header), md (a Markdown table) or parquet (WriteParquet).
 func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, opt RowOptions) error {
 	switch format {
 	case "json", "jsonl":
@@ -82,6 +82,8 @@ func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, op
 		}
 		cw.Flush()
 		return cw.Error()
+	case "parquet":
+		return WriteParquet(w, cols, rows)
 	case "md":
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(columnNames(cols), " | "), strings.Repeat(" --- |", len(cols)))
 		for k := range rows {
