@@ -358,3 +358,48 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+func TestIOReportDeltas(t *testing.T) {
+	b, err := os.ReadFile("testdata/ioreport-deltas.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		PCPU   []float64     `json:"pcpu_mhz"`
+		GPU    []float64     `json:"gpu_mhz"`
+		Deltas [][]ioChannel `json:"deltas"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	m := &ioMeter{table: dvfs{PCPU: rec.PCPU, GPU: rec.GPU}}
+	for i, want := range []struct{ energy, cpu, gpu float64 }{
+		// CPU 1250 mJ + GPU 2.5e9 nJ + DRAM 250 mJ; cluster and SRAM channels are parts of those.
+		// PCPU000 half at 2400, half at 3500 MHz; the GPU half at 800, half at 1400 MHz.
+		{4.0, 2950, 1100},
+		{4.0 + 4.25, 2400, 1400},
+	} {
+		r, err := m.add(at(float64(i)), rec.Deltas[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.HasEnergy || math.Abs(r.EnergyJ-want.energy) > 1e-9 || r.CPUMHz != want.cpu || r.GPUMHz != want.gpu {
+			t.Errorf("delta %d: %+v, want %v J, CPU %v MHz, GPU %v MHz", i, r, want.energy, want.cpu, want.gpu)
+		}
+	}
+	if _, err := m.add(at(3), []ioChannel{{Group: ioEnergyGroup, Name: "CPU Energy", Unit: "kWh", Value: 1}}); err == nil {
+		t.Error("an energy channel in an unknown unit was read")
+	}
+	if _, err := m.add(at(3), nil); err == nil {
+		t.Error("a sample without Energy Model channels was read")
+	}
+}
+
+func TestParseDVFS(t *testing.T) {
+	// (frequency, voltage) pairs: 600 MHz and 3.504 GHz in Hz.
+	b := []byte{0x00, 0x46, 0xc3, 0x23, 0x10, 0x02, 0, 0, 0x00, 0xcc, 0xda, 0xd0, 0x38, 0x04, 0, 0}
+	got := parseDVFS(b, 1e6)
+	if len(got) != 2 || got[0] != 600 || got[1] != 3504 {
+		t.Errorf("parseDVFS = %v, want [600 3504]", got)
+	}
+}
