@@ -1,3 +1,6 @@
+// Package app is what the front ends share: the environment they run in (Env), setting up
+// Python, and the one path from a configuration to a stored run (Bench, Session, Measurer).
+// It has no Cocoa in it.
 package app
 
 import (

@@ -1,3 +1,6 @@
+// Package advice wires the advisor to stored runs: it turns runs into observations, keeps the
+// current fit (refitted when new runs land), builds candidates and draws the charts, for the
+// command line and the Recommendations window alike.
 package advice
 
 import (

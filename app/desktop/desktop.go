@@ -1,3 +1,5 @@
+// Package desktop is the core of the menu-bar app: view models, preferences and the content of
+// the Recommendations window, computed here so that the Cocoa shell only renders them.
 package desktop
 
 import (
