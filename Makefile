@@ -48,9 +48,10 @@ test-go: setup
 check-darwin: deps
 	$(GO) run ./tools/darwincheck ./...
 
-# The background controller and the sensors under the race detector: pause and resume must leave
-# the database consistent.
+# The measure-and-record path, the background controller and the sensors under the race
+# detector: pause and resume must leave the database consistent.
 test-race: setup
+	$(GO) test -race -count=1 -run 'Bench' ./app
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 
