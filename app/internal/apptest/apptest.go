@@ -202,9 +202,6 @@ func WaitNoWorkers(t *testing.T, cacheDir string, within time.Duration) {
 	t.Fatalf("workers %v outlived inferbench by %s", WorkersIn(cacheDir), within)
 }
 
-// Whole reports whether a stored run holds every repetition it set out to measure: its repeats,
-// or up to twice as many when the runner saw a step between levels and measured as many again.
-// A run cut short would hold fewer.
-func Whole(r *storage.Run) bool {
-	return len(r.Samples) >= r.Repeats && len(r.Samples) <= 2*r.Repeats
-}
+// Whole reports whether a stored run holds every repetition it set out to measure; a run cut
+// short would hold fewer.
+func Whole(r *storage.Run) bool { return len(r.Samples) == r.Repeats }
