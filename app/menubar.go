@@ -267,5 +267,8 @@ func basePython() string {
 	return "python3"
 }
 
+// Executable is the running binary's path.
+func (d *Desktop) Executable() string { return d.env.Exe }
+
 // DataDir is where the database, preferences and Python environment live, for the shell to show.
 func (d *Desktop) DataDir() string { return d.env.DataDir() }

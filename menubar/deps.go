@@ -32,6 +32,8 @@ type Deps struct {
 	CheckPython func(ctx context.Context) error
 	Setup       func(ctx context.Context, out io.Writer) error
 	DataDir     string
+	// InBundle says whether the binary runs inside Inferbench.app: only a bundle can open at login.
+	InBundle bool
 
 	// Close releases what the app opened; Run calls it once the controller has stopped.
 	Close func()
@@ -54,6 +56,7 @@ func FromDesktop(d *app.Desktop) Deps {
 		CheckPython:         d.CheckPython,
 		Setup:               d.Setup,
 		DataDir:             d.DataDir(),
+		InBundle:            app.InAppBundle(d.Executable()),
 		Close:               d.Close,
 		Log:                 d.Log,
 	}
