@@ -145,13 +145,15 @@ func (g *closureGraph) closures(pkg *packages.Package) []Diagnostic {
 			if !strings.HasPrefix(pkgPath(callee)+"/", darwinkitPath) {
 				return
 			}
+			p, reaches := g.path(callee)
 			var msg string
-			if passesFunc {
+			switch {
+			case passesFunc && !reaches:
 				msg = fmt.Sprintf("passing a Go func to %s makes a libffi block", funcName(callee))
-			} else if p, ok := g.path(callee); ok {
+			case !passesFunc && reaches:
 				msg = fmt.Sprintf("%s makes a libffi closure (%s)", funcName(callee), p)
-			} else {
-				return
+			default:
+				return // a callee that makes closures itself is reported at its name
 			}
 			ds = append(ds, Diagnostic{Pkg: pkg.PkgPath, Pos: pkg.Fset.Position(at.Pos()),
 				Msg: msg + ", which aborts the app when called with Go 1.25 or later (darwinkit#286): implement the method with purego's objc package"})
