@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	resources "github.com/inferbench/inferbench/Resources"
 )
@@ -24,22 +25,35 @@ func requirementsFile(goos string) string {
 
 type setupOptions struct {
 	venv string
-	base string
-	dev  bool
+	// base is the interpreter the user chose; when empty, the first of bases new enough.
+	base    string
+	bases   []string
+	uv      string // a uv to use rather than look for one
+	managed string // the Python uv installs when no base is new enough
+	dev     bool
+}
+
+// explicit reports whether the user named this interpreter.
+func (o setupOptions) explicit(base string) bool { return o.base != "" && base == o.base }
+
+// defaultSetupOptions are setup's where the flags do not say otherwise.
+func defaultSetupOptions(env Env) setupOptions {
+	return setupOptions{venv: env.DefaultVenv(), bases: basePythons(env.GOOS), managed: managedPython}
 }
 
 func runSetup(ctx context.Context, env Env, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("setup", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	opts := setupOptions{}
-	flags.StringVar(&opts.venv, "venv", env.DefaultVenv(), "`folder` of the virtual environment to create or update")
-	flags.StringVar(&opts.base, "base-python", "python3", "`interpreter` that creates the environment (Python 3.10 or newer)")
+	opts := defaultSetupOptions(env)
+	flags.StringVar(&opts.venv, "venv", opts.venv, "`folder` of the virtual environment to create or update")
+	flags.StringVar(&opts.base, "base-python", "", "`interpreter` that creates the environment (Python 3.10 or newer); default: the first new enough of "+strings.Join(opts.bases, ", ")+", else one that uv installs")
 	flags.BoolVar(&opts.dev, "dev", false, "also install the test dependencies (pytest, tokenizers)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: inferbench setup [flags]
 
 Creates (or updates) a Python virtual environment with the pinned mlx and mlx-lm the worker needs:
-the CPU backend on Linux, Metal on macOS. Nothing else is downloaded.
+the CPU backend on Linux, Metal on macOS. Where this machine has no Python 3.10 or newer (a stock
+Mac's is 3.9), uv installs one. Nothing else is downloaded.
 
 Flags:
 `)
@@ -57,11 +71,11 @@ func setup(ctx context.Context, env Env, opts setupOptions, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	opts.venv = venv
 	py := venvPython(venv)
 	if _, err := os.Stat(py); err != nil {
-		fmt.Fprintf(out, "Creating a virtual environment in %s\n", venv)
-		if err := runVisible(ctx, out, opts.base, "-m", "venv", venv); err != nil {
-			return fmt.Errorf("create virtual environment with %s: %w; install Python 3.10+ with its venv module (Debian: apt-get install python3-venv) or pass --base-python", opts.base, err)
+		if err := createEnvironment(ctx, env, opts, out); err != nil {
+			return err
 		}
 	}
 	files := []string{requirementsFile(env.GOOS)}
