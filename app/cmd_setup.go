@@ -26,11 +26,13 @@ func requirementsFile(goos string) string {
 type setupOptions struct {
 	venv string
 	// base is the interpreter the user chose; when empty, the first of bases new enough.
-	base    string
-	bases   []string
-	uv      string // a uv to use rather than look for one
-	managed string // the Python uv installs when no base is new enough
-	dev     bool
+	base  string
+	bases []string
+	uv    string // a uv to use rather than look for one
+	// uvSearch is where to look for uv; nil: Env.uvCandidates.
+	uvSearch []string
+	managed  string // the Python uv installs when no base is new enough
+	dev      bool
 }
 
 // explicit reports whether the user named this interpreter.

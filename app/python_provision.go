@@ -149,7 +149,10 @@ func createEnvironment(ctx context.Context, env Env, opts setupOptions, out io.W
 // findOrInstallUV returns a uv that runs, installing it from PyPI with python (any version
 // pip runs on) into the data folder when there is none.
 func findOrInstallUV(ctx context.Context, env Env, opts setupOptions, python string, out io.Writer) (string, error) {
-	candidates := env.uvCandidates()
+	candidates := opts.uvSearch
+	if candidates == nil {
+		candidates = env.uvCandidates()
+	}
 	if opts.uv != "" {
 		candidates = []string{opts.uv}
 	}

@@ -29,14 +29,15 @@ func TestCreateEnvironmentInstallsPythonWithUV(t *testing.T) {
 	opts.venv = venv
 	opts.bases = []string{stockPython(t, real)}
 	opts.managed = fmt.Sprintf("%d.%d", have.Major, have.Minor)
-	// No uv but the one setup installs.
-	t.Setenv("PATH", filepath.Dir(opts.bases[0])+string(os.PathListSeparator)+"/usr/bin:/bin")
+	// No uv but the one setup installs, whatever this machine has.
+	uv := filepath.Join(env.uvDir(), "bin", "uv")
+	opts.uvSearch = []string{uv}
 
 	var out bytes.Buffer
 	if err := createEnvironment(context.Background(), env, opts, &out); err != nil {
 		t.Fatalf("createEnvironment: %v\n%s", err, out.String())
 	}
-	if _, err := os.Stat(filepath.Join(env.uvDir(), "bin", "uv")); err != nil {
+	if _, err := os.Stat(uv); err != nil {
 		t.Errorf("uv was not installed into %s: %v", env.uvDir(), err)
 	}
 	got, err := pythonVersion(context.Background(), venvPython(venv))
