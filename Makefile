@@ -6,6 +6,8 @@ BIN     := bin/inferbench
 UNAME   := $(shell uname -s)
 REQS    := Resources/worker/requirements-$(if $(filter Darwin,$(UNAME)),darwin,linux).txt Resources/worker/requirements-dev.txt
 STAMP   := $(VENV)/.inferbench-installed
+# The oldest macOS every build (tests' included) targets, defined once in scripts/build.sh.
+export MACOSX_DEPLOYMENT_TARGET := $(shell sed -n 's/^export MACOSX_DEPLOYMENT_TARGET=//p' scripts/build.sh)
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 

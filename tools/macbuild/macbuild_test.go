@@ -115,6 +115,10 @@ func TestMinimumMacOS(t *testing.T) {
 	if m[1] != p[1] {
 		t.Errorf("MACOSX_DEPLOYMENT_TARGET %s, but Info.plist's LSMinimumSystemVersion %s", m[1], p[1])
 	}
+	// make test's builds target the same macOS, read from the script rather than repeated.
+	if !regexp.MustCompile(`(?m)^export MACOSX_DEPLOYMENT_TARGET := .*scripts/build\.sh`).MatchString(read(t, "Makefile")) {
+		t.Errorf("the Makefile does not export MACOSX_DEPLOYMENT_TARGET from %s", buildScript)
+	}
 	if major, err := strconv.Atoi(strings.Split(p[1], ".")[0]); err != nil || major < 14 {
 		t.Errorf("minimum macOS %s: MLX needs 14.0 or later", p[1])
 	}
