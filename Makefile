@@ -26,7 +26,7 @@ build: deps
 # The Python environment with the pinned mlx / mlx-lm; redone only when the requirements change.
 setup: build $(STAMP)
 $(STAMP): $(REQS)
-	./$(BIN) setup --venv $(VENV) --base-python $(PYTHON) --dev
+	./$(BIN) setup --venv $(VENV) $(if $(PYTHON),--base-python $(PYTHON)) --dev
 	@touch $@
 
 run: setup

@@ -55,7 +55,7 @@ func runSetup(ctx context.Context, env Env, args []string, stdout, stderr io.Wri
 
 Creates (or updates) a Python virtual environment with the pinned mlx and mlx-lm the worker needs:
 the CPU backend on Linux, Metal on macOS. Where this machine has no Python 3.10 or newer (a stock
-Mac's is 3.9), uv installs one. Nothing else is downloaded.
+Mac's is 3.9), uv, from PyPI if need be, installs one. Nothing else is downloaded.
 
 Flags:
 `)

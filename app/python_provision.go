@@ -66,17 +66,19 @@ func pythonVersion(ctx context.Context, python string) (pyVersion, error) {
 }
 
 // basePythons are the interpreters setup may create the environment with, best first, when
-// not told which. An app opened from Finder has only /usr/bin on its PATH, and a stock Mac's
-// /usr/bin/python3 is 3.9, so Homebrew's come first.
+// not told which: the user's python3, else a versioned one that is new enough. An app opened
+// from Finder has only /usr/bin on its PATH, and a stock Mac's /usr/bin/python3 is 3.9, so
+// Homebrew's come first there.
 func basePythons(goos string) []string {
 	var ps []string
 	if goos == "darwin" {
 		ps = append(ps, "/opt/homebrew/bin/python3", "/usr/local/bin/python3")
 	}
+	ps = append(ps, "python3")
 	for _, minor := range []string{"13", "12", "11", "10"} {
 		ps = append(ps, "python3."+minor)
 	}
-	return append(ps, "python3")
+	return ps
 }
 
 // uvCandidates are where uv may already be: PATH, its installer's folders, Homebrew, and the

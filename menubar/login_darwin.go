@@ -6,11 +6,11 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/inferbench/inferbench/app"
-
 	"github.com/ebitengine/purego"
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
+
+	"github.com/inferbench/inferbench/app"
 )
 
 // Launch at login goes through SMAppService (macOS 13), which darwinkit v0.5.0 does not
