@@ -18,6 +18,12 @@ import (
 // the garbage collector may free it. The closure check finds every place our
 // code reaches ffi.CreateClosure through darwinkit; such code must use
 // purego's objc package, whose methods are plain callbacks, instead.
+//
+// The graph follows static calls and references to functions, and a call
+// through an interface to each darwinkit method of that name whose receiver
+// implements it. A func stored in a variable and called later is not
+// followed: darwinkit v0.5.0 makes its closures in static calls, and
+// testdata/closures checks the ways our code could reach them.
 
 const (
 	darwinkitPath = "github.com/progrium/darwinkit/"
@@ -42,6 +48,8 @@ type closureGraph struct {
 	next map[*types.Func]*types.Func
 	// why says, for the functions that map to nil, what makes the closure.
 	why map[*types.Func]string
+	// concrete are darwinkit's methods by name, for calls through interfaces.
+	concrete map[string][]*types.Func
 }
 
 // newClosureGraph builds the graph from every darwinkit package among pkgs
@@ -50,6 +58,10 @@ type closureGraph struct {
 func newClosureGraph(pkgs []*packages.Package) (*closureGraph, error) {
 	g := &closureGraph{next: map[*types.Func]*types.Func{}, why: map[*types.Func]string{}}
 	callers := map[*types.Func][]*types.Func{} // reversed edges
+	// A call through an interface may reach any method of that name: an interface method
+	// has an edge to each of darwinkit's concrete methods of its name.
+	concrete := map[string][]*types.Func{}
+	abstract := map[*types.Func]bool{}
 	found := map[string]bool{}
 	var sinks []*types.Func
 	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
@@ -65,6 +77,9 @@ func newClosureGraph(pkgs []*packages.Package) (*closureGraph, error) {
 				fn, ok := pkg.TypesInfo.Defs[fd.Name].(*types.Func)
 				if !ok {
 					continue
+				}
+				if fd.Recv != nil {
+					concrete[fn.Name()] = append(concrete[fn.Name()], fn)
 				}
 				switch {
 				case pkg.PkgPath == ffiPath && fd.Recv == nil && fd.Name.Name == sinkName:
@@ -88,6 +103,9 @@ func newClosureGraph(pkgs []*packages.Package) (*closureGraph, error) {
 						return
 					}
 					callers[callee] = append(callers[callee], fn)
+					if isInterfaceMethod(callee) {
+						abstract[callee] = true
+					}
 				})
 			}
 		}
@@ -100,6 +118,12 @@ func newClosureGraph(pkgs []*packages.Package) (*closureGraph, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("closure check: darwinkit has no %s: the check is written for darwinkit v0.5.0; review it for this version", strings.Join(missing, ", "))
+	}
+	g.concrete = concrete
+	for m := range abstract {
+		for _, c := range g.implementations(m) {
+			callers[c] = append(callers[c], m)
+		}
 	}
 	// Breadth first from the sinks, so that each path is a shortest one.
 	queue := sinks
@@ -122,10 +146,19 @@ func newClosureGraph(pkgs []*packages.Package) (*closureGraph, error) {
 // path describes how f reaches the sink: "appkit.Application.SetDelegate →
 // objc.WrapAsProtocol → … → a libffi closure". ok is false when it does not.
 func (g *closureGraph) path(f *types.Func) (desc string, ok bool) {
+	var steps []string
+	if _, ok := g.next[f]; !ok && isInterfaceMethod(f) {
+		// A call through an interface that darwinkit itself never makes.
+		for _, c := range g.implementations(f) {
+			if _, ok := g.next[c]; ok {
+				steps, f = append(steps, funcName(f)), c
+				break
+			}
+		}
+	}
 	if _, ok := g.next[f]; !ok {
 		return "", false
 	}
-	var steps []string
 	for ; f != nil; f = g.next[f] {
 		steps = append(steps, funcName(f))
 		if why := g.why[f]; g.next[f] == nil && why != "" {
@@ -133,6 +166,23 @@ func (g *closureGraph) path(f *types.Func) (desc string, ok bool) {
 		}
 	}
 	return strings.Join(steps, " → "), true
+}
+
+// implementations are darwinkit's methods that a call of the interface method m may run:
+// those of its name whose receiver implements the interface.
+func (g *closureGraph) implementations(m *types.Func) []*types.Func {
+	iface, _ := m.Signature().Recv().Type().Underlying().(*types.Interface)
+	var impls []*types.Func
+	for _, c := range g.concrete[m.Name()] {
+		t := c.Signature().Recv().Type()
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		if iface == nil || types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
+			impls = append(impls, c)
+		}
+	}
+	return impls
 }
 
 // closures reports every use, in the module's packages, of a darwinkit
@@ -241,6 +291,12 @@ func passesFuncToInterface(info *types.Info, fn *types.Func, call *ast.CallExpr)
 		}
 	}
 	return false
+}
+
+// isInterfaceMethod reports whether fn is a method of an interface, called dynamically.
+func isInterfaceMethod(fn *types.Func) bool {
+	recv := fn.Signature().Recv()
+	return recv != nil && types.IsInterface(recv.Type())
 }
 
 func isConverter(name string) bool {

@@ -20,6 +20,12 @@ func delegate(app appkit.Application) {
 	app.SetDelegate(d) // want "appkit.Application.SetDelegate makes a libffi closure"
 }
 
+// dynamic sets the delegate through an interface.
+func dynamic(app appkit.IApplication, d *appkit.ApplicationDelegate) {
+	app.SetDelegate(d) // want "appkit.IApplication.SetDelegate makes a libffi closure (appkit.IApplication.SetDelegate → appkit.Application.SetDelegate →"
+	app.Terminate(nil)
+}
+
 // block hands a Go func to a method that takes a block.
 func block(panel appkit.SavePanel) {
 	panel.BeginWithCompletionHandler(func(appkit.ModalResponse) {})                    // want "SavePanel.BeginWithCompletionHandler makes a libffi closure"
