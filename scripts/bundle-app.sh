@@ -23,6 +23,12 @@ if [[ ! -x "$bin" ]]; then
 	echo "bundle-app: no executable at $bin; build it with scripts/build.sh (make build)" >&2
 	exit 1
 fi
+# A binary built another way may lack the flags a Mac build needs; Go records them in the binary.
+if command -v "${GO:-go}" >/dev/null 2>&1 &&
+	! "${GO:-go}" version -m "$bin" | grep -q -- '-gcflags=github.com/progrium/darwinkit/...=-d=variablemakehash=n'; then
+	echo "bundle-app: $bin was not built by scripts/build.sh (its build settings lack the darwinkit flag, see docs/macos.md); build it with make build" >&2
+	exit 1
+fi
 if [[ "$(uname -s)" != Darwin ]]; then
 	echo "bundle-app: warning: not on macOS; the bundle is assembled but $bin must be a darwin binary to run" >&2
 fi

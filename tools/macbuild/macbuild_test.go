@@ -155,3 +155,32 @@ func TestCompilerKnowsTheFlag(t *testing.T) {
 		t.Errorf("this Go has no variablemakehash debug setting:\n%s", out)
 	}
 }
+
+// TestBundleRefusesABinaryWithoutTheFlag: scripts/bundle-app.sh reads the build settings Go
+// records in the binary, and bundles only one built with the flag.
+func TestBundleRefusesABinaryWithoutTheFlag(t *testing.T) {
+	dir := t.TempDir()
+	build := func(name string, flags ...string) string {
+		out := filepath.Join(dir, name)
+		args := append(append([]string{"build"}, flags...), "-o", out, "./testdata/hello")
+		if b, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			t.Fatalf("go %v: %v\n%s", args, err, b)
+		}
+		return out
+	}
+	bundle := func(bin string) (string, error) {
+		out := filepath.Join(dir, filepath.Base(bin)+"-out")
+		b, err := exec.Command(filepath.Join(root(t), "scripts", "bundle-app.sh"), bin, out).CombinedOutput()
+		return string(b), err
+	}
+	if out, err := bundle(build("bare")); err == nil || !strings.Contains(out, "not built by scripts/build.sh") {
+		t.Errorf("bundled a binary built without the flag (err %v):\n%s", err, out)
+	}
+	flagged := build("flagged", darwinkitFlag)
+	if out, err := bundle(flagged); err != nil {
+		t.Fatalf("bundle of a binary built with the flag: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "flagged-out", "Inferbench.app", "Contents", "MacOS", "inferbench")); err != nil {
+		t.Errorf("no bundle made: %v", err)
+	}
+}
