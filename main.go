@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli"
+	"github.com/inferbench/inferbench/app/desktop"
 	"github.com/inferbench/inferbench/menubar"
 )
 
@@ -28,16 +30,16 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "menubar" {
 		opts, err := menubar.ParseArgs(os.Args[2:], os.Stderr)
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(app.ExitOK)
+			os.Exit(cli.ExitOK)
 		} else if err != nil {
-			os.Exit(app.ExitUsage)
+			os.Exit(cli.ExitUsage)
 		}
 		opts.Out = os.Stdout
 		code := runMenuBar(ctx, opts)
 		stop()
 		os.Exit(code)
 	}
-	code := app.Main(ctx, app.ProcessEnv(), os.Args[1:], os.Stdout, os.Stderr)
+	code := cli.Main(ctx, app.ProcessEnv(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -45,17 +47,17 @@ func main() {
 // runMenuBar runs the menu-bar app until the user quits; it logs to inferbench.log in the data folder.
 func runMenuBar(ctx context.Context, opts menubar.Options) int {
 	if runtime.GOOS != "darwin" {
-		fmt.Fprintln(os.Stderr, "inferbench:", menubar.Run(ctx, menubar.Deps{}, opts))
-		return app.ExitFailure
+		fmt.Fprintln(os.Stderr, "inferbench:", menubar.Run(ctx, nil, opts))
+		return cli.ExitFailure
 	}
-	d, err := app.NewDesktop(ctx, app.ProcessEnv(), nil)
+	d, err := desktop.New(ctx, app.ProcessEnv(), nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return app.ExitFailure
+		return cli.ExitFailure
 	}
-	if err := menubar.Run(ctx, menubar.FromDesktop(d), opts); err != nil {
+	if err := menubar.Run(ctx, d, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return app.ExitFailure
+		return cli.ExitFailure
 	}
-	return app.ExitOK
+	return cli.ExitOK
 }

@@ -94,10 +94,10 @@ func (e Env) uvDir() string { return filepath.Join(e.DataDir(), "uv") }
 // createEnvironment makes the virtual environment venv with a Python new enough for MLX: the
 // first of opts' interpreters that is, else one that uv installs. It checks versions before it
 // creates anything, and says what to do when it can find or make no suitable Python.
-func createEnvironment(ctx context.Context, env Env, opts setupOptions, out io.Writer) error {
-	bases := opts.bases
-	if opts.base != "" {
-		bases = []string{opts.base}
+func createEnvironment(ctx context.Context, env Env, opts SetupOptions, out io.Writer) error {
+	bases := opts.Bases
+	if opts.Base != "" {
+		bases = []string{opts.Base}
 	}
 	var tooOld []string
 	var anyPython string // an interpreter, too old or not, that can install uv
@@ -123,8 +123,8 @@ func createEnvironment(ctx context.Context, env Env, opts setupOptions, out io.W
 			tooOld = append(tooOld, fmt.Sprintf("Python %s at %s", v, base))
 			continue
 		}
-		fmt.Fprintf(out, "Creating a virtual environment in %s with Python %s (%s)\n", opts.venv, v, base)
-		if err := runVisible(ctx, out, base, "-m", "venv", opts.venv); err != nil {
+		fmt.Fprintf(out, "Creating a virtual environment in %s with Python %s (%s)\n", opts.Venv, v, base)
+		if err := runVisible(ctx, out, base, "-m", "venv", opts.Venv); err != nil {
 			return fmt.Errorf("create virtual environment with %s: %w; install Python's venv module (Debian: apt-get install python3-venv) or pass --base-python", base, err)
 		}
 		return nil
@@ -134,13 +134,13 @@ func createEnvironment(ctx context.Context, env Env, opts setupOptions, out io.W
 		found = "only " + strings.Join(tooOld, ", ")
 	}
 	fmt.Fprintf(out, "MLX needs Python %d.%d or newer and this machine has %s: installing Python %s with uv\n",
-		minPython.Major, minPython.Minor, found, opts.managed)
+		minPython.Major, minPython.Minor, found, opts.Managed)
 	uv, err := findOrInstallUV(ctx, env, opts, anyPython, out)
 	if err == nil {
-		err = runVisible(ctx, out, uv, "venv", "--seed", "--python", opts.managed, opts.venv)
+		err = runVisible(ctx, out, uv, "venv", "--seed", "--python", opts.Managed, opts.Venv)
 	}
 	if err != nil {
-		os.RemoveAll(opts.venv) // a half-made environment would be taken for a ready one
+		os.RemoveAll(opts.Venv) // a half-made environment would be taken for a ready one
 		return fmt.Errorf("MLX needs Python %d.%d or newer and this machine has %s; installing one with uv failed (%w). "+
 			"Install Python 3.12 (brew install python@3.12, or the installer from python.org), or uv (https://docs.astral.sh/uv/), then run `inferbench setup` again",
 			minPython.Major, minPython.Minor, found, err)
@@ -150,21 +150,21 @@ func createEnvironment(ctx context.Context, env Env, opts setupOptions, out io.W
 
 // findOrInstallUV returns a uv that runs, installing it from PyPI with python (any version
 // pip runs on) into the data folder when there is none.
-func findOrInstallUV(ctx context.Context, env Env, opts setupOptions, python string, out io.Writer) (string, error) {
-	candidates := opts.uvSearch
+func findOrInstallUV(ctx context.Context, env Env, opts SetupOptions, python string, out io.Writer) (string, error) {
+	candidates := opts.UVSearch
 	if candidates == nil {
 		candidates = env.uvCandidates()
 	}
-	if opts.uv != "" {
-		candidates = []string{opts.uv}
+	if opts.UV != "" {
+		candidates = []string{opts.UV}
 	}
 	for _, c := range candidates {
 		if p := lookPath(c); p != "" && exec.CommandContext(ctx, p, "--version").Run() == nil {
 			return p, nil
 		}
 	}
-	if opts.uv != "" {
-		return "", fmt.Errorf("uv at %s does not run", opts.uv)
+	if opts.UV != "" {
+		return "", fmt.Errorf("uv at %s does not run", opts.UV)
 	}
 	if python == "" {
 		return "", errors.New("no uv, and no Python to install it with")
@@ -174,7 +174,7 @@ func findOrInstallUV(ctx context.Context, env Env, opts setupOptions, python str
 	if err := runVisible(ctx, out, python, "-m", "venv", dir); err != nil {
 		return "", fmt.Errorf("create an environment for uv: %w", err)
 	}
-	if err := runVisible(ctx, out, venvPython(dir), "-m", "pip", "install", "--disable-pip-version-check", uvRequirement); err != nil {
+	if err := runVisible(ctx, out, VenvPython(dir), "-m", "pip", "install", "--disable-pip-version-check", uvRequirement); err != nil {
 		return "", fmt.Errorf("pip install %s: %w", uvRequirement, err)
 	}
 	return filepath.Join(dir, "bin", "uv"), nil

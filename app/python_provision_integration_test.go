@@ -23,15 +23,15 @@ func TestCreateEnvironmentInstallsPythonWithUV(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("UV_PYTHON_DOWNLOADS", "never")
-	env := testEnv(t, false)
+	env := provisionEnv(t)
 	venv := filepath.Join(t.TempDir(), "venv")
-	opts := defaultSetupOptions(env)
-	opts.venv = venv
-	opts.bases = []string{stockPython(t, real)}
-	opts.managed = fmt.Sprintf("%d.%d", have.Major, have.Minor)
+	opts := DefaultSetupOptions(env)
+	opts.Venv = venv
+	opts.Bases = []string{stockPython(t, real)}
+	opts.Managed = fmt.Sprintf("%d.%d", have.Major, have.Minor)
 	// No uv but the one setup installs, whatever this machine has.
 	uv := filepath.Join(env.uvDir(), "bin", "uv")
-	opts.uvSearch = []string{uv}
+	opts.UVSearch = []string{uv}
 
 	var out bytes.Buffer
 	if err := createEnvironment(context.Background(), env, opts, &out); err != nil {
@@ -40,7 +40,7 @@ func TestCreateEnvironmentInstallsPythonWithUV(t *testing.T) {
 	if _, err := os.Stat(uv); err != nil {
 		t.Errorf("uv was not installed into %s: %v", env.uvDir(), err)
 	}
-	got, err := pythonVersion(context.Background(), venvPython(venv))
+	got, err := pythonVersion(context.Background(), VenvPython(venv))
 	if err != nil || !got.atLeast(minPython) {
 		t.Fatalf("the environment's Python is %v (%v), want %v or newer\n%s", got, err, minPython, out.String())
 	}

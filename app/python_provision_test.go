@@ -39,6 +39,14 @@ func TestParsePyVersion(t *testing.T) {
 	}
 }
 
+// provisionEnv is an Env whose data lives in a temporary home.
+func provisionEnv(t *testing.T) Env {
+	t.Helper()
+	home := t.TempDir()
+	vars := map[string]string{"XDG_CACHE_HOME": filepath.Join(home, "cache"), "XDG_DATA_HOME": filepath.Join(home, "data")}
+	return Env{Getenv: func(k string) string { return vars[k] }, Home: home, GOOS: "linux", WorkDir: home}
+}
+
 // testPython is a real interpreter of 3.10 or later: the project's test environment.
 func testPython(t *testing.T) string {
 	t.Helper()
@@ -69,12 +77,12 @@ func stockPython(t *testing.T, real string) string {
 }
 
 func TestSetupRefusesAnOldBasePython(t *testing.T) {
-	env := testEnv(t, false)
+	env := provisionEnv(t)
 	venv := filepath.Join(t.TempDir(), "venv")
-	opts := defaultSetupOptions(env)
-	opts.venv, opts.base = venv, stockPython(t, "")
+	opts := DefaultSetupOptions(env)
+	opts.Venv, opts.Base = venv, stockPython(t, "")
 	var out bytes.Buffer
-	err := setup(context.Background(), env, opts, &out)
+	err := Setup(context.Background(), env, opts, &out)
 	if err == nil {
 		t.Fatalf("setup with Python 3.9 succeeded:\n%s", out.String())
 	}
@@ -89,16 +97,16 @@ func TestSetupRefusesAnOldBasePython(t *testing.T) {
 }
 
 func TestCreateEnvironmentSkipsOldPythons(t *testing.T) {
-	env := testEnv(t, false)
+	env := provisionEnv(t)
 	venv := filepath.Join(t.TempDir(), "venv")
-	opts := defaultSetupOptions(env)
-	opts.venv = venv
-	opts.bases = []string{filepath.Join(t.TempDir(), "no-such-python"), stockPython(t, ""), testPython(t)}
+	opts := DefaultSetupOptions(env)
+	opts.Venv = venv
+	opts.Bases = []string{filepath.Join(t.TempDir(), "no-such-python"), stockPython(t, ""), testPython(t)}
 	var out bytes.Buffer
 	if err := createEnvironment(context.Background(), env, opts, &out); err != nil {
 		t.Fatalf("createEnvironment: %v\n%s", err, out.String())
 	}
-	v, err := pythonVersion(context.Background(), venvPython(venv))
+	v, err := pythonVersion(context.Background(), VenvPython(venv))
 	if err != nil || !v.atLeast(minPython) {
 		t.Fatalf("the new environment's Python is %v (%v), want %v or newer", v, err, minPython)
 	}
@@ -108,17 +116,17 @@ func TestCreateEnvironmentSkipsOldPythons(t *testing.T) {
 }
 
 func TestCreateEnvironmentWithoutPythonOrUV(t *testing.T) {
-	env := testEnv(t, false)
+	env := provisionEnv(t)
 	venv := filepath.Join(t.TempDir(), "venv")
-	opts := defaultSetupOptions(env)
-	opts.venv = venv
-	opts.bases = []string{stockPython(t, "")} // too old, and cannot install uv either
+	opts := DefaultSetupOptions(env)
+	opts.Venv = venv
+	opts.Bases = []string{stockPython(t, "")} // too old, and cannot install uv either
 	var out bytes.Buffer
 	err := createEnvironment(context.Background(), env, opts, &out)
 	if err == nil {
 		t.Fatalf("createEnvironment succeeded without a new enough Python:\n%s", out.String())
 	}
-	for _, want := range []string{"only Python 3.9.6 at " + opts.bases[0], "needs Python 3.10 or newer", "brew install python@3.12", "inferbench setup"} {
+	for _, want := range []string{"only Python 3.9.6 at " + opts.Bases[0], "needs Python 3.10 or newer", "brew install python@3.12", "inferbench setup"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

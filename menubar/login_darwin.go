@@ -10,7 +10,7 @@ import (
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Launch at login goes through SMAppService (macOS 13), which darwinkit v0.5.0 does not
@@ -36,21 +36,21 @@ func mainAppService() (objc.Object, error) {
 }
 
 // loginItemStatus is SMAppService's status of the app's login item.
-func loginItemStatus() (app.LoginItemStatus, error) {
+func loginItemStatus() (desktop.LoginItemStatus, error) {
 	svc, err := mainAppService()
 	if err != nil {
-		return app.LoginNotFound, err
+		return desktop.LoginNotFound, err
 	}
 	if svc.IsNil() {
-		return app.LoginNotFound, nil
+		return desktop.LoginNotFound, nil
 	}
-	return app.LoginItemStatus(objc.Call[int](svc, objc.Sel("status"))), nil
+	return desktop.LoginItemStatus(objc.Call[int](svc, objc.Sel("status"))), nil
 }
 
 // changeLoginItem registers or unregisters the app as a login item. Its error is SMAppService's,
-// as the user should read it; app.LoginOutcomeFor says what it means.
-func changeLoginItem(change app.LoginChange) error {
-	if change == app.LoginKeep {
+// as the user should read it; desktop.LoginOutcomeFor says what it means.
+func changeLoginItem(change desktop.LoginChange) error {
+	if change == desktop.LoginKeep {
 		return nil
 	}
 	svc, err := mainAppService()
@@ -61,7 +61,7 @@ func changeLoginItem(change app.LoginChange) error {
 		return errors.New("SMAppService has no service for this app")
 	}
 	sel := "unregisterAndReturnError:"
-	if change == app.LoginRegister {
+	if change == desktop.LoginRegister {
 		sel = "registerAndReturnError:"
 	}
 	var nsErr unsafe.Pointer

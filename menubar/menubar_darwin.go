@@ -13,7 +13,8 @@ import (
 	"github.com/progrium/darwinkit/macos/appkit"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Cocoa must run on the main thread. init runs on it, and locking here keeps the main
@@ -27,7 +28,7 @@ const stopWait = 5 * time.Second
 // shell holds the Cocoa objects that must live as long as the app, and the last menu it drew.
 // Its fields are touched only on the main thread.
 type shell struct {
-	deps Deps
+	deps App
 	ctx  context.Context
 	stop func()
 
@@ -38,7 +39,7 @@ type shell struct {
 	menu       appkit.Menu
 	statusLine appkit.MenuItem
 	startPause appkit.MenuItem
-	view       app.Menu
+	view       desktop.Menu
 
 	rec   *recWindow
 	prefs *prefsWindow
@@ -51,15 +52,15 @@ type shell struct {
 // Run starts the controller, shows the status item and runs the Cocoa event loop until the
 // user quits, the system ends the app, or ctx ends. It calls deps.Close once the controller
 // has stopped. With opts.SelfTest it quits once the app is up (see Options).
-func Run(ctx context.Context, deps Deps, opts Options) error {
+func Run(ctx context.Context, deps App, opts Options) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Subscribe before the controller runs, so that no status it publishes is missed.
-	statuses, unsubscribe := deps.Controller.Subscribe()
+	statuses, unsubscribe := deps.Controller().Subscribe()
 	defer unsubscribe()
 	done := make(chan error, 1)
-	go func() { done <- deps.Controller.Run(ctx) }()
+	go func() { done <- deps.Controller().Run(ctx) }()
 
 	var (
 		once   sync.Once
@@ -75,9 +76,7 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 			case <-time.After(stopWait):
 				runErr = fmt.Errorf("the controller did not stop within %s", stopWait)
 			}
-			if deps.Close != nil {
-				deps.Close()
-			}
+			deps.Close()
 		})
 	}
 	s := &shell{deps: deps, ctx: ctx, stop: stop}
@@ -143,11 +142,11 @@ func onMain(f func()) {
 }
 
 // follow renders every status the controller publishes.
-func (s *shell) follow(ctx context.Context, ch <-chan app.Status) {
+func (s *shell) follow(ctx context.Context, ch <-chan agent.Status) {
 	for {
 		select {
 		case st := <-ch:
-			m := app.MenuView(st)
+			m := desktop.MenuView(st)
 			onMain(func() {
 				s.render(m)
 				if !s.item.IsNil() {
@@ -164,7 +163,7 @@ func (s *shell) launched() {
 	s.mark(stepLaunched)
 	s.buildMainMenu()
 	s.buildMenu()
-	s.render(app.MenuView(s.deps.Controller.Status()))
+	s.render(desktop.MenuView(s.deps.Controller().Status()))
 	if s.probe != nil {
 		// Every window, as the menu opens them, then a status from the controller: Stop on a
 		// stopped controller publishes its status again and starts nothing.
@@ -172,10 +171,10 @@ func (s *shell) launched() {
 		if !s.rec.win.IsNil() && !s.prefs.win.IsNil() && !s.setup.win.IsNil() {
 			s.mark(stepWindows)
 		}
-		s.deps.Controller.Stop()
+		s.deps.Controller().Stop()
 		return // no alerts, which would wait for a click
 	}
-	if err := s.deps.PreferencesProblem; err != nil {
+	if err := s.deps.PreferencesProblem(); err != nil {
 		showAlert(appkit.AlertStyleWarning, "Inferbench could not use its saved preferences", err.Error())
 	}
 	go func() {
@@ -190,7 +189,7 @@ func (s *shell) launched() {
 func (s *shell) buildMainMenu() {
 	s.mainMenu = appkit.NewMenuWithTitle("")
 	s.mainMenu.Retain()
-	for _, sec := range app.MainMenu() {
+	for _, sec := range desktop.MainMenu() {
 		sub := appkit.NewMenuWithTitle(sec.Title)
 		for _, it := range sec.Items {
 			if it.Title == "" {
@@ -210,7 +209,7 @@ func (s *shell) buildMainMenu() {
 		s.mainMenu.AddItem(holder)
 	}
 	s.app.SetMainMenu(s.mainMenu)
-	if s.app.MainMenu().NumberOfItems() == len(app.MainMenu()) {
+	if s.app.MainMenu().NumberOfItems() == len(desktop.MainMenu()) {
 		s.mark(stepMainMenu)
 	}
 }
@@ -232,7 +231,7 @@ func (s *shell) buildMenu() {
 	s.startPause = appkit.NewMenuItemWithAction("Start", "s", func(objc.Object) { s.startPauseClicked() })
 	s.menu.AddItem(s.startPause)
 	s.menu.AddItem(appkit.MenuItem_SeparatorItem())
-	for _, it := range app.MenuView(app.Status{}).Items {
+	for _, it := range desktop.MenuView(agent.Status{}).Items {
 		if it.SeparatorBefore {
 			s.menu.AddItem(appkit.MenuItem_SeparatorItem())
 		}
@@ -245,7 +244,7 @@ func (s *shell) buildMenu() {
 	}
 }
 
-func (s *shell) render(m app.Menu) {
+func (s *shell) render(m desktop.Menu) {
 	s.view = m
 	if s.item.IsNil() {
 		return // a status that came before launch; launched draws the latest
@@ -266,22 +265,22 @@ func (s *shell) render(m app.Menu) {
 
 func (s *shell) startPauseClicked() {
 	switch s.view.StartPauseAction {
-	case app.ActionStart:
-		s.deps.Controller.Start()
-	case app.ActionPause:
-		s.deps.Controller.Pause()
+	case desktop.ActionStart:
+		s.deps.Controller().Start()
+	case desktop.ActionPause:
+		s.deps.Controller().Pause()
 	}
 }
 
-func (s *shell) itemClicked(id app.MenuItemID) {
+func (s *shell) itemClicked(id desktop.MenuItemID) {
 	switch id {
-	case app.ItemRecommendations:
+	case desktop.ItemRecommendations:
 		s.showRecommendations()
-	case app.ItemPreferences:
+	case desktop.ItemPreferences:
 		s.showPreferences()
-	case app.ItemExportCSV:
+	case desktop.ItemExportCSV:
 		s.exportCSV()
-	case app.ItemQuit:
+	case desktop.ItemQuit:
 		s.app.Terminate(nil)
 	}
 }
@@ -290,8 +289,8 @@ func (s *shell) itemClicked(id app.MenuItemID) {
 func (s *shell) background(failure string, f func(ctx context.Context) error) {
 	go func() {
 		if err := f(s.ctx); err != nil && s.ctx.Err() == nil {
-			if s.deps.Log != nil {
-				s.deps.Log.Warn(failure, "err", err)
+			if log := s.deps.Log(); log != nil {
+				log.Warn(failure, "err", err)
 			}
 			onMain(func() { showAlert(appkit.AlertStyleWarning, failure, err.Error()) })
 		}

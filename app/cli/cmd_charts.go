@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/advisor"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/charts"
+	"github.com/inferbench/inferbench/engine"
+)
+
+func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		db          dbOptions
+		out, memory string
+		thresholdMs float64
+	)
+	fs.StringVar(&out, "out", "", "`folder` to write the charts to (required)")
+	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: this machine's memory)")
+	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+	db.addFlags(fs, env)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
+
+Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
+vs batch, peak memory vs context with the memory budget and the out-of-memory points, predicted
+vs measured, and a feasibility map. Configurations never measured are filled in from the fit.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if err := noArgs("charts", fs.Args()); err != nil {
+		return err
+	}
+	if out == "" {
+		return usageError(errors.New("--out is required: the folder to write the charts to"))
+	}
+	if err := checkThreshold(thresholdMs); err != nil {
+		return err
+	}
+	budget, err := parseMemory(memory)
+	if err != nil {
+		return err
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+	store, err := db.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	machine, err := advice.ThisMachine(ctx, store)
+	if err != nil {
+		return err
+	}
+	if budget == 0 {
+		budget = machine.MemoryBytes
+	}
+	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs}, out)
+	if fitErr != nil {
+		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return nil
+}
