@@ -1,3 +1,6 @@
+// Package app is what the front ends share: the environment they run in (Env), setting up
+// Python, and the one path from a configuration to a stored run (Bench, Session, Measurer).
+// It has no Cocoa in it.
 package app
 
 import (
@@ -51,6 +54,9 @@ type Bench struct {
 	Sensors  sensors.Source // nil reads nothing: every condition is stored as unknown
 	// Meter reads energy and clocks while a run measures; nil stores them as unknown.
 	Meter power.Meter
+	// CPUBandwidth, when set, gives the machine's memory bandwidth in GB/s for runs on the CPU
+	// backend, whose roof no table knows (Env.CopyBandwidth).
+	CPUBandwidth func() float64
 }
 
 // Hooks are what a front end hears of, and may decide, during one measurement.
@@ -170,7 +176,7 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions,
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
-	run := toRun(res)
+	run := toRun(res, b.peakBandwidth(res.Hello))
 	withCost(run, cost)
 	run.MachineID = machineID
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
@@ -181,6 +187,18 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions,
 	}
 	run.ID = id
 	return run, nil
+}
+
+// peakBandwidth is the memory bandwidth of the device a worker measured on, in GB/s; 0 when
+// unknown.
+func (b *Bench) peakBandwidth(h engine.Hello) float64 {
+	if gbs := engine.PeakBandwidthGBs(h.Device, b.Machine.Chip); gbs > 0 {
+		return gbs
+	}
+	if h.Backend == "cpu" && b.CPUBandwidth != nil {
+		return b.CPUBandwidth()
+	}
+	return 0
 }
 
 // Session measures a series of configurations against what is stored: a configuration this
@@ -280,10 +298,12 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 	return run, nil
 }
 
-// key is how a configuration's runs are stored: checkpoint folders by absolute path.
-func (s *Session) key(c engine.Config) storage.RunKey {
+func (s *Session) key(c engine.Config) storage.RunKey { return Key(s.bench.Catalog, c) }
+
+// Key is how a configuration's runs are stored: checkpoint folders by absolute path.
+func Key(cat *engine.Catalog, c engine.Config) storage.RunKey {
 	model := c.Model
-	if ref, err := s.bench.Catalog.ResolveModel(c.Model); err == nil {
+	if ref, err := cat.ResolveModel(c.Model); err == nil {
 		model = ref.Arg
 	}
 	return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context,
