@@ -172,13 +172,15 @@ func ReadSensors(ctx context.Context, src sensors.Source) sensors.Reading {
 // record stores a result and its machine in one go and returns the stored run. It is the one
 // place runs are written.
 func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions, cost *power.Summary) (*storage.Run, error) {
-	machineID, err := b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+	m := StorageMachine(b.Machine)
+	machineID, err := b.Store.UpsertMachine(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
 	run := toRun(res, b.peakBandwidth(res.Hello))
 	withCost(run, cost)
 	run.MachineID = machineID
+	run.Machine = storage.StoredMachine{ID: machineID, Fingerprint: m.Fingerprint(), Machine: m}
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
 	id, err := b.Store.InsertRun(ctx, run)

@@ -68,7 +68,7 @@ func TestImportTwiceAddsNothingTheSecondTime(t *testing.T) {
 		t.Errorf("the imported run's machine is %+v", m)
 	}
 	want := *first
-	want.ID, want.MachineID = imported.ID, imported.MachineID
+	want.ID, want.MachineID, want.Machine = imported.ID, imported.MachineID, machines[imported.MachineID]
 	if !reflect.DeepEqual(imported, &want) {
 		t.Errorf("imported\n%+v\nwant\n%+v", imported, &want)
 	}

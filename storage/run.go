@@ -109,6 +109,10 @@ type Run struct {
 	// it is empty.
 	UID string `json:"run_uid"`
 
+	// Machine is the machine that measured the run, as Run and Runs read it; InsertRun goes by
+	// MachineID alone.
+	Machine StoredMachine `json:"-"`
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -204,6 +208,22 @@ func (r *Run) columns() ([]string, []any) {
 	}
 	return names, ptrs
 }
+
+// selectColumns are the columns Run and Runs read: the run's, then its machine's.
+func (r *Run) selectColumns() (string, []any) {
+	names, ptrs := r.columns()
+	m := &r.Machine
+	var b strings.Builder
+	b.WriteString("runs.id")
+	for _, n := range names {
+		b.WriteString(", runs." + n)
+	}
+	b.WriteString(", machines.id, machines.fingerprint, machines.chip, machines.cores, machines.memory_bytes, machines.os, machines.os_version, machines.arch, machines.hostname")
+	return b.String(), append(append([]any{&r.ID}, ptrs...), &m.ID, &m.Fingerprint, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname)
+}
+
+// runsFrom joins each run to its machine.
+const runsFrom = " FROM runs JOIN machines ON machines.id = runs.machine_id"
 
 // columns is Run.columns for the samples table (without id and run_id).
 func (s *Sample) columns() ([]string, []any) {
