@@ -289,7 +289,7 @@ func FitFor(ctx context.Context, store *storage.DB, cat *engine.Catalog, req Fit
 	fit, err := advisor.Train(obs, advisor.Options{ThresholdMs: req.ThresholdMs})
 	if err != nil {
 		if left.Hot > 0 {
-			err = fmt.Errorf("%w\n(left out: %s measured while the machine was hot; --include-hot learns from those too)", err, countOf(left.Hot, "run"))
+			err = fmt.Errorf("%w\n(left out: %s measured while the machine was hot or throttled; --include-hot learns from those too)", err, countOf(left.Hot, "run"))
 		}
 		return nil, err
 	}

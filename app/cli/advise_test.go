@@ -233,17 +233,21 @@ func TestFitLeavesOutHotRuns(t *testing.T) {
 	r := s.Run("gpt2", "fp32", 96, 1)
 	r.ThermalWorst = "critical"
 	s.Insert(r)
+	// Throttled while the thermal state read nominal: its clock fell, so it is left out too.
+	r = s.Run("gpt2", "fp32", 192, 1)
+	r.ThermalWorst, r.Throttled = "nominal", true
+	s.Insert(r)
 	var cool, all map[string]any
 	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &cool)
-	if cool["n_runs"] != float64(n) || cool["hot_runs_left_out"] != 4.0 {
-		t.Errorf("n_runs %v, hot left out %v, want %d and 4", cool["n_runs"], cool["hot_runs_left_out"], n)
+	if cool["n_runs"] != float64(n) || cool["hot_runs_left_out"] != 5.0 {
+		t.Errorf("n_runs %v, hot left out %v, want %d and 5", cool["n_runs"], cool["hot_runs_left_out"], n)
 	}
 	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--include-hot", "--db", db), &all)
-	if all["n_runs"] != float64(n+4) {
-		t.Errorf("with --include-hot n_runs %v, want %d", all["n_runs"], n+4)
+	if all["n_runs"] != float64(n+5) {
+		t.Errorf("with --include-hot n_runs %v, want %d", all["n_runs"], n+5)
 	}
 	res := cli(t, env, "fit", "--db", db)
-	mustContain(t, "fit table", res.stdout, "Left out 4 runs measured while the machine was hot")
+	mustContain(t, "fit table", res.stdout, "Left out 5 runs measured while the machine was hot or throttled")
 }
 
 func TestChartsWritesImages(t *testing.T) {
