@@ -298,7 +298,7 @@ type SampleRow struct {
 
 // sampleRunColumns are the run columns repeated on every sample row: what identifies the run and
 // its configuration, without the run's aggregates, which would read as this repetition's.
-var sampleRunColumns = []string{"run_id", "created_at", "model", "weights", "precision", "context",
+var sampleRunColumns = []string{"run_id", "run_uid", "machine_fingerprint", "created_at", "model", "weights", "precision", "context",
 	"generate", "batch", "status", "backend", "device"}
 
 // SampleColumns are the columns of one repetition: the run's identity and configuration, then
