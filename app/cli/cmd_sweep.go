@@ -28,7 +28,7 @@ type gridOptions struct {
 }
 
 var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
-	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
+	"repeats", "processes", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
 
 func (g *gridOptions) add(fs *flag.FlagSet) {
 	def := grid.DefaultSweepSpec()
@@ -40,6 +40,7 @@ func (g *gridOptions) add(fs *flag.FlagSet) {
 	fs.StringVar(&g.spec.Weights, "weights", def.Weights, "`auto`, random or checkpoint")
 	fs.IntVar(&g.spec.Warmup, "warmup", def.Warmup, "warm-up `repetitions` per configuration")
 	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
+	fs.IntVar(&g.spec.Processes, "processes", def.Processes, "split each configuration's repetitions over this many fresh worker `processes`; 3 or more gives an interval a rerun lands in")
 	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
 	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
 	fs.IntVar(&g.maxRepeats, "max-repeats", grid.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
