@@ -5,6 +5,7 @@ package compare
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -139,4 +140,45 @@ func Load(ctx context.Context, db *storage.DB, sel Selector, f storage.RunFilter
 		out = append(out, *full)
 	}
 	return out, nil
+}
+
+// LoadFile reads sel's runs from a private copy of its database (storage.OpenSnapshot), so a file
+// from another machine or an older Inferbench is never written to.
+func LoadFile(ctx context.Context, sel Selector, f storage.RunFilter) ([]storage.Run, error) {
+	snap, err := storage.OpenSnapshot(ctx, sel.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	return Load(ctx, snap.DB, sel, f)
+}
+
+// Sides reads the baseline's and the candidate's selectors, with the two databases given as
+// arguments (none, or baseline and candidate), and defaultDB for a side that names none.
+func Sides(baseline, candidate string, dbs []string, defaultDB string) (base, cand Selector, err error) {
+	if base, err = ParseSelector(baseline); err != nil {
+		return base, cand, fmt.Errorf("--baseline: %w", err)
+	}
+	if cand, err = ParseSelector(candidate); err != nil {
+		return base, cand, fmt.Errorf("--candidate: %w", err)
+	}
+	switch len(dbs) {
+	case 0:
+	case 2:
+		if base.DB != "" || cand.DB != "" {
+			return base, cand, errors.New("give the two databases as arguments or as db= in --baseline and --candidate, not both")
+		}
+		base.DB, cand.DB = dbs[0], dbs[1]
+	default:
+		return base, cand, fmt.Errorf("compare takes two databases (baseline, candidate) or none, not %d arguments", len(dbs))
+	}
+	for _, s := range []*Selector{&base, &cand} {
+		if s.DB == "" {
+			s.DB = defaultDB
+		}
+	}
+	if base == cand {
+		return base, cand, fmt.Errorf("the baseline and the candidate select the same runs (%s): tell them apart with --baseline and --candidate, e.g. --baseline mlx=0.31.0 --candidate mlx=0.32.4", base)
+	}
+	return base, cand, nil
 }

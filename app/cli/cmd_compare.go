@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/compare"
+	"github.com/inferbench/inferbench/engine/grid"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -60,48 +60,18 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	// Flags may follow the two databases.
-	var dbs []string
-	for {
-		if err := fset.Parse(args); err != nil {
-			return usageError(err)
-		}
-		if fset.NArg() == 0 {
-			break
-		}
-		dbs, args = append(dbs, fset.Arg(0)), fset.Args()[1:]
-	}
-	base, err := compare.ParseSelector(baseArg)
+	dbs, err := parseInterspersed(fset, args)
 	if err != nil {
-		return usageError(fmt.Errorf("--baseline: %w", err))
+		return err
 	}
-	cand, err := compare.ParseSelector(candArg)
+	base, cand, err := compare.Sides(baseArg, candArg, dbs, db.path(env))
 	if err != nil {
-		return usageError(fmt.Errorf("--candidate: %w", err))
-	}
-	switch len(dbs) {
-	case 0:
-	case 2:
-		if base.DB != "" || cand.DB != "" {
-			return usageError(fmt.Errorf("give the two databases as arguments or as db= in --baseline and --candidate, not both"))
-		}
-		base.DB, cand.DB = dbs[0], dbs[1]
-	default:
-		return usageError(fmt.Errorf("compare takes two databases (baseline, candidate) or none, not %d arguments", len(dbs)))
-	}
-	if base.DB == "" {
-		base.DB = db.path(env)
-	}
-	if cand.DB == "" {
-		cand.DB = db.path(env)
-	}
-	if base == cand {
-		return usageError(fmt.Errorf("the baseline and the candidate select the same runs (%s): tell them apart with --baseline and --candidate, e.g. --baseline mlx=0.31.0 --candidate mlx=0.32.4", base))
+		return usageError(err)
 	}
 	if !slices.Contains(compareFormats, format) {
 		return usageError(fmt.Errorf("--format %q: choose one of %s", format, strings.Join(compareFormats, ", ")))
 	}
-	thr, err := parseShare(threshold)
+	thr, err := grid.ParsePercent(threshold)
 	if err != nil {
 		return usageError(fmt.Errorf("--threshold %q: %w", threshold, err))
 	}
@@ -109,11 +79,11 @@ Flags:
 		return usageError(fmt.Errorf("--resamples %d: use at least 100 for a stable interval", resamples))
 	}
 
-	baseRuns, err := loadSide(ctx, base, filter)
+	baseRuns, err := compare.LoadFile(ctx, base, filter)
 	if err != nil {
 		return err
 	}
-	candRuns, err := loadSide(ctx, cand, filter)
+	candRuns, err := compare.LoadFile(ctx, cand, filter)
 	if err != nil {
 		return err
 	}
@@ -140,34 +110,8 @@ Flags:
 	return nil
 }
 
-// loadSide reads one side's runs from its own copy of its database, so a file from another
-// machine or an older Inferbench is never written to.
-func loadSide(ctx context.Context, sel compare.Selector, f storage.RunFilter) ([]storage.Run, error) {
-	snap, err := storage.OpenSnapshot(ctx, sel.DB)
-	if err != nil {
-		return nil, err
-	}
-	defer snap.Close()
-	return compare.Load(ctx, snap.DB, sel, f)
-}
-
 func drawRatios(rows []compare.Row, thr float64, dir string, stderr io.Writer) error {
-	var rs []charts.Ratio
-	for _, r := range rows {
-		cr := charts.Ratio{Label: fmt.Sprintf("%s %s c%d b%d %s", r.Model, r.Precision, r.Context, r.Batch, r.Metric),
-			Ratio: r.Ratio, Low: r.Ratio, High: r.Ratio}
-		if r.Low != nil {
-			cr.Low, cr.High = *r.Low, *r.High
-		}
-		switch r.Verdict {
-		case compare.Regression:
-			cr.Flagged = -1
-		case compare.Improvement:
-			cr.Flagged = 1
-		}
-		rs = append(rs, cr)
-	}
-	p, err := charts.Ratios(rs, thr, charts.Options{})
+	p, err := compare.Chart(rows, thr)
 	if err != nil {
 		return err
 	}
@@ -179,20 +123,4 @@ func drawRatios(rows []compare.Row, thr float64, dir string, stderr io.Writer) e
 		fmt.Fprintln(stderr, "wrote", path)
 	}
 	return nil
-}
-
-// parseShare reads "5%" or "0.05".
-func parseShare(s string) (float64, error) {
-	pct := strings.HasSuffix(s, "%")
-	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err != nil {
-		return 0, fmt.Errorf("want a share such as 5%% or 0.05")
-	}
-	if pct {
-		v /= 100
-	}
-	if v < 0 || v >= 1 {
-		return 0, fmt.Errorf("want a share between 0%% and 100%%")
-	}
-	return v, nil
 }

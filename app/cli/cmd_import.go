@@ -28,16 +28,9 @@ Flags:
 `)
 		fset.PrintDefaults()
 	}
-	// Flags may follow the files.
-	var files []string
-	for {
-		if err := fset.Parse(args); err != nil {
-			return usageError(err)
-		}
-		if fset.NArg() == 0 {
-			break
-		}
-		files, args = append(files, fset.Arg(0)), fset.Args()[1:]
+	files, err := parseInterspersed(fset, args)
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usageError(fmt.Errorf("import needs a database to import from: inferbench import OTHER.db"))
