@@ -63,7 +63,7 @@ check-darwin: deps
 test-race: setup
 	$(GO) test -race -count=1 -run 'Bench' ./app
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
-	$(GO) test -race -count=1 ./engine/sensors
+	$(GO) test -race -count=1 ./engine/sensors ./engine/power
 
 test: vet check-darwin test-worker test-go test-race
 

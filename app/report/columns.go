@@ -256,7 +256,7 @@ func RunColumns() []Column[storage.Run] {
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.PowerSourceMeter }},
 		{Name: "cpu_clock_mhz_min", Type: "number", Unit: "MHz",
-			Meaning:   "lowest CPU clock read during the repetitions (Linux cpufreq: the fastest core's; macOS: the performance cores' average from IOReport CPU Stats)",
+			Meaning:   "lowest CPU clock read during the repetitions: the fastest core's (Linux: cpufreq's `scaling_cur_freq`; macOS: the fastest performance core's average over each 250 ms, from IOReport CPU Stats)",
 			EmptyWhen: "no CPU clock is readable (most virtual machines and containers)",
 			Value:     func(r *storage.Run) any { return f(r.CPUClockMHzMin) }},
 		{Name: "cpu_clock_mhz_median", Type: "number", Unit: "MHz",
