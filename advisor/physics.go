@@ -12,6 +12,7 @@ type physics struct {
 
 	params, weightBytes, bitsPerWeight float64
 	context, generate, batch           float64
+	layers                             float64
 
 	kvBytes       float64 // KV cache at the end of generation, per the whole batch
 	decodeBytes   float64 // bytes read per decode step: weights plus the mean KV cache
@@ -45,6 +46,7 @@ func derive(q Query) physics {
 		bandwidth:   q.BandwidthGBs,
 	}
 	s := q.Shape
+	p.layers = float64(max(s.Layers, 1))
 	if p.params <= 0 {
 		p.params = float64(EstimateParams(s))
 	}

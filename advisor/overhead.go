@@ -1,0 +1,54 @@
+package advisor
+
+import "slices"
+
+// The overhead kind models a step as the sum of what it physically costs,
+// each cost with its own non-negative rate learned from this machine:
+//
+//	decode ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth) + k·KV bytes/bandwidth + f·FLOPs
+//	TTFT   ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·prompt FLOPs)
+//
+// The per-layer term is the kernel launches and synchronisation every layer
+// pays whatever its size, which is what bounds small models on a GPU; the
+// byte terms are what bounds large ones. Each precision has its own rates,
+// since dequantisation and the fp16 and bf16 kernels cost differently (on
+// the Linux CPU, half precision takes scalar paths that are slower than
+// fp32's BLAS). A precision the fit has not seen gets the average rates.
+
+// precisionWeights says how much of each known precision's rates apply: 1
+// for the query's own, and an equal share of each when it is unknown.
+func precisionWeights(known []string, precision string) []float64 {
+	w := make([]float64, len(known))
+	if i := slices.Index(known, precision); i >= 0 {
+		w[i] = 1
+		return w
+	}
+	for i := range w {
+		w[i] = 1 / float64(len(known))
+	}
+	return w
+}
+
+// overheadTerms are the terms the target's overhead model sums, for the
+// precisions the model was trained on.
+func (t target) overheadTerms(p physics, precisions []string) []float64 {
+	w := precisionWeights(precisions, p.precision)
+	var per [][]float64 // per-precision terms, each scaled by the precision's weight
+	var shared []float64
+	switch t {
+	case targetDecode:
+		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}}
+		shared = []float64{p.perBandwidth(p.decodeBytes - p.weightBytes), p.batch * p.flopsPerToken / 1e9}
+	case targetTTFT:
+		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.prefillFlops / 1e9}}
+	default:
+		return t.linearTerms(p)
+	}
+	var out []float64
+	for _, term := range per {
+		for k := range precisions {
+			out = append(out, w[k]*term[0])
+		}
+	}
+	return append(out, shared...)
+}
