@@ -21,7 +21,7 @@ func (d *Desktop) advise(ctx context.Context, p Preferences) ([]RecommendationRo
 	if err != nil {
 		return nil, nil, nil
 	}
-	sum := &FitSummary{NRuns: f.fit.Metrics.NRuns, CreatedAt: f.record.CreatedAt}
+	sum := &FitSummary{NRuns: f.fit.Metrics.NRuns, CreatedAt: f.record.CreatedAt, Warnings: f.fit.Metrics.Warnings}
 	if v := f.fit.Metrics.DecodeMAPECV; v != nil {
 		sum.DecodeMAPE = *v
 	}
