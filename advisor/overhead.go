@@ -5,7 +5,7 @@ import "slices"
 // The overhead kind models a step as the sum of what it physically costs,
 // each cost with its own non-negative rate learned from this machine:
 //
-//	decode ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth) + k·KV bytes/bandwidth + f·FLOPs
+//	decode ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·batch FLOPs) + k·KV bytes/bandwidth
 //	TTFT   ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·prompt FLOPs)
 //
 // The per-layer term is the kernel launches and synchronisation every layer
@@ -37,8 +37,8 @@ func (t target) overheadTerms(p physics, precisions []string) []float64 {
 	var shared []float64
 	switch t {
 	case targetDecode:
-		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}}
-		shared = []float64{p.perBandwidth(p.decodeBytes - p.weightBytes), p.batch * p.flopsPerToken / 1e9}
+		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.batch * p.flopsPerToken / 1e9}}
+		shared = []float64{p.perBandwidth(p.decodeBytes - p.weightBytes)}
 	case targetTTFT:
 		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.prefillFlops / 1e9}}
 	default:

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,16 +92,16 @@ func testPairs(points []Point) map[string][]Pair {
 }
 
 // chartFuncs builds every chart from the test data.
-func chartFuncs(points []Point, pairs map[string][]Pair, opt Options) map[string]func() (*plot.Plot, error) {
-	return map[string]func() (*plot.Plot, error){
-		"latency-vs-context":  func() (*plot.Plot, error) { return LatencyVsContext(points, opt) },
-		"throughput-vs-batch": func() (*plot.Plot, error) { return ThroughputVsBatch(points, opt) },
-		"memory-vs-context":   func() (*plot.Plot, error) { return MemoryVsContext(points, opt) },
-		"feasibility-map":     func() (*plot.Plot, error) { return FeasibilityMap(points, opt) },
-		"predicted-vs-measured-ms-per-token": func() (*plot.Plot, error) {
+func chartFuncs(points []Point, pairs map[string][]Pair, opt Options) map[string]func() (Figure, error) {
+	return map[string]func() (Figure, error){
+		"latency-vs-context":  func() (Figure, error) { return LatencyVsContext(points, opt) },
+		"throughput-vs-batch": func() (Figure, error) { return ThroughputVsBatch(points, opt) },
+		"memory-vs-context":   func() (Figure, error) { return MemoryVsContext(points, opt) },
+		"feasibility-map":     func() (Figure, error) { return FeasibilityMap(points, opt) },
+		"predicted-vs-measured-ms-per-token": func() (Figure, error) {
 			return PredictedVsMeasured(pairs["ms/token"], "ms/token", opt)
 		},
-		"predicted-vs-measured-tokens-per-s": func() (*plot.Plot, error) {
+		"predicted-vs-measured-tokens-per-s": func() (Figure, error) {
 			return PredictedVsMeasured(pairs["tokens/s"], "tokens/s", opt)
 		},
 	}
@@ -271,28 +272,26 @@ func TestRenderAllSkipsChartsWithoutData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		filepath.Join(dir, "latency-vs-context.png"), filepath.Join(dir, "latency-vs-context.svg"),
-		filepath.Join(dir, "feasibility-map.png"), filepath.Join(dir, "feasibility-map.svg"),
+	// Every chart is written; those without data say why in their body.
+	var want []string
+	for _, name := range []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "predicted-vs-measured-ms-per-token"} {
+		want = append(want, filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg"))
 	}
 	if fmt.Sprint(paths) != fmt.Sprint(want) {
 		t.Errorf("RenderAll wrote %v, want %v", paths, want)
 	}
-	entries, err := os.ReadDir(dir)
+	svg, err := os.ReadFile(filepath.Join(dir, "throughput-vs-batch.svg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != len(want) {
-		t.Errorf("%s holds %d files, want %d", dir, len(entries), len(want))
+	if !strings.Contains(string(svg), "No run has a decode throughput") {
+		t.Errorf("the throughput chart without data does not say why")
 	}
 
 	empty := filepath.Join(t.TempDir(), "charts")
 	paths, err = RenderAll(nil, nil, testOptions, empty)
-	if !errors.Is(err, ErrNoData) || len(paths) != 0 {
-		t.Errorf("RenderAll with no data: got (%v, %v), want ErrNoData", paths, err)
-	}
-	if _, err := os.Stat(empty); !os.IsNotExist(err) {
-		t.Errorf("RenderAll with no data created %s", empty)
+	if !errors.Is(err, ErrNoData) || len(paths) != 8 {
+		t.Errorf("RenderAll with no data: got (%v, %v), want 8 explanations and ErrNoData", paths, err)
 	}
 }
 
@@ -314,7 +313,7 @@ func TestPreview(t *testing.T) {
 }
 
 func TestPrecisionOrder(t *testing.T) {
-	o := orderOf([]Point{{Precision: "int4"}, {Precision: "q8_0"}, {Precision: "mixed"}, {Precision: "bf16"}, {Precision: "fp16"}, {Precision: "fp32"}})
+	o := orderOf([]Point{{Precision: "int4"}, {Precision: "q8_0"}, {Precision: "mixed"}, {Precision: "bf16"}, {Precision: "fp16"}, {Precision: "fp32"}}, Options{})
 	want := "[fp32 bf16 fp16 q8_0 int4 mixed]"
 	if got := fmt.Sprint(o.precisions); got != want {
 		t.Errorf("precision order %s, want %s", got, want)
@@ -357,13 +356,18 @@ func TestSlug(t *testing.T) {
 }
 
 func TestBands(t *testing.T) {
-	b := newBands(1, 64)
+	b := newBands(1, 64, 0)
 	if len(b.colors) != latencyBands || b.index(1) != 0 || b.index(64) != latencyBands-1 || b.index(5) != 2 {
 		t.Errorf("bands over [1, 64]: edges %v; index(1)=%d index(5)=%d index(64)=%d",
 			b.edges, b.index(1), b.index(5), b.index(64))
 	}
-	if one := newBands(3, 3); len(one.colors) != 1 || one.index(3) != 0 {
+	if one := newBands(3, 3, 0); len(one.colors) != 1 || one.index(3) != 0 {
 		t.Errorf("bands over [3, 3]: %d bands", len(one.colors))
+	}
+	// An interactive threshold inside the range is a band edge.
+	th := newBands(1, 1000, 200)
+	if !slices.Contains(th.edges, 200) || th.index(199) == th.index(201) || len(th.colors) != latencyBands {
+		t.Errorf("bands over [1, 1000] with threshold 200: edges %v", th.edges)
 	}
 }
 
@@ -391,8 +395,9 @@ func TestMemoryBudgetFarAbove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(p.Title.Text, "far above every run"); got != tt.inTitle {
-			t.Errorf("budget %d: title %q", tt.budget, p.Title.Text)
+		title := p.(*plot.Plot).Title.Text
+		if got := strings.Contains(title, "far above every run"); got != tt.inTitle {
+			t.Errorf("budget %d: title %q", tt.budget, title)
 		}
 	}
 }

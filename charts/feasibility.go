@@ -38,7 +38,7 @@ type cell struct {
 // Cells that ran out of memory, exceed opt.ThresholdMs or exceed
 // opt.MemoryBudgetBytes are hatched and marked "×"; each cell states its
 // latency.
-func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
+func FeasibilityMap(points []Point, opt Options) (Figure, error) {
 	usable := func(pt Point) bool {
 		return pt.Context > 0 && pt.Batch > 0 && (isOK(pt) && pt.MsPerToken > 0 || isOOM(pt))
 	}
@@ -49,7 +49,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		}
 	}
 	if batch == 0 {
-		return nil, fmt.Errorf("charts: feasibility map: %w", ErrNoData)
+		return nil, noData("Feasibility map", "No run has a decode latency or ran out of memory, so there is nothing to place on the map.")
 	}
 	// Use the longest context that the most configurations reached, so
 	// that a few long-context predictions do not leave the map empty.
@@ -69,7 +69,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		}
 	}
 
-	o := orderOf(points)
+	o := orderOf(points, opt)
 	rows, cols := len(o.models), len(o.precisions)
 	cells := make([][]cell, rows)
 	for i := range cells {
@@ -94,7 +94,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 			}
 		}
 	}
-	bands := newBands(lo, hi)
+	bands := newBands(lo, hi, opt.ThresholdMs)
 
 	p := newPlot(fmt.Sprintf("Feasibility at context %d, batch %d: decode latency (ms/token)", context, batch),
 		"precision", "model", opt)
@@ -112,7 +112,8 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		key.Add(fmt.Sprintf("slower than %s ms/token", formatTick(opt.ThresholdMs)), blank{})
 	}
 	if opt.MemoryBudgetBytes > 0 {
-		key.Add(fmt.Sprintf("over the %s GB budget", formatTick(math.Round(gigabytes(opt.MemoryBudgetBytes)*10)/10)), blank{})
+		key.Add(fmt.Sprintf("over %s budget,", opt.budgetName()), blank{})
+		key.Add(fmt.Sprintf("%s GB", formatTick(math.Round(gigabytes(opt.MemoryBudgetBytes)*10)/10)), blank{})
 	}
 
 	// Rows run top to bottom in model order, so row i is drawn at y = rows-1-i.
@@ -282,12 +283,53 @@ func inkFor(background color.Color) color.Color {
 
 // bands splits [lo, hi] into latency bands evenly spaced on a log scale,
 // since latencies across model sizes and precisions differ by factors.
+// An interactive threshold inside the range is an edge: the bands below it
+// are greens, those above it yellows to reds, so a glance tells which
+// cells are interactive.
 type bands struct {
 	edges  []float64 // len(colors)+1 edges, increasing
 	colors []color.Color
 }
 
-func newBands(lo, hi float64) bands {
+func newBands(lo, hi, threshold float64) bands {
+	if threshold > lo && threshold < hi {
+		share := math.Log(threshold/lo) / math.Log(hi/lo)
+		below := min(max(int(math.Round(share*latencyBands)), 1), latencyBands-1)
+		fast, slow := logEdges(lo, threshold, below), logEdges(threshold, hi, latencyBands-below)
+		greens, err := brewer.GetPalette(brewer.TypeSequential, "Greens", max(below+1, 3))
+		if err != nil {
+			panic(err)
+		}
+		reds, err := brewer.GetPalette(brewer.TypeSequential, "YlOrRd", max(latencyBands-below+1, 3))
+		if err != nil {
+			panic(err)
+		}
+		b := bands{edges: append(fast, slow[1:]...)}
+		g := greens.Colors()
+		for i := range below {
+			b.colors = append(b.colors, g[len(g)-1-i]) // the fastest darkest
+		}
+		r := reds.Colors()
+		for i := range latencyBands - below {
+			b.colors = append(b.colors, r[len(r)-(latencyBands-below)+i])
+		}
+		return b
+	}
+	return logBands(lo, hi)
+}
+
+// logEdges returns n+1 edges from lo to hi, evenly spaced on a log scale.
+func logEdges(lo, hi float64, n int) []float64 {
+	step := math.Log(hi/lo) / float64(n)
+	e := make([]float64, n+1)
+	for i := range e {
+		e[i] = lo * math.Exp(step*float64(i))
+	}
+	e[0], e[n] = lo, hi // no rounding error at the ends
+	return e
+}
+
+func logBands(lo, hi float64) bands {
 	if math.IsInf(lo, 0) {
 		// No latency at all (every cell failed): one band, never used.
 		lo, hi = 1, 1
