@@ -7,7 +7,7 @@ import (
 )
 
 // ProtocolVersion is the worker protocol this engine speaks (docs/protocol.md).
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Hello is the worker's first line: who it is and what it runs on.
 type Hello struct {
@@ -37,6 +37,9 @@ type Loaded struct {
 	VocabSize    int           `json:"vocab_size"`
 	LoadMs       float64       `json:"load_ms"`
 	Note         string        `json:"note"`
+	// The cache's shape, for the bytes a decoded token reads; zero when the worker cannot tell.
+	Layers          int   `json:"layers"`
+	KVBytesPerToken int64 `json:"kv_bytes_per_token"`
 }
 
 // Quantization describes how weights were quantized.
@@ -50,12 +53,18 @@ type Quantization struct {
 type Sample struct {
 	Rep                 int       `json:"rep"`
 	TTFTMs              float64   `json:"ttft_ms"`
+	PrefillMs           float64   `json:"prefill_ms"` // all prompt tokens but the last
 	PrefillTokensPerSec float64   `json:"prefill_tokens_per_sec"`
 	DecodeMs            float64   `json:"decode_ms"`
 	DecodeTokensPerSec  *float64  `json:"decode_tokens_per_sec"`
 	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
 	PeakMemoryBytes     int64     `json:"peak_memory_bytes"`
 	RSSBytes            int64     `json:"rss_bytes"`
+	// Unix seconds at the start of prefill, the first token and the last: the windows over which
+	// power meters are read.
+	WallStart      float64 `json:"wall_start"`
+	WallFirstToken float64 `json:"wall_first_token"`
+	WallEnd        float64 `json:"wall_end"`
 }
 
 // workerError is an error event.

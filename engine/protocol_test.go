@@ -13,11 +13,11 @@ func TestDecodeEvent(t *testing.T) {
 		wantErr string // substring of the error; empty for success
 		check   func(*event) bool
 	}{
-		{"hello", `{"type":"hello","protocol":1,"pid":7,"python":"3.11","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"x","memory_bytes":1,"recommended_working_set_bytes":null}`,
+		{"hello", `{"type":"hello","protocol":2,"pid":7,"python":"3.11","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"x","memory_bytes":1,"recommended_working_set_bytes":null}`,
 			"", func(e *event) bool {
 				return e.Hello != nil && e.Hello.Backend == "cpu" && e.Hello.RecommendedWorkingSetBytes == nil
 			}},
-		{"future protocol", `{"type":"hello","protocol":2,"backend":"cpu","mlx":"1"}`, "speaks protocol 2", nil},
+		{"future protocol", `{"type":"hello","protocol":3,"backend":"cpu","mlx":"1"}`, "speaks protocol 3", nil},
 		{"sample", `{"type":"sample","id":"m-1","rep":0,"ttft_ms":5,"prefill_tokens_per_sec":10,"decode_ms":2,"decode_tokens_per_sec":500,"token_latencies_ms":[1,1],"peak_memory_bytes":10,"rss_bytes":20}`,
 			"", func(e *event) bool { return e.Sample != nil && *e.ID == "m-1" && len(e.Sample.TokenLatenciesMs) == 2 }},
 		{"sample without decode", `{"type":"sample","id":"m-1","rep":0,"ttft_ms":5,"prefill_tokens_per_sec":10,"decode_ms":0,"decode_tokens_per_sec":null,"token_latencies_ms":[],"peak_memory_bytes":10,"rss_bytes":20}`,

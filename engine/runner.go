@@ -31,10 +31,9 @@ type Result struct {
 	FinishedAt time.Time
 }
 
-// Runner measures configurations, keeping the worker of the last model and precision alive so
-// that a series of configurations of one model loads its weights once. It runs one
-// configuration at a time; one worker at a time keeps the memory of earlier models out of the
-// measurement.
+// Runner measures configurations, keeping its worker alive between them: a series of
+// configurations of one model and precision loads its weights once, and the next model loads into
+// the same process. It runs one configuration at a time, in one worker at a time.
 type Runner struct {
 	catalog *Catalog
 	spec    WorkerSpec
@@ -155,20 +154,26 @@ func precise(samples []Sample, target float64) bool {
 	return hw <= target*sum/float64(len(xs))
 }
 
-// worker returns a live worker with the configuration's model loaded, reusing the current one
-// when it fits.
+// worker returns a live worker with the configuration's model loaded. One worker process
+// serves every model and precision in turn: the kernels it compiled for one (CUDA's JIT, Metal's
+// pipelines) serve the next, and a start costs more than a load on a fast GPU. The worker frees a
+// model before it builds the next, and peak memory is reset before every repetition, so earlier
+// models stay out of the measurement.
 func (r *Runner) worker(ctx context.Context, cfg Config, ref ModelRef, res *Result) (*loadedWorker, error) {
 	key := workerKey{ref.Arg, cfg.Precision, cfg.Weights}
-	if r.current != nil && r.current.key == key && r.current.worker.Alive() {
+	if r.current != nil && r.current.worker.Alive() && r.current.key == key {
 		return r.current, nil
 	}
-	if r.current != nil {
-		r.current.worker.Close()
-		r.current = nil
+	var w *Worker
+	if r.current != nil && r.current.worker.Alive() {
+		w = r.current.worker
 	}
-	w, err := r.start(ctx)
-	if err != nil {
-		return nil, err
+	r.current = nil
+	if w == nil {
+		var err error
+		if w, err = r.start(ctx); err != nil {
+			return nil, err
+		}
 	}
 	res.Hello = w.Hello()
 	lctx, cancel := context.WithTimeout(ctx, cfg.Timeout)

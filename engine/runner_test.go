@@ -9,13 +9,17 @@ import (
 	"time"
 )
 
-func TestRunnerReusesWorkerPerModelAndPrecision(t *testing.T) {
+func TestRunnerReusesOneWorkerAcrossModelsAndPrecisions(t *testing.T) {
 	r := NewRunner(testCatalog(t), workerSpec(t))
 	defer r.Close()
 	cfg := Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Repeats: 2}
-	var pids []int
+	var (
+		pids  []int
+		peaks []int64
+	)
 	for _, c := range []Config{cfg, {Model: cfg.Model, Precision: cfg.Precision, Weights: "random", Context: 32, Generate: 4, Batch: 2, Repeats: 2},
-		{Model: cfg.Model, Precision: "fp16", Weights: "random", Context: 16, Generate: 4, Repeats: 2}} {
+		{Model: cfg.Model, Precision: "fp16", Weights: "random", Context: 16, Generate: 4, Repeats: 2},
+		{Model: "tiny-llama", Precision: "int8", Weights: "random", Context: 16, Generate: 4, Repeats: 2}, cfg} {
 		res, err := r.Run(context.Background(), c.Defaults())
 		if err != nil {
 			t.Fatal(err)
@@ -27,12 +31,17 @@ func TestRunnerReusesWorkerPerModelAndPrecision(t *testing.T) {
 			t.Fatalf("loaded %+v", res.Loaded)
 		}
 		pids = append(pids, res.Hello.PID)
+		peaks = append(peaks, *res.Summary.PeakMemoryBytes)
 	}
-	if pids[0] != pids[1] {
-		t.Errorf("same model and precision started a second worker: pids %v", pids)
+	for i, pid := range pids {
+		if pid != pids[0] {
+			t.Errorf("run %d started another worker: pids %v", i, pids)
+		}
 	}
-	if pids[1] == pids[2] {
-		t.Errorf("another precision reused the worker: pids %v", pids)
+	// The last run repeats the first after two other models were loaded into the same process:
+	// their buffers must be gone from its peak memory.
+	if first, last := peaks[0], peaks[len(peaks)-1]; float64(last) > 1.05*float64(first) {
+		t.Errorf("peak memory grew from %d to %d bytes for the same configuration once other models had been loaded", first, last)
 	}
 }
 

@@ -139,7 +139,7 @@ func TestWorkerExitsWhenStdinCloses(t *testing.T) {
 }
 
 func TestWorkerMisbehaving(t *testing.T) {
-	hello := `{"type":"hello","protocol":1,"pid":1,"python":"3","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"fake","memory_bytes":1,"recommended_working_set_bytes":null}`
+	hello := `{"type":"hello","protocol":2,"pid":1,"python":"3","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"fake","memory_bytes":1,"recommended_working_set_bytes":null}`
 	tests := []struct {
 		name   string
 		script string

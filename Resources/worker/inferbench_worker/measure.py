@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Literal, Optional, cast
+from typing import Any, Callable, Iterator, Literal, Optional, cast
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -40,17 +40,22 @@ class MeasureRequest:
 class Repetition:
     elapsed_ms: float
     ttft_ms: float
+    prefill_ms: float  # all prompt tokens but the last, in chunks: what BatchGenerator times as prompt
     prefill_tokens_per_sec: float
     decode_ms: float
     decode_tokens_per_sec: Optional[float]
     token_latencies_ms: list[float]
     peak_memory_bytes: int
     rss_bytes: int
+    wall_start: float  # Unix seconds at the start of prefill, the first token and the last token:
+    wall_first_token: float  # the windows over which the owner reads power meters
+    wall_end: float
     tokens: list[list[int]]  # generated ids per sequence; kept for checks, not reported
 
     def sample_fields(self) -> dict[str, Any]:
         return {
             "ttft_ms": round(self.ttft_ms, 4),
+            "prefill_ms": round(self.prefill_ms, 4),
             "prefill_tokens_per_sec": round(self.prefill_tokens_per_sec, 3),
             "decode_ms": round(self.decode_ms, 4),
             "decode_tokens_per_sec": (
@@ -59,6 +64,9 @@ class Repetition:
             "token_latencies_ms": [round(v, 4) for v in self.token_latencies_ms],
             "peak_memory_bytes": self.peak_memory_bytes,
             "rss_bytes": self.rss_bytes,
+            "wall_start": round(self.wall_start, 6),
+            "wall_first_token": round(self.wall_first_token, 6),
+            "wall_end": round(self.wall_end, 6),
         }
 
 
@@ -129,9 +137,16 @@ def _step(model: nn.Module, tokens: mx.array, cache: list[Any]) -> tuple[mx.arra
     return mx.argmax(logprobs, axis=-1), logprobs
 
 
-def generate_tokens(model: nn.Module, prompt: mx.array, cache: list[Any], generate: int) -> Iterator[mx.array]:
+def generate_tokens(
+    model: nn.Module,
+    prompt: mx.array,
+    cache: list[Any],
+    generate: int,
+    on_prefilled: Callable[[], None] = lambda: None,
+) -> Iterator[mx.array]:
     """generate_step's schedule for a (batch, context) prompt: yields each greedy token (batch,) as
-    soon as it is evaluated."""
+    soon as it is evaluated, and calls on_prefilled once every prompt token but the last is in the
+    cache."""
     with mx.stream(generation_stream):
         # Prefill every prompt token but the last in chunks, keeping only the cache.
         remaining = prompt
@@ -141,6 +156,7 @@ def generate_tokens(model: nn.Module, prompt: mx.array, cache: list[Any], genera
             mx.eval([c.state for c in cache])
             remaining = remaining[:, n:]
             mx.clear_cache()
+        on_prefilled()
 
         y, logprobs = _step(model, remaining, cache)
         mx.async_eval(y, logprobs)
@@ -169,9 +185,13 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
     mx.reset_peak_memory()
 
     stamps: list[float] = []
+    prefilled: list[float] = []
     generated: list[mx.array] = []
+    wall0 = time.time()
     t0 = time.perf_counter()
-    for y in generate_tokens(model, prompt, cache, request.generate):
+    for y in generate_tokens(
+        model, prompt, cache, request.generate, on_prefilled=lambda: prefilled.append(time.perf_counter())
+    ):
         stamps.append(time.perf_counter())
         generated.append(y)
 
@@ -184,12 +204,16 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
     return Repetition(
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
         ttft_ms=ttft_s * 1000.0,
+        prefill_ms=(prefilled[0] - t0) * 1000.0,
         prefill_tokens_per_sec=request.batch * request.context / ttft_s,
         decode_ms=decode_s * 1000.0,
         decode_tokens_per_sec=decoded / decode_s if decoded > 0 and decode_s > 0 else None,
         token_latencies_ms=latencies_ms,
         peak_memory_bytes=peak,
         rss_bytes=rss,
+        wall_start=wall0,
+        wall_first_token=wall0 + ttft_s,
+        wall_end=wall0 + (stamps[-1] - t0),
         tokens=cast(list[list[int]], mx.stack(generated, axis=1).tolist()),
     )
 

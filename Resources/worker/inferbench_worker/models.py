@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ from typing import Any, Literal, Optional, cast
 import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten
+from mlx_lm.models.cache import make_prompt_cache
 from mlx_lm.utils import _get_classes, get_total_parameters, load_config, load_model
 
 from .catalog import Catalog, CatalogModel, Precision, Quantization
 from .errors import invalid
+
+log = logging.getLogger("inferbench_worker")
 
 WeightsChoice = Literal["auto", "random", "checkpoint"]
 WEIGHTS_CHOICES: tuple[str, ...] = ("auto", "random", "checkpoint")
@@ -56,6 +60,8 @@ class LoadedModel:
     vocab_size: int
     load_ms: float
     note: Optional[str]
+    layers: Optional[int] = None  # layers holding a KV cache
+    kv_bytes_per_token: Optional[int] = None  # K and V bytes one position of one sequence adds
 
     def event(self, request_id: str) -> dict[str, Any]:
         q = self.precision.quantization
@@ -75,6 +81,8 @@ class LoadedModel:
             "vocab_size": self.vocab_size,
             "load_ms": round(self.load_ms, 3),
             "note": self.note,
+            "layers": self.layers,
+            "kv_bytes_per_token": self.kv_bytes_per_token,
         }
 
 
@@ -336,6 +344,7 @@ def load(catalog: Catalog, request: LoadRequest) -> LoadedModel:
     mx.eval([v for _, v in parameters])
     weight_bytes = sum(int(v.nbytes) for _, v in parameters)
     load_ms = (time.perf_counter() - start) * 1000.0
+    layers, kv_bytes = kv_cache_shape(model)
 
     return LoadedModel(
         model=model,
@@ -350,4 +359,23 @@ def load(catalog: Catalog, request: LoadRequest) -> LoadedModel:
         vocab_size=vocab_size,
         load_ms=load_ms,
         note=source.note,
+        layers=layers,
+        kv_bytes_per_token=kv_bytes,
     )
+
+
+def kv_cache_shape(model: nn.Module) -> tuple[Optional[int], Optional[int]]:
+    """The number of cached layers and the K and V bytes one position of one sequence adds to them,
+    read off the cache after one token: the bytes a decoded token reads per position of context.
+    Only the graph is built (shapes are known lazily), so nothing runs on the device."""
+    try:
+        cache = make_prompt_cache(model)
+        model(mx.zeros((1, 1), dtype=mx.int32), cache=cache)
+        total = 0
+        for c in cache:
+            keys, values = c.keys, c.values  # (batch, heads, positions allocated, head dim)
+            total += (int(keys.nbytes) + int(values.nbytes)) // int(keys.shape[2])
+        return len(cache), total
+    except Exception:  # an architecture whose cache is not a plain K/V pair: unknown, not a failure
+        log.debug("no KV cache shape for this model", exc_info=True)
+        return None, None

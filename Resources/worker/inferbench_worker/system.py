@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import mlx.core as mx
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,19 @@ def test_tiny_llama_loads() -> None:
     assert loaded.params == 512 * 64 + 2 * (attention + mlp + 2 * 64) + 64
 
 
+@pytest.mark.parametrize(
+    "model, precision, per_token",
+    [
+        ("tiny-gpt2", "fp32", 2 * 2 * 64 * 4),  # 2 layers, K and V, 4 heads of 16, 4 bytes
+        ("tiny-gpt2", "bf16", 2 * 2 * 64 * 2),
+        ("tiny-llama", "int4", 2 * 2 * 32 * 2),  # 2 of 4 heads keep K and V, in fp16 beside int4 weights
+    ],
+)
+def test_kv_cache_shape(model: str, precision: str, per_token: int) -> None:
+    loaded = _load(model, precision)
+    assert (loaded.layers, loaded.kv_bytes_per_token) == (2, per_token)
+
+
 def test_seed_decides_random_weights() -> None:
     a = dict(tree_flatten(_load("tiny-gpt2", "fp32", seed=1).model.parameters()))
     b = dict(tree_flatten(_load("tiny-gpt2", "fp32", seed=1).model.parameters()))

@@ -17,6 +17,7 @@ import pytest
 
 from inferbench_worker import protocol
 from inferbench_worker.protocol import Emitter, Worker
+from inferbench_worker.system import PROTOCOL_VERSION
 
 WORKER_ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +250,7 @@ def worker(tmp_path: Path) -> Iterator[WorkerProcess]:
 
 def test_end_to_end(worker: WorkerProcess, tmp_path: Path) -> None:
     hello = worker.event()
-    assert hello["type"] == "hello" and hello["protocol"] == 1 and hello["pid"] == worker.proc.pid
+    assert hello["type"] == "hello" and hello["protocol"] == PROTOCOL_VERSION and hello["pid"] == worker.proc.pid
 
     worker.send(LOAD)
     loaded = worker.event()
@@ -258,7 +259,10 @@ def test_end_to_end(worker: WorkerProcess, tmp_path: Path) -> None:
     assert set(loaded) == {
         "type", "id", "model", "architecture", "weights", "weights_path", "precision", "dtype",
         "quantization", "params", "weight_bytes", "max_positions", "vocab_size", "load_ms", "note",
+        "layers", "kv_bytes_per_token",
     }
+    # tiny-gpt2 fp16: 2 layers of K and V, each 64 values of 2 bytes a position.
+    assert (loaded["layers"], loaded["kv_bytes_per_token"]) == (2, 2 * 2 * 64 * 2)
 
     worker.send("this is not json")
     error = worker.event()
@@ -275,6 +279,9 @@ def test_end_to_end(worker: WorkerProcess, tmp_path: Path) -> None:
         assert sample["decode_tokens_per_sec"] == pytest.approx(2 * 3 / (sample["decode_ms"] / 1000), rel=1e-3)
         assert sample["prefill_tokens_per_sec"] == pytest.approx(2 * 16 / (sample["ttft_ms"] / 1000), rel=1e-3)
         assert sample["peak_memory_bytes"] > 0 and sample["rss_bytes"] > 0
+        assert 0 < sample["prefill_ms"] < sample["ttft_ms"]
+        assert sample["wall_start"] < sample["wall_first_token"] <= sample["wall_end"]
+        assert sample["wall_first_token"] - sample["wall_start"] == pytest.approx(sample["ttft_ms"] / 1000, abs=2e-3)
     assert events[3]["repeats"] == 2 and events[3]["elapsed_ms"] >= events[0]["elapsed_ms"]
 
     worker.send({**MEASURE, "id": "m2", "context": 300})

@@ -7,13 +7,13 @@ from importlib import metadata
 
 import mlx.core as mx
 
-from inferbench_worker.system import hello, rss_bytes
+from inferbench_worker.system import PROTOCOL_VERSION, hello, rss_bytes
 
 
 def test_hello_fields() -> None:
     event = hello().event()
     assert event["type"] == "hello"
-    assert event["protocol"] == 1
+    assert event["protocol"] == PROTOCOL_VERSION
     assert event["pid"] == os.getpid()
     assert event["python"] == platform.python_version()
     assert event["mlx"] == metadata.version("mlx")
