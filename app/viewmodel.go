@@ -137,8 +137,8 @@ type RecommendationRow struct {
 type FitSummary struct {
 	NRuns      int
 	CreatedAt  time.Time
-	DecodeMAPE float64 // cross-validated mean absolute percentage error of decode ms/token, a fraction; 0 when unknown
-	MemoryMAPE float64 // the same for peak memory
+	DecodeMAPE float64  // cross-validated mean absolute percentage error of decode ms/token, a fraction; 0 when unknown
+	MemoryMAPE float64  // the same for peak memory
 	Warnings   []string // where the fit should not be trusted, from the advisor
 }
 
