@@ -106,8 +106,10 @@ func runSweep(ctx context.Context, env Env, args []string, stdout, stderr io.Wri
 		db                   string
 		force, dryRun, quiet bool
 		wf                   workerFlags
+		order                string
 	)
 	grid.add(fs)
+	fs.StringVar(&order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
 	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and exit without measuring")
 	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
@@ -151,8 +153,14 @@ Flags:
 	if err != nil {
 		return err
 	}
+	if order != orderGrid && order != orderInformative {
+		return usageError(fmt.Errorf("--order %q: choose grid or informative", order))
+	}
 	groups := engine.Plan(spec.Configs())
 	if dryRun {
+		if order == orderInformative {
+			fmt.Fprintln(stdout, "Informative order: each next configuration is chosen as runs land; until the advisor can be trained, every model and precision's extremes come first.")
+		}
 		printPlan(stdout, groups)
 		return nil
 	}
@@ -183,7 +191,13 @@ Flags:
 	progress := NewProgress(stderr, total, mode, time.Now)
 	s := &sweeper{catalog: cat, runner: runner, store: store, machine: engine.DetectMachine(),
 		progress: progress, sensors: env.read, force: force, delay: spec.Delay}
-	tally, err := s.run(ctx, groups, hello)
+	run := s.run
+	if order == orderInformative {
+		run = func(ctx context.Context, _ []engine.Group, hello engine.Hello) (sweepTally, error) {
+			return s.runInformative(ctx, spec.Configs(), hello)
+		}
+	}
+	tally, err := run(ctx, groups, hello)
 	progress.Close()
 	if errors.Is(err, context.Canceled) {
 		done := tally.measured + tally.already + tally.skipped + tally.invalid

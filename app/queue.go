@@ -16,8 +16,9 @@ func configOf(q storage.QueueItem) engine.Config {
 		MemoryLimit: q.MemoryLimitBytes, Timeout: 30 * time.Minute}
 }
 
-// queueItems orders configurations so that early runs teach the advisor most (see
-// engine.TeachingOrder) and numbers them as priorities.
+// queueItems orders configurations so that the first runs span every model's range (see
+// engine.TeachingOrder) and numbers them as priorities; once there are enough runs to train
+// the advisor, Controller.next picks where its predictions are least certain instead.
 func queueItems(cfgs []engine.Config) []storage.QueueItem {
 	ordered := engine.TeachingOrder(cfgs)
 	items := make([]storage.QueueItem, len(ordered))
@@ -99,7 +100,17 @@ func (c *Controller) next(ctx context.Context) (*storage.QueueItem, int, error) 
 	if len(left) == 0 {
 		return nil, 0, nil
 	}
-	return &left[0], len(left), nil
+	// The queue's own order (the teaching order) starts; once the advisor can be trained,
+	// the configuration its decode models disagree on most goes next.
+	cfgs := make([]engine.Config, len(left))
+	for i, q := range left {
+		cfgs[i] = configOf(q)
+	}
+	i, err := mostInformative(ctx, c.cfg.Store, c.cfg.Catalog, cfgs)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &left[i], len(left), nil
 }
 
 // drop keeps a configuration MLX refuses from being tried again by this controller.
