@@ -162,7 +162,7 @@ func MemoryVsContext(points []Point, opt Options) (Figure, error) {
 	case opt.MemoryBudgetBytes > 0 && len(failures) == 0 && top > 0 && budget > 4*top:
 		// A budget far above every run would squash the lines flat at the bottom; name it
 		// instead of drawing it.
-		fig.title += fmt.Sprintf("\nthe %s memory budget, %s GB, is far above every run", opt.budgetName(), formatTick(math.Round(budget*10)/10))
+		fig.title += fmt.Sprintf("\n%s memory budget, %s GB, is far above every run", opt.budgetName(), formatTick(math.Round(budget*10)/10))
 	case opt.MemoryBudgetBytes > 0:
 		failY = budget
 		fig.refs = append(fig.refs, ref{y: failY, label: fmt.Sprintf("%s memory budget (%s GB)", opt.budgetName(), formatTick(math.Round(failY*10)/10)), color: budgetColor})

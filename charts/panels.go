@@ -1,7 +1,6 @@
 package charts
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 
@@ -72,6 +71,9 @@ func (f *panels) Draw(c draw.Canvas) {
 	}
 }
 
+// NothingToDraw opens the body of every chart that has no data, before the reason.
+const NothingToDraw = "Nothing to draw."
+
 // message is a chart that has nothing to draw and says why in its body, so
 // that a reader of a report sees the reason where the chart would be.
 type message struct {
@@ -88,7 +90,7 @@ func (m message) Draw(c draw.Canvas) {
 	c.SetLineStyle(draw.LineStyle{Color: gridColor, Width: vg.Points(1)})
 	c.Stroke(box.Path())
 	body := text.Style{Color: mutedInk, Font: font.From(sans, 13), Handler: plot.DefaultTextHandler, XAlign: draw.XCenter, YAlign: draw.YCenter}
-	c.FillText(body, vg.Point{X: (box.Min.X + box.Max.X) / 2, Y: (box.Min.Y + box.Max.Y) / 2}, wrap(m.why, 70))
+	c.FillText(body, vg.Point{X: (box.Min.X + box.Max.X) / 2, Y: (box.Min.Y + box.Max.Y) / 2}, wrap(NothingToDraw+" "+m.why, 70))
 }
 
 // wrap breaks s into lines of at most n characters, at spaces.
@@ -126,9 +128,4 @@ func splitWords(s string) []string {
 		words = append(words, s[start:])
 	}
 	return words
-}
-
-// explain returns the message chart for a chart that has no data.
-func explain(title string, format string, args ...any) Figure {
-	return message{title: title, why: fmt.Sprintf(format, args...)}
 }
