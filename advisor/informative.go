@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
-// Committee is a decode model and its cross-validation siblings, each
-// trained without one fold of the runs. Where the siblings disagree, the
+// Committee is a decode model and its bootstrap siblings, each trained on
+// a resample of the runs. Where the siblings disagree, the
 // runs have not pinned the physics down: measuring there teaches most.
 // Their disagreement rather than a model's own interval decides, because
 // the physical models give every configuration the same log-space width.
@@ -20,6 +21,22 @@ type Committee struct {
 // model, which fits dispatch-bound and bandwidth-bound decode alike, is
 // cheap to train at every step, and extrapolates to sizes not yet measured.
 const committeeKind = kindOverhead
+
+// committeeSize is the number of bootstrap resamples a committee is made of.
+const committeeSize = 8
+
+// bootstrap draws k resamples of n rows with replacement.
+func bootstrap(n, k int, seed int64) [][]int {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0xb007))
+	out := make([][]int, k)
+	for i := range out {
+		out[i] = make([]int, n)
+		for j := range out[i] {
+			out[i][j] = rng.IntN(n)
+		}
+	}
+	return out
+}
 
 // NewCommittee trains a committee of decode models on the successful runs
 // in obs. It needs MinRuns of them.
@@ -39,8 +56,8 @@ func NewCommittee(obs []Observation, opt Options) (*Committee, error) {
 		return nil, err
 	}
 	c := &Committee{full: full}
-	for _, s := range kFold(d.keys, nil, opt.Folds, opt.Seed+4) {
-		m, err := trainModel(targetDecode, committeeKind, pick(d.rows, s.train), pick(d.y, s.train), pick(d.keys, s.train), opt)
+	for _, train := range bootstrap(len(d.y), committeeSize, opt.Seed+4) {
+		m, err := trainModel(targetDecode, committeeKind, pick(d.rows, train), pick(d.y, train), pick(d.keys, train), opt)
 		if err != nil {
 			continue
 		}
