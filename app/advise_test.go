@@ -403,9 +403,10 @@ func TestAdviseTooLittleData(t *testing.T) {
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "no runs") || !strings.Contains(r.stderr, "inferbench sweep") {
 		t.Errorf("empty database: exit %d, %q", r.code, r.stderr)
 	}
+	// Every chart is drawn, saying in its body that there is nothing to draw, and stderr says why.
 	r = cli(t, env, "charts", "--out", t.TempDir(), "--db", db)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "nothing to draw") {
-		t.Errorf("charts of nothing: exit %d, %q", r.code, r.stderr)
+	if r.code != 0 || !strings.Contains(r.stderr, "no successful or out-of-memory runs yet") || !strings.Contains(r.stdout, "latency-vs-context.png") {
+		t.Errorf("charts of nothing: exit %d, %q, %q", r.code, r.stdout, r.stderr)
 	}
 	s := newSynthetic(t, db)
 	for _, c := range synthContexts {
@@ -421,34 +422,5 @@ func TestAdviseTooLittleData(t *testing.T) {
 	r = cli(t, env, "charts", "--out", t.TempDir(), "--db", db)
 	if r.code != 0 || !strings.Contains(r.stdout, "latency-vs-context.png") || !strings.Contains(r.stderr, "measurements only") {
 		t.Errorf("charts without a fit: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-}
-
-func TestAdviseBadFlags(t *testing.T) {
-	env := testEnv(t, false)
-	db := filepath.Join(t.TempDir(), "runs.db")
-	for _, tt := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"fit", "--format", "csv"}, "--format"},
-		{[]string{"fit", "--threshold-ms", "-5"}, "--threshold-ms"},
-		{[]string{"fit", "extra"}, "unexpected argument"},
-		{[]string{"fit", "--nope"}, "not defined"},
-		{[]string{"predict", "--model", "gpt5"}, `unknown model "gpt5"`},
-		{[]string{"predict", "--precision", "int7"}, `unknown precision "int7"`},
-		{[]string{"predict", "--context", "0"}, "--context must be at least 1"},
-		{[]string{"predict", "--model", "gpt2", "--context", "1000", "--generate", "32"}, "beyond gpt2's 1024 positions"},
-		{[]string{"recommend", "--memory", "16XB"}, "--memory"},
-		{[]string{"recommend", "--context", "0"}, "at least 1"},
-		{[]string{"recommend", "--model", "gpt5"}, `--model "gpt5"`},
-		{[]string{"recommend", "--precision", "int7"}, `unknown precision "int7"`},
-		{[]string{"recommend", "--max-ms-per-token", "-1"}, "--max-ms-per-token"},
-		{[]string{"charts"}, "--out is required"},
-	} {
-		r := cli(t, env, append(tt.args, "--db", db)...)
-		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
-		}
 	}
 }
