@@ -126,6 +126,35 @@ func mixedPoints() []Point {
 	)
 }
 
+// manyPoints is a GPU sweep's worth of series: seven models by five
+// precisions, too many for one legend, so the line charts become panels.
+func manyPoints() []Point {
+	models := []struct {
+		name           string
+		params         float64
+		layers, dModel int
+	}{{"gpt2", 124e6, 12, 768}, {"smollm2-135m", 135e6, 30, 576}, {"gpt2-medium", 355e6, 24, 1024}, {"qwen2.5-0.5b", 494e6, 24, 896},
+		{"gpt2-large", 774e6, 36, 1280}, {"llama-3.2-1b", 1236e6, 16, 2048}, {"gpt2-xl", 1558e6, 48, 1600}}
+	precisions := []struct {
+		name string
+		bpp  float64
+	}{{"fp32", 4}, {"fp16", 2}, {"bf16", 2}, {"int8", 1.06}, {"int4", 0.56}}
+	var pts []Point
+	for _, m := range models {
+		for _, pr := range precisions {
+			for _, batch := range []int{1, 8} {
+				for _, ctx := range []int{16, 32, 48, 128, 256, 512, 960, 1024} {
+					ms, _, mem := decode(m.params, pr.bpp, m.layers, m.dModel, ctx, batch)
+					ms += 0.12 * float64(m.layers) // dispatch per layer
+					pts = append(pts, Point{Model: m.name, Precision: pr.name, Context: ctx, Batch: batch, Status: "ok",
+						MsPerToken: ms, TokensPerSec: float64(batch) * 1000 / ms, PeakMemoryBytes: mem})
+				}
+			}
+		}
+	}
+	return pts
+}
+
 // testSets are the data sets every chart is drawn from: the GPT-2 sweep
 // against a budget and threshold, and the mixed one with neither but with
 // a machine named in the titles.
@@ -136,6 +165,7 @@ var testSets = []struct {
 }{
 	{"gpt2", testPoints, testOptions},
 	{"mixed", mixedPoints, Options{Title: "MacBook Pro M3 Max, MLX 0.21, 64 GB unified memory"}},
+	{"many", manyPoints, Options{ThresholdMs: 5, MemoryBudgetBytes: 140e9, MemoryBudgetSource: "the measured machine's"}},
 }
 
 func TestChartsRender(t *testing.T) {

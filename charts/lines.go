@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -224,6 +225,7 @@ func (f lineFigure) build() Figure {
 		f.draw(p, newLegendBox(true), f.lines, f.marks, true)
 		return p
 	}
+	f.o.thin = true
 	var plots []*plot.Plot
 	for _, model := range f.o.models {
 		if !models[model] {
@@ -245,39 +247,64 @@ func (f lineFigure) build() Figure {
 				ms = append(ms, m)
 			}
 		}
-		p := newPlot(model, f.xLabel, f.yLabel, Options{})
+		// Axis labels once, in the title: a rotated label taller than a small panel makes
+		// gonum/plot squeeze the data area to nothing to make room for it.
+		p := newPlot(model, "", "", Options{})
 		p.Title.TextStyle.Font.Size = vg.Points(11)
 		p.Title.Padding = vg.Points(3)
 		p.X.Label.TextStyle.Font.Size = vg.Points(8)
 		p.Y.Label.TextStyle.Font.Size = vg.Points(8)
 		p.X.Tick.Label.Font.Size = vg.Points(7)
 		p.Y.Tick.Label.Font.Size = vg.Points(7)
-		lg := newLegendBox(false)
-		lg.TextStyle.Font.Size = vg.Points(7)
-		lg.ThumbnailWidth = vg.Points(18)
-		f.draw(p, lg, ls, ms, false)
+		f.draw(p, nil, ls, ms, false)
 		plots = append(plots, p)
 	}
 	title := f.title
 	if f.opt.Title != "" {
 		title += " — " + f.opt.Title
 	}
+	title += "\n" + f.yLabel + " against " + f.xLabel
+	// One key for every panel: the precisions' dashes and glyphs in grey, the reference lines.
 	key := plot.NewLegend()
-	key.TextStyle.Font.Size = vg.Points(9)
+	key.TextStyle.Font = font.From(sans, 9)
+	key.ThumbnailWidth = vg.Points(24)
+	grey := order{model: map[string]int{}, precision: f.o.precision, thin: true}
+	seen := map[seriesKey]bool{}
+	for _, pr := range f.o.precisions {
+		for _, l := range f.lines {
+			k := seriesKey{precision: l.k.precision, predicted: l.k.predicted}
+			if l.k.precision != pr || seen[k] {
+				continue
+			}
+			seen[k] = true
+			ls, gs := seriesStyle(grey, k)
+			ls.Color, gs.Color = budgetColor, budgetColor
+			name := pr
+			if k.predicted {
+				name += " (predicted)"
+			}
+			key.Add(name, &plotter.Line{LineStyle: ls}, &plotter.Scatter{GlyphStyle: gs})
+		}
+	}
 	for _, r := range f.refs {
 		key.Add(r.label, hline(0, 0, 1, r.color))
 	}
 	if len(f.marks) > 0 {
 		key.Add("out of memory (× at the context that failed)", glyphThumb{oomGlyph(budgetColor)})
 	}
-	key.Add("colour: model; dashes and glyph: precision; filled: measured; hollow: predicted by the fit", blank{})
+
 	key.Left = true
 	return &panels{title: title, plots: plots, key: &key}
 }
 
-// draw adds lines, reference lines and failure marks to p.
+// draw adds lines, reference lines and failure marks to p, and lg, when there is one.
 func (f lineFigure) draw(p *plot.Plot, lg *legendBox, lines []line, marks []mark, refsInLegend bool) {
 	addGrid(p)
+	if lg == nil {
+		lg = newLegendBox(false) // not added: the figure's key stands for it
+	} else {
+		defer p.Add(lg)
+	}
 	addLines(p, lg, f.o, lines, f.logY)
 	for _, r := range f.refs {
 		l := hline(r.y, f.x0, f.x1, r.color)
@@ -294,7 +321,6 @@ func (f lineFigure) draw(p *plot.Plot, lg *legendBox, lines []line, marks []mark
 		lg.Add("out of memory (× at the context that failed)", glyphThumb{oomGlyph(budgetColor)})
 	}
 	f.axes(p)
-	p.Add(lg)
 }
 
 func gigabytes(b int64) float64 { return float64(b) / 1e9 }

@@ -37,15 +37,16 @@ func (f *panels) Draw(c draw.Canvas) {
 	c.FillText(title, vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(8)}, f.title)
 	top := c.Max.Y - vg.Points(16) - title.Height(f.title)
 	bottom := c.Min.Y + vg.Points(4)
+	right := c.Max.X
 	if f.key != nil {
-		f.key.Top, f.key.Left = false, true
+		// The key stands to the right, level with the top panels.
+		f.key.Top, f.key.Left = true, true
 		r := f.key.Rectangle(draw.Canvas{})
-		keyC := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: c.Center().X - r.Size().X/2, Y: c.Min.Y + vg.Points(4)},
-			Max: vg.Point{X: c.Center().X + r.Size().X/2, Y: c.Min.Y + vg.Points(4) + r.Size().Y},
-		}}
-		f.key.Draw(keyC)
-		bottom += r.Size().Y + vg.Points(6)
+		right -= r.Size().X + vg.Points(12)
+		f.key.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: right + vg.Points(8), Y: top - r.Size().Y},
+			Max: vg.Point{X: c.Max.X - vg.Points(4), Y: top},
+		}})
 	}
 	cols := int(math.Ceil(math.Sqrt(float64(len(f.plots)))))
 	rows := (len(f.plots) + cols - 1) / cols
@@ -58,7 +59,7 @@ func (f *panels) Draw(c draw.Canvas) {
 			}
 		}
 	}
-	area := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: bottom}, Max: vg.Point{X: c.Max.X, Y: top}}}
+	area := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: bottom}, Max: vg.Point{X: right, Y: top}}}
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(6), PadY: vg.Points(6),
 		PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
 	canvases := plot.Align(grid, tiles, area)

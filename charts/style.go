@@ -96,6 +96,7 @@ func addGrid(p *plot.Plot) {
 type order struct {
 	models, precisions []string
 	model, precision   map[string]int
+	thin               bool // small panels: thinner lines and smaller glyphs
 }
 
 func orderOf(points []Point, opt Options) order {
@@ -172,6 +173,9 @@ func seriesStyle(o order, k seriesKey) (draw.LineStyle, draw.GlyphStyle) {
 	}
 	ls := draw.LineStyle{Color: c, Width: vg.Points(2), Dashes: plotutil.Dashes(pi)}
 	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: glyphs[pi%len(glyphs)]}
+	if o.thin {
+		ls.Width, gs.Radius = vg.Points(1.2), vg.Points(2.2)
+	}
 	return ls, gs
 }
 
@@ -259,6 +263,14 @@ func setContextTicks(a *plot.Axis, values []int) {
 		if v >= lo/1.01 && v <= hi*1.01 {
 			ticks = append(ticks, plot.Tick{Value: math.Log10(v), Label: strconv.Itoa(int(v))})
 			labelled[int(v)] = true
+		}
+	}
+	if len(ticks) > 6 {
+		// Crowded: label every other doubling, counting down from the largest.
+		for i := range ticks {
+			if (len(ticks)-1-i)%2 == 1 {
+				ticks[i].Label = ""
+			}
 		}
 	}
 	if len(ticks) < 2 {
