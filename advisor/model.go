@@ -46,7 +46,7 @@ func trainModel(t target, kind string, rows []physics, y []float64, keys []strin
 		m.Baseline = fitBaseline(y)
 	case kindRoofline, kindLinear, kindOverhead:
 		if kind == kindOverhead {
-			m.Precisions = precisionsOf(rows)
+			m.Precisions = ownRates(rows)
 		}
 		terms := make([][]float64, len(rows))
 		known := make([]bool, len(rows))

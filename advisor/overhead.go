@@ -15,9 +15,33 @@ import "slices"
 // the Linux CPU, half precision takes scalar paths that are slower than
 // fp32's BLAS). A precision the fit has not seen gets the average rates.
 
+// minPrecisionRuns is the fewest runs a precision needs for rates of its
+// own; below it, it shares the average ones, so that a few runs cannot
+// set rates that nothing else constrains.
+const minPrecisionRuns = 4
+
+// ownRates lists the precisions of rows with runs enough for rates of their own.
+func ownRates(rows []physics) []string {
+	count := map[string]int{}
+	for _, p := range rows {
+		count[p.precision]++
+	}
+	var out []string
+	for _, pr := range precisionsOf(rows) {
+		if count[pr] >= minPrecisionRuns {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
 // precisionWeights says how much of each known precision's rates apply: 1
-// for the query's own, and an equal share of each when it is unknown.
+// for the query's own, and an equal share of each when it is unknown. With
+// no precision known, one set of rates serves all.
 func precisionWeights(known []string, precision string) []float64 {
+	if len(known) == 0 {
+		return []float64{1}
+	}
 	w := make([]float64, len(known))
 	if i := slices.Index(known, precision); i >= 0 {
 		w[i] = 1
@@ -46,7 +70,7 @@ func (t target) overheadTerms(p physics, precisions []string) []float64 {
 	}
 	var out []float64
 	for _, term := range per {
-		for k := range precisions {
+		for k := range w {
 			out = append(out, w[k]*term[0])
 		}
 	}
