@@ -92,3 +92,20 @@ func TestTrainOnDispatchBoundLaw(t *testing.T) {
 		m.DecodeModel, 100*val(m.DecodeMAPECV), 100*val(m.DecodeMAPELOMO), 100*val(m.IntervalCoverage90),
 		m.TTFTModel, 100*val(m.TTFTMAPECV), m.MemoryModel, 100*val(m.MemoryMAPECV), m.Warnings)
 }
+
+func TestDecodeCostsReadTheLaw(t *testing.T) {
+	f, err := Train(h200Law.sweep(t, 8), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := f.DecodeCosts()
+	if f.Decode.Kind != kindOverhead || len(costs) != 4 {
+		t.Fatalf("decode %s, costs %+v", f.Decode.Kind, costs)
+	}
+	for _, c := range costs {
+		want := h200Law.perLayerMs[c.Precision]
+		if math.Abs(c.PerLayerMs-want)/want > 0.15 {
+			t.Errorf("%s: %.3f ms per layer, the law has %.3f", c.Precision, c.PerLayerMs, want)
+		}
+	}
+}

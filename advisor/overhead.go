@@ -76,3 +76,53 @@ func (t target) overheadTerms(p physics, precisions []string) []float64 {
 	}
 	return append(out, shared...)
 }
+
+// Cost is what the overhead model learned of one precision's decode step.
+type Cost struct {
+	Precision string `json:"precision"`
+	// PerLayerMs is the time each layer costs whatever its size: kernel
+	// launches and synchronisation.
+	PerLayerMs float64 `json:"per_layer_ms"`
+	// BandwidthGBs is the rate at which the weights are read, as a share of
+	// the nominal bandwidth where the machine's is known (Efficiency) and in
+	// GB/s where it is not; 0 when the fit found no byte cost.
+	BandwidthGBs float64 `json:"bandwidth_gbs,omitempty"`
+	Efficiency   float64 `json:"bandwidth_efficiency,omitempty"`
+}
+
+// DecodeCosts reads the decode model's rates per precision, when it is the
+// overhead kind; nil otherwise. They say where this machine's time goes:
+// a large per-layer cost means decode is bound by dispatch, not bytes.
+func (f *Fit) DecodeCosts() []Cost {
+	m := f.Decode
+	if m == nil || m.Kind != kindOverhead || m.Physical == nil {
+		return nil
+	}
+	known := m.Physical.Scales != nil
+	s := m.Physical.Scales
+	if !known {
+		s = m.Physical.ScalesUnknownBandwidth
+	}
+	names := m.Precisions
+	if len(names) == 0 {
+		names = []string{"all"}
+	}
+	n := len(names)
+	if len(s) < 1+2*n {
+		return nil
+	}
+	s = s[1:] // the intercept
+	out := make([]Cost, n)
+	for k, pr := range names {
+		c := Cost{Precision: pr, PerLayerMs: s[k]}
+		if b := s[n+k]; b > 0 {
+			if known {
+				c.Efficiency = 1 / b
+			} else {
+				c.BandwidthGBs = 1 / b
+			}
+		}
+		out[k] = c
+	}
+	return out
+}

@@ -97,6 +97,9 @@ func writeFitJSON(w io.Writer, f *fitted) error {
 	out["precisions"] = f.fit.Precisions
 	out["hot_runs_left_out"] = f.left.hot
 	out["runs_of_unknown_models"] = f.left.unknownShape
+	if costs := f.fit.DecodeCosts(); costs != nil {
+		out["decode_costs"] = costs
+	}
 	if f.fit.BandwidthEfficiency > 0 {
 		out["bandwidth_efficiency"] = f.fit.BandwidthEfficiency
 	}
@@ -147,11 +150,25 @@ func writeFitTable(w io.Writer, f *fitted, dbPath string) {
 			fmtPct(m.InteractiveAccuracyCV), 100*majority, fmtPct(m.InteractivePrecisionCV), fmtPct(m.InteractiveRecallCV),
 			fmtDec(m.InteractiveF1CV), fmtDec(m.InteractiveAUCCV), fmtDec(m.InteractiveBrierCV))
 	}
-	switch {
-	case fit.BandwidthEfficiency > 0:
-		fmt.Fprintf(w, "\nDecode reaches %.0f%% of this chip's nominal memory bandwidth.\n", 100*fit.BandwidthEfficiency)
-	case fit.EffectiveBandwidthGBs > 0:
-		fmt.Fprintf(w, "\nDecode behaves as if memory delivered %.1f GB/s (the chip's bandwidth is not known).\n", fit.EffectiveBandwidthGBs)
+	if costs := fit.DecodeCosts(); costs != nil {
+		fmt.Fprintln(w, "\nWhere decode time goes (the overhead model's rates):")
+		for _, c := range costs {
+			line := fmt.Sprintf("  %-6s %.3f ms per layer", c.Precision, c.PerLayerMs)
+			switch {
+			case c.Efficiency > 0:
+				line += fmt.Sprintf(", weights read at %.0f%% of the nominal bandwidth", 100*c.Efficiency)
+			case c.BandwidthGBs > 0:
+				line += fmt.Sprintf(", weights read at %.1f GB/s", c.BandwidthGBs)
+			}
+			fmt.Fprintln(w, line)
+		}
+	} else {
+		switch {
+		case fit.BandwidthEfficiency > 0:
+			fmt.Fprintf(w, "\nDecode reaches %.0f%% of this chip's nominal memory bandwidth (a bytes-only roofline).\n", 100*fit.BandwidthEfficiency)
+		case fit.EffectiveBandwidthGBs > 0:
+			fmt.Fprintf(w, "\nDecode behaves as if memory delivered %.1f GB/s (a bytes-only roofline; the chip's bandwidth is not known).\n", fit.EffectiveBandwidthGBs)
+		}
 	}
 	if len(m.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWARNINGS: do not trust this fit where these apply.")

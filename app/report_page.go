@@ -56,6 +56,21 @@ func (r *report) fitSection() section {
 	s.tables = append(s.tables, t)
 	s.paras = append(s.paras, fmt.Sprintf("Interactive (decode under %s ms/token): %d runs interactive, %d not; classifier accuracy %s.",
 		fmtNum(r.thresholdMs), m.InteractivePositive, m.InteractiveNegative, fmtPct(m.InteractiveAccuracyCV)))
+	if costs := r.f.fit.DecodeCosts(); costs != nil {
+		ct := table{head: []string{"precision", "decode ms per layer", "weights read at"}}
+		for _, c := range costs {
+			rate := "–"
+			switch {
+			case c.Efficiency > 0:
+				rate = fmt.Sprintf("%.0f%% of nominal bandwidth", 100*c.Efficiency)
+			case c.BandwidthGBs > 0:
+				rate = fmt.Sprintf("%.1f GB/s", c.BandwidthGBs)
+			}
+			ct.rows = append(ct.rows, []string{c.Precision, fmt.Sprintf("%.3f", c.PerLayerMs), rate})
+		}
+		s.tables = append(s.tables, ct)
+		s.paras = append(s.paras, "Where decode time goes: the overhead model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
+	}
 	for _, w := range m.Warnings {
 		s.paras = append(s.paras, "WARNING: "+w)
 	}
