@@ -30,8 +30,11 @@ func runCharts(ctx context.Context, env Env, args []string, stdout, stderr io.Wr
 		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
 
 Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
-vs batch, peak memory vs context with the memory budget and the out-of-memory points, predicted
-vs measured, and a feasibility map. Configurations never measured are filled in from the fit.
+vs batch, peak memory vs context with the memory budget of the machine the runs were measured on and
+the out-of-memory points, a feasibility map whose colours change at the latency threshold, and
+predicted vs measured for runs predicted by models fitted without them (cross-validated). Pairs of
+model and precision never measured together are filled in from the fit, as hollow glyphs. A chart
+without data says why in its body. inferbench report adds the analysis around them.
 
 Flags:
 `)
