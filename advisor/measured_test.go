@@ -29,7 +29,11 @@ func exported(t *testing.T, path string) []Observation {
 	}
 	shapes := catalogShapes(t)
 	num := func(r []string, name string) float64 {
-		v, _ := strconv.ParseFloat(r[col[name]], 64)
+		i, ok := col[name]
+		if !ok {
+			return 0 // a column older exports lack
+		}
+		v, _ := strconv.ParseFloat(r[i], 64)
 		return v
 	}
 	var obs []Observation
@@ -47,6 +51,7 @@ func exported(t *testing.T, path string) []Observation {
 			Params: int64(num(r, "params")), WeightBytes: int64(num(r, "weight_bytes")), Shape: s,
 			Context: int(num(r, "context")), Generate: int(num(r, "generate")), Batch: int(num(r, "batch")),
 			DecodeMsPerToken: num(r, "decode_ms_per_token"), TTFTMs: num(r, "ttft_ms"), PeakMemoryBytes: int64(num(r, "peak_memory_bytes")),
+			BandwidthGBs: num(r, "peak_bandwidth_gbs"),
 		})
 	}
 	return obs
