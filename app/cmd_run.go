@@ -83,6 +83,7 @@ func runRun(ctx context.Context, env Env, args []string, stdout, stderr io.Write
 	fs.IntVar(&cfg.Batch, "batch", 1, "`sequences` decoded together")
 	fs.IntVar(&cfg.Warmup, "warmup", 1, "warm-up `repetitions`, not recorded")
 	fs.IntVar(&cfg.Repeats, "repeats", 5, "measured `repetitions`")
+	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
 	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Minute, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
 	fs.StringVar(&db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then "+storage.DefaultPath(env.GOOS, env.Getenv, env.Home)+")")

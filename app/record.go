@@ -83,6 +83,9 @@ func toRun(res *engine.Result) *storage.Run {
 
 		DurationMs:       float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
 		MemoryLimitBytes: cfg.MemoryLimit,
+		Processes:        max(1, sum.Processes),
+		Stability:        sum.Stability,
+		PrefillMs:        sum.PrefillMs,
 	}
 	if l := res.Loaded; l != nil {
 		run.Weights = l.Weights
@@ -91,12 +94,27 @@ func toRun(res *engine.Result) *storage.Run {
 		if l.WeightsPath != nil {
 			run.WeightsPath = *l.WeightsPath
 		}
+		if l.Layers > 0 {
+			layers, kv := int64(l.Layers), l.KVBytesPerToken
+			run.Layers, run.KVBytesPerToken = &layers, &kv
+		}
+		if sum.DecodeMsPerToken != nil {
+			peak := engine.PeakBandwidthGBs(res.Hello.Device, engine.DetectMachine().Chip)
+			if r, ok := engine.RooflineOf(l.WeightBytes, l.KVBytesPerToken, cfg, *sum.DecodeMsPerToken, peak); ok {
+				run.DecodeBytesPerStep, run.AchievedBandwidthGBs = &r.BytesPerStep, &r.AchievedBandwidthGBs
+				run.DecodeBound = r.Bound
+				if peak > 0 {
+					run.PeakBandwidthGBs, run.BandwidthShare = &r.PeakBandwidthGBs, &r.Share
+				}
+			}
+		}
 	}
 	for _, s := range res.Samples {
 		run.Samples = append(run.Samples, storage.Sample{Rep: s.Rep, TTFTMs: s.TTFTMs,
 			PrefillTokensPerSec: s.PrefillTokensPerSec, DecodeMs: s.DecodeMs,
 			DecodeTokensPerSec: s.DecodeTokensPerSec, PeakMemoryBytes: s.PeakMemoryBytes,
-			RSSBytes: s.RSSBytes, TokenLatenciesMs: s.TokenLatenciesMs})
+			RSSBytes: s.RSSBytes, TokenLatenciesMs: s.TokenLatenciesMs, Process: s.Process,
+			PrefillMs: &s.PrefillMs})
 	}
 	return run
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -70,6 +71,16 @@ func runColumns() []column[storage.Run] {
 		{"power_source", func(r *storage.Run) any { return r.PowerSource }},
 		{"low_power", func(r *storage.Run) any { return r.LowPower }},
 		{"duration_ms", func(r *storage.Run) any { return r.DurationMs }},
+		{"processes", func(r *storage.Run) any { return r.Processes }},
+		{"stability", func(r *storage.Run) any { return r.Stability }},
+		{"prefill_ms", func(r *storage.Run) any { return f(r.PrefillMs) }},
+		{"layers", func(r *storage.Run) any { return i(r.Layers) }},
+		{"kv_bytes_per_token", func(r *storage.Run) any { return i(r.KVBytesPerToken) }},
+		{"decode_bytes_per_step", func(r *storage.Run) any { return i(r.DecodeBytesPerStep) }},
+		{"achieved_bandwidth_gbs", func(r *storage.Run) any { return f(r.AchievedBandwidthGBs) }},
+		{"peak_bandwidth_gbs", func(r *storage.Run) any { return f(r.PeakBandwidthGBs) }},
+		{"bandwidth_share", func(r *storage.Run) any { return f(r.BandwidthShare) }},
+		{"decode_bound", func(r *storage.Run) any { return r.DecodeBound }},
 	}
 }
 
@@ -287,7 +298,14 @@ func writeRunTable(w io.Writer, r *storage.Run, dbPath string) {
 	row("weights", weights)
 	row("backend", fmt.Sprintf("%s (%s), mlx %s, mlx-lm %s, Python %s", r.Backend, r.Device, r.MLXVersion, r.MLXLMVersion, r.PythonVersion))
 	if r.Status == storage.StatusOK {
-		row("repetitions", fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup))
+		reps := fmt.Sprintf("%d after %d warm-up", len(r.Samples), r.Warmup)
+		if r.Processes > 1 {
+			reps = fmt.Sprintf("%d over %d processes, each after %d warm-up", len(r.Samples), r.Processes, r.Warmup)
+		}
+		if r.Stability == engine.StabilityShift {
+			reps += "; unstable: the repetitions stepped between two levels"
+		}
+		row("repetitions", reps)
 		row("time to first token", ms(r.TTFTMs)+" (median)")
 		row("prefill", rate(r.PrefillTokensPerSec))
 		decode := ms(r.DecodeMsPerToken) + " per token (median"
@@ -297,9 +315,20 @@ func writeRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		row("decode", decode+")")
 		tps := rate(r.DecodeTokensPerSec)
 		if r.DecodeTokensPerSecCI95 != nil {
-			tps += fmt.Sprintf(" ± %.1f (95%% CI)", *r.DecodeTokensPerSecCI95)
+			if r.Processes > 1 {
+				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands)", *r.DecodeTokensPerSecCI95)
+			} else {
+				tps += fmt.Sprintf(" ± %.1f (95%%, within one process; reruns spread more: --processes 3)", *r.DecodeTokensPerSecCI95)
+			}
 		}
 		row("decode throughput", tps)
+		if r.AchievedBandwidthGBs != nil {
+			bw := fmt.Sprintf("%.1f GB/s achieved", *r.AchievedBandwidthGBs)
+			if r.BandwidthShare != nil {
+				bw += fmt.Sprintf(", %.1f%% of %.0f GB/s peak: %s-bound", 100**r.BandwidthShare, *r.PeakBandwidthGBs, r.DecodeBound)
+			}
+			row("memory bandwidth", bw)
+		}
 		if r.PeakMemoryBytes != nil {
 			row("peak memory", humanBytes(*r.PeakMemoryBytes))
 		}

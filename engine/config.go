@@ -15,6 +15,10 @@ type Config struct {
 	Batch     int
 	Warmup    int
 	Repeats   int // fixed repetitions; with TargetCI, the most it may take
+	// Processes splits the repetitions over that many fresh worker processes, each with its own
+	// warm-up, so that the interval stored with the run covers the spread between processes,
+	// which on a GPU bound by per-token dispatch is larger than the spread within one.
+	Processes int
 	Seed      int
 	// TargetCI, when positive, makes repetitions adaptive: at least MinRepeats, then one at a
 	// time until the 95% confidence interval of decode tokens/s is within ±TargetCI of its
@@ -40,11 +44,17 @@ func (c Config) Defaults() Config {
 	if c.Repeats == 0 {
 		c.Repeats = 5
 	}
+	if c.Processes == 0 {
+		c.Processes = 1
+	}
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Minute
 	}
 	return c
 }
+
+// processes is the number of worker processes the repetitions are split over; zero means one.
+func (c Config) processes() int { return max(1, c.Processes) }
 
 // InvalidError is bad input: a configuration that cannot be measured as asked.
 // Nothing is stored for it, and the CLI exits 2.
@@ -69,10 +79,16 @@ func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 		v    int
 		min  int
 	}{{"--context", c.Context, 1}, {"--generate", c.Generate, 1}, {"--batch", c.Batch, 1},
-		{"--warmup", c.Warmup, 0}, {"--repeats", c.Repeats, 1}} {
+		{"--warmup", c.Warmup, 0}, {"--repeats", c.Repeats, 1}, {"--processes", c.Processes, 0}} {
 		if f.v < f.min {
 			return ModelRef{}, invalidf("%s must be at least %d, got %d", f.name, f.min, f.v)
 		}
+	}
+	if c.processes() > c.Repeats {
+		return ModelRef{}, invalidf("--processes %d is more than --repeats %d: every process measures at least one repetition", c.Processes, c.Repeats)
+	}
+	if c.TargetCI > 0 && c.processes() > 1 {
+		return ModelRef{}, invalidf("--target-ci and --processes cannot be combined: adaptive repetitions stop within one process")
 	}
 	if c.TargetCI < 0 || c.TargetCI >= 1 {
 		return ModelRef{}, invalidf("--target-ci must be a fraction between 0 and 1 (2%% or 0.02), got %v", c.TargetCI)

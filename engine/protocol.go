@@ -65,6 +65,8 @@ type Sample struct {
 	WallStart      float64 `json:"wall_start"`
 	WallFirstToken float64 `json:"wall_first_token"`
 	WallEnd        float64 `json:"wall_end"`
+	// Process is the worker process (0, 1, …) that measured it, set by the runner.
+	Process int `json:"-"`
 }
 
 // workerError is an error event.

@@ -79,7 +79,7 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	mctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	samples, err := r.measure(mctx, lw.worker, cfg)
+	samples, err := r.measureProcesses(mctx, lw, cfg, ref, res)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = &timeoutError{cfg.Timeout}
@@ -90,10 +90,73 @@ func (r *Runner) Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
+// measureProcesses splits the repetitions over cfg.Processes workers: the one already loaded,
+// then fresh ones, each loading the model and warming up on its own. Repetition numbers run on
+// across processes; each sample records the process that measured it.
+func (r *Runner) measureProcesses(ctx context.Context, lw *loadedWorker, cfg Config, ref ModelRef, res *Result) ([]Sample, error) {
+	k := cfg.processes()
+	var samples []Sample
+	for p := range k {
+		if p > 0 {
+			r.Close() // a new process: its own allocator, its own compiled kernels, its own place in memory
+			var err error
+			if lw, err = r.worker(ctx, cfg, ref, res); err != nil {
+				return nil, err
+			}
+		}
+		part := cfg
+		part.Repeats = cfg.Repeats/k + btoi(p < cfg.Repeats%k)
+		got, err := r.measure(ctx, lw.worker, part, len(samples), cfg.Repeats)
+		if err != nil {
+			return nil, err
+		}
+		if extend(got, part) {
+			// A suspected step between levels: as many repetitions again, in the same process. A
+			// lone outlier is then surrounded; a real second level survives and marks the run.
+			more := part
+			more.Warmup = 0
+			extra, err := r.measure(ctx, lw.worker, more, len(samples)+len(got), cfg.Repeats+part.Repeats)
+			if err != nil {
+				return nil, err
+			}
+			got = append(got, extra...)
+		}
+		for i := range got {
+			got[i].Process = p
+		}
+		samples = append(samples, got...)
+	}
+	return samples, nil
+}
+
+// extend reports whether one process's repetitions deserve as many again: they step between two
+// levels (LevelShift), and the configuration is not adaptive, whose own rule decides when to stop.
+func extend(samples []Sample, cfg Config) bool {
+	if cfg.TargetCI > 0 {
+		return false
+	}
+	var xs []float64
+	for _, s := range samples {
+		if s.DecodeTokensPerSec != nil {
+			xs = append(xs, *s.DecodeTokensPerSec)
+		}
+	}
+	_, shifted := LevelShift(xs)
+	return shifted
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // measure runs the repetitions: cfg.Repeats of them, or with a target confidence interval at
 // least cfg.MinRepeats and then one at a time until the interval is narrow enough or
 // cfg.Repeats is reached. Each request after the first skips warm-up and draws new prompts.
-func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config) ([]Sample, error) {
+// Repetitions are numbered from base, and progress counts towards total.
+func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config, base, total int) ([]Sample, error) {
 	first := cfg.Repeats
 	if cfg.TargetCI > 0 {
 		first = min(max(cfg.MinRepeats, 2), cfg.Repeats)
@@ -101,16 +164,16 @@ func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config) ([]Sample, 
 	var samples []Sample
 	for len(samples) < cfg.Repeats {
 		// The worker draws repetition k's prompt from seed+k, warm-ups first.
-		n, warmup, seed := 1, 0, cfg.Seed+cfg.Warmup+len(samples)
+		n, warmup, seed := 1, 0, cfg.Seed+cfg.Warmup+base+len(samples)
 		if len(samples) == 0 {
-			n, warmup, seed = first, cfg.Warmup, cfg.Seed
+			n, warmup, seed = first, cfg.Warmup, cfg.Seed+base
 		}
-		offset := len(samples)
+		offset := base + len(samples)
 		var progress func(Progress)
 		if r.OnProgress != nil {
 			progress = func(p Progress) {
 				if !p.Warmup {
-					p.Rep, p.Of = p.Rep+offset, cfg.Repeats
+					p.Rep, p.Of = p.Rep+offset, total
 				}
 				r.OnProgress(cfg, p)
 			}

@@ -83,3 +83,110 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("summary without decode tokens has decode aggregates: %+v", none)
 	}
 }
+
+// Decode tokens/s of real repetitions, in the order they ran. Unless noted, measured on an NVIDIA
+// H200 with MLX 0.32.4's CUDA backend, where small models are bound by per-token dispatch.
+var recorded = map[string][]float64{
+	// ms/token of gpt2-medium and gpt2-large bf16 at context 128, as tokens/s: the first
+	// repetition ran at another level than the rest.
+	"gpt2-medium bf16, two levels": {1000 / 3.66, 1000 / 6.08, 1000 / 6.05},
+	"gpt2-large bf16, two levels":  {1000 / 5.76, 1000 / 9.31, 1000 / 9.60},
+	// gpt2 bf16 context 960 batch 1: two repetitions at 320, then three at 515.
+	"gpt2 bf16 ctx 960, two levels": {322, 314, 516, 515, 515},
+	// gpt2 fp16 context 512 batch 1, one process of eight: 20% apart from the next process, but
+	// no step inside it.
+	"gpt2 fp16 ctx 512, one level": {453, 446, 450, 475, 412, 422, 459, 439},
+	// The same configuration in another process: noisy, with no clean split.
+	"gpt2 fp16 ctx 512, noisy": {326, 335, 353, 336, 327, 382, 451, 331},
+}
+
+func TestLevelShift(t *testing.T) {
+	tests := []struct {
+		name    string
+		at      int
+		shifted bool
+	}{
+		{"gpt2-medium bf16, two levels", 1, true},
+		{"gpt2-large bf16, two levels", 1, true},
+		{"gpt2 bf16 ctx 960, two levels", 2, true},
+		{"gpt2 fp16 ctx 512, one level", 0, false},
+		{"gpt2 fp16 ctx 512, noisy", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at, shifted := LevelShift(recorded[tt.name])
+			if shifted != tt.shifted || (shifted && at != tt.at) {
+				t.Errorf("LevelShift = %d, %v; want %d, %v", at, shifted, tt.at, tt.shifted)
+			}
+		})
+	}
+	// Too few repetitions to tell two levels from noise.
+	if _, shifted := LevelShift([]float64{100, 200}); shifted {
+		t.Error("two repetitions reported as a shift")
+	}
+	// A step below the threshold is jitter.
+	if _, shifted := LevelShift([]float64{100, 101, 108, 109}); shifted {
+		t.Error("an 8% step reported as a shift")
+	}
+}
+
+func TestExtendOnlyOnAShiftOfAFixedCount(t *testing.T) {
+	samples := func(xs []float64) []Sample {
+		var out []Sample
+		for _, x := range xs {
+			out = append(out, Sample{DecodeTokensPerSec: ptr(x)})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		xs   []float64
+		cfg  Config
+		want bool
+	}{
+		{"two levels", recorded["gpt2 bf16 ctx 960, two levels"], Config{Repeats: 5}, true},
+		{"one level", recorded["gpt2 fp16 ctx 512, one level"], Config{Repeats: 8}, false},
+		{"adaptive decides itself", recorded["gpt2 bf16 ctx 960, two levels"], Config{Repeats: 20, TargetCI: 0.05}, false},
+		{"no decode", nil, Config{Repeats: 3}, false},
+	}
+	for _, tt := range tests {
+		if got := extend(samples(tt.xs), tt.cfg); got != tt.want {
+			t.Errorf("%s: extend = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRerunHalfWidth(t *testing.T) {
+	// n 4, sample sd sqrt(2/3): t(0.975, 3) · sd · sqrt(2/4).
+	got, ok := RerunHalfWidth([]float64{9, 10, 11, 10})
+	want := 3.182446305284263 * math.Sqrt(2.0/3.0) * math.Sqrt(0.5)
+	if !ok || math.Abs(got-want) > 1e-9 {
+		t.Fatalf("RerunHalfWidth = %v, %v; want %v", got, ok, want)
+	}
+	if _, ok := RerunHalfWidth([]float64{1}); ok {
+		t.Error("one unit has no spread")
+	}
+}
+
+func TestSummarizeIntervalIsOverProcessesWhenThereAreSeveral(t *testing.T) {
+	// Two processes, each steady inside, far apart from each other: the interval must come from
+	// the two process means, not from the eight repetitions.
+	var samples []Sample
+	for p, level := range []float64{300, 450} {
+		for _, jitter := range []float64{-2, 1, -1, 2} {
+			samples = append(samples, Sample{Process: p, TTFTMs: 1, DecodeTokensPerSec: ptr(level + jitter)})
+		}
+	}
+	s := Summarize(samples)
+	want, _ := RerunHalfWidth([]float64{300, 450})
+	if s.Processes != 2 || s.DecodeTokensPerSecCI95 == nil || math.Abs(*s.DecodeTokensPerSecCI95-want) > 1e-9 {
+		t.Fatalf("processes %d, half-width %v; want 2, %v", s.Processes, s.DecodeTokensPerSecCI95, want)
+	}
+	if s.Stability != StabilityStable {
+		t.Errorf("stability %q, want %q: each process is steady", s.Stability, StabilityStable)
+	}
+	one := Summarize(samples[:4])
+	if one.Processes != 1 || *one.DecodeTokensPerSecCI95 > 10 {
+		t.Errorf("one process: processes %d, half-width %v", one.Processes, *one.DecodeTokensPerSecCI95)
+	}
+}

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -18,6 +18,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate2,
 	migrate3,
 	migrate4,
+	migrate5,
 }
 
 func init() {
@@ -224,6 +225,32 @@ func migrate4(ctx context.Context, tx *sql.Tx) error {
 			pending    INTEGER NOT NULL,
 			updated_at TEXT    NOT NULL
 		)`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate5 records how a run was measured and what bounds it: the worker processes its
+// repetitions were split over and whether they stepped between levels, the prefill time BatchGenerator
+// reports, the KV cache's shape, and the run's place under the memory-bandwidth roof.
+func migrate5(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN processes INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE runs ADD COLUMN stability TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN prefill_ms REAL`,
+		`ALTER TABLE runs ADD COLUMN layers INTEGER`,
+		`ALTER TABLE runs ADD COLUMN kv_bytes_per_token INTEGER`,
+		`ALTER TABLE runs ADD COLUMN decode_bytes_per_step INTEGER`,
+		`ALTER TABLE runs ADD COLUMN achieved_bandwidth_gbs REAL`,
+		`ALTER TABLE runs ADD COLUMN peak_bandwidth_gbs REAL`,
+		`ALTER TABLE runs ADD COLUMN bandwidth_share REAL`,
+		`ALTER TABLE runs ADD COLUMN decode_bound TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE samples ADD COLUMN process INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE samples ADD COLUMN prefill_ms REAL`,
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {

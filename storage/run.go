@@ -80,6 +80,18 @@ type Run struct {
 
 	MemoryLimitBytes int64 `json:"memory_limit_bytes"` // the budget it ran under; 0 for none
 
+	Processes int      `json:"processes"`  // worker processes the repetitions were split over
+	Stability string   `json:"stability"`  // "stable", "level shift", or "" with too few repetitions
+	PrefillMs *float64 `json:"prefill_ms"` // median time of every prompt token but the last
+
+	Layers               *int64   `json:"layers"`
+	KVBytesPerToken      *int64   `json:"kv_bytes_per_token"`
+	DecodeBytesPerStep   *int64   `json:"decode_bytes_per_step"`
+	AchievedBandwidthGBs *float64 `json:"achieved_bandwidth_gbs"`
+	PeakBandwidthGBs     *float64 `json:"peak_bandwidth_gbs"`
+	BandwidthShare       *float64 `json:"bandwidth_share"`
+	DecodeBound          string   `json:"decode_bound"` // "dispatch", "bandwidth" or "" when unknown
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -93,6 +105,8 @@ type Sample struct {
 	PeakMemoryBytes     int64     `json:"peak_memory_bytes"`
 	RSSBytes            int64     `json:"rss_bytes"`
 	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
+	Process             int       `json:"process"`
+	PrefillMs           *float64  `json:"prefill_ms"`
 }
 
 // RunFilter selects runs. Zero fields do not filter.
@@ -152,6 +166,16 @@ func (r *Run) columns() ([]string, []any) {
 		{"low_power", &r.LowPower},
 		{"duration_ms", &r.DurationMs},
 		{"memory_limit_bytes", &r.MemoryLimitBytes},
+		{"processes", &r.Processes},
+		{"stability", &r.Stability},
+		{"prefill_ms", &r.PrefillMs},
+		{"layers", &r.Layers},
+		{"kv_bytes_per_token", &r.KVBytesPerToken},
+		{"decode_bytes_per_step", &r.DecodeBytesPerStep},
+		{"achieved_bandwidth_gbs", &r.AchievedBandwidthGBs},
+		{"peak_bandwidth_gbs", &r.PeakBandwidthGBs},
+		{"bandwidth_share", &r.BandwidthShare},
+		{"decode_bound", &r.DecodeBound},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))
@@ -165,10 +189,10 @@ func (r *Run) columns() ([]string, []any) {
 func (s *Sample) columns() ([]string, []any) {
 	return []string{
 			"rep", "ttft_ms", "prefill_tokens_per_sec", "decode_ms", "decode_tokens_per_sec",
-			"peak_memory_bytes", "rss_bytes", "token_latencies_ms",
+			"peak_memory_bytes", "rss_bytes", "token_latencies_ms", "process", "prefill_ms",
 		}, []any{
 			&s.Rep, &s.TTFTMs, &s.PrefillTokensPerSec, &s.DecodeMs, &s.DecodeTokensPerSec,
-			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs},
+			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs}, &s.Process, &s.PrefillMs,
 		}
 }
 
