@@ -204,7 +204,11 @@ func observation(r storage.Run, cat *engine.Catalog, sh *shapes, m machineInfo) 
 		Context: r.Context, Generate: r.Generate, Batch: r.Batch,
 		MemoryLimitBytes: r.MemoryLimitBytes,
 	}
-	if r.MachineID == m.ID {
+	switch {
+	case r.PeakBandwidthGBs != nil && *r.PeakBandwidthGBs > 0:
+		// The worker knew the device's nominal bandwidth (a GPU it recognised).
+		o.BandwidthGBs = *r.PeakBandwidthGBs
+	case r.MachineID == m.ID:
 		o.BandwidthGBs = m.BandwidthGBs
 	}
 	// A run that failed before loading its model has no counts; an estimate places it.
