@@ -169,6 +169,30 @@ func TestFitJSONHasMetricsAndIsStored(t *testing.T) {
 	if mape := got["decode_mape_cv"].(float64); mape > 0.1 {
 		t.Errorf("decode MAPE %.3f on a noiseless-but-3%% law, want under 10%%", mape)
 	}
+	for _, k := range []string{"ttft_mape_leave_one_model_out", "memory_mape_leave_one_model_out", "interval_coverage_90"} {
+		if v, ok := got[k].(float64); !ok || v <= 0 || v > 1.5 {
+			t.Errorf("%s = %v, want a fraction", k, got[k])
+		}
+	}
+	if w, ok := got["warnings"].([]any); !ok {
+		t.Errorf("warnings = %v, want a list", got["warnings"])
+	} else if len(w) != 0 {
+		t.Errorf("warnings on a sweep that follows a law: %v", w)
+	}
+	counts, _ := got["class_counts"].(map[string]any)
+	pos, neg := counts["interactive"], counts["not_interactive"]
+	if pos != got["interactive_positive"] || neg != got["interactive_negative"] || pos.(float64)+neg.(float64) != float64(n) {
+		t.Errorf("class_counts %v, interactive_positive %v, interactive_negative %v, n %d", counts, got["interactive_positive"], got["interactive_negative"], n)
+	}
+	// The classes follow the user's threshold: under 0.001 ms/token nothing is interactive, and
+	// with one class there is no accuracy to report, which a warning says.
+	var strict map[string]any
+	r0 := cli(t, env, "fit", "--format", "json", "--threshold-ms", "0.001", "--db", db)
+	decodeJSON(t, r0, &strict)
+	if strict["interactive_positive"] != 0.0 || strict["interactive_accuracy_cv"] != nil {
+		t.Errorf("threshold 0.001 ms: %v interactive, accuracy %v", strict["interactive_positive"], strict["interactive_accuracy_cv"])
+	}
+	mustContain(t, "stderr", r0.stderr, "warning: interactive (decode under 0.001 ms/token): 0 runs are interactive")
 	rec := latestFit(t, s, 200)
 	if float64(rec.ID) != got["fit_id"] || rec.NRuns != n {
 		t.Errorf("stored fit %+v, printed fit_id %v", rec, got["fit_id"])
