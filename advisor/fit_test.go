@@ -3,6 +3,7 @@ package advisor
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -232,5 +233,28 @@ func TestTrainFindsEffectiveBandwidth(t *testing.T) {
 				t.Errorf("found %.3f, want %.3f", got, want)
 			}
 		})
+	}
+}
+
+// Decode times that have nothing to do with the configuration cannot be predicted: the fit
+// must say so rather than store a model as if it could.
+func TestTrainWarnsWhenNoModelBeatsTheBaseline(t *testing.T) {
+	obs := cpuSweep(t)
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := range obs {
+		obs[i].DecodeMsPerToken = 100 * math.Exp(rng.NormFloat64())
+	}
+	f, err := Train(obs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// MAPE rewards predicting low, so a model can edge the baseline on it while explaining
+	// nothing; R² below zero and the size of the error give it away.
+	found := slices.ContainsFunc(f.Metrics.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "decode ms/token:")
+	})
+	if !found {
+		t.Errorf("decode %s with MAPE %.2f (baseline %.2f): no warning in %q", f.Metrics.DecodeModel,
+			val(f.Metrics.DecodeMAPECV), val(f.Metrics.DecodeMAPECVBaseline), f.Metrics.Warnings)
 	}
 }
