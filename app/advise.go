@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -325,6 +326,14 @@ func (f *fitted) measured(model, precision string, context, generate, batch int)
 		}
 	}
 	return nil
+}
+
+// warnFit writes the fit's warnings to stderr, so that no prediction is shown from a fit that
+// should not be trusted without saying so.
+func warnFit(stderr io.Writer, f *fitted) {
+	for _, w := range f.fit.Metrics.Warnings {
+		fmt.Fprintf(stderr, "inferbench: warning: %s\n", w)
+	}
 }
 
 // fitSummary describes a fit in one line.

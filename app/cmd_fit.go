@@ -64,9 +64,7 @@ Flags:
 		return err
 	}
 	// Warnings go to stderr as well, so that a script reading the JSON still shows them.
-	for _, w := range f.fit.Metrics.Warnings {
-		fmt.Fprintf(stderr, "inferbench: warning: %s\n", w)
-	}
+	warnFit(stderr, f)
 	if format == "json" {
 		return writeFitJSON(stdout, f)
 	}

@@ -71,6 +71,7 @@ Flags:
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	q, err := f.query(cat, newShapes(cat), ref.Arg, cfg.Precision, cfg.Context, cfg.Generate, cfg.Batch)
 	if err != nil {
 		return err

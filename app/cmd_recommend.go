@@ -123,6 +123,7 @@ Flags:
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	if budget == 0 {
 		budget = f.machine.MemoryBytes
 	}
