@@ -113,7 +113,14 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (Figure, error)
 		// One colour per model, the same as on the other charts.
 		o := orderOf(nil, Options{Models: append(append([]string{}, opt.Models...), models...)})
 		all := xysOf(good, xy)
+		present := map[string]bool{}
 		for _, m := range models {
+			present[m] = true
+		}
+		for _, m := range o.models { // in the order the other charts list them
+			if !present[m] {
+				continue
+			}
 			var xys plotter.XYs
 			for _, pr := range good {
 				if pr.Model == m {
