@@ -159,7 +159,12 @@ Flags:
 	groups := engine.Plan(spec.Configs())
 	if dryRun {
 		if order == orderInformative {
-			fmt.Fprintln(stdout, "Informative order: each next configuration is chosen as runs land; until the advisor can be trained, every model and precision's extremes come first.")
+			fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+
+				"chosen as runs land; until there are enough runs to train them, this teaching order decides:")
+			for i, c := range engine.TeachingOrder(spec.Configs()) {
+				fmt.Fprintf(stdout, "  %3d. %s\n", i+1, c.Label())
+			}
+			return nil
 		}
 		printPlan(stdout, groups)
 		return nil
