@@ -36,7 +36,9 @@ app: build
 vet: build
 	$(GO) vet ./...
 
+# The worker: its type check (mypy.ini) and its tests, against real MLX.
 test-worker: setup
+	cd Resources/worker && $(abspath $(VENV))/bin/python -m mypy
 	cd Resources/worker && $(abspath $(VENV))/bin/python -m pytest -q tests
 
 test-go: setup
@@ -49,7 +51,7 @@ check-darwin: deps
 # The background controller and the sensors under the race detector: pause and resume must leave
 # the database consistent.
 test-race: setup
-	$(GO) test -race -count=1 -run 'Controller|Policy' ./app
+	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 
 test: vet check-darwin test-worker test-go test-race

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli"
+	"github.com/inferbench/inferbench/app/desktop"
 	"github.com/inferbench/inferbench/menubar"
 )
 
@@ -22,21 +24,21 @@ func main() {
 		stop()
 		os.Exit(code)
 	}
-	code := app.Main(ctx, app.ProcessEnv(), os.Args[1:], os.Stdout, os.Stderr)
+	code := cli.Main(ctx, app.ProcessEnv(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // runMenuBar runs the menu-bar app until the user quits; it logs to inferbench.log in the data folder.
 func runMenuBar(ctx context.Context) int {
-	d, err := app.NewDesktop(ctx, app.ProcessEnv(), nil)
+	d, err := desktop.New(ctx, app.ProcessEnv(), nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return app.ExitFailure
+		return cli.ExitFailure
 	}
-	if err := menubar.Run(ctx, menubar.FromDesktop(d)); err != nil {
+	if err := menubar.Run(ctx, d); err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return app.ExitFailure
+		return cli.ExitFailure
 	}
-	return app.ExitOK
+	return cli.ExitOK
 }

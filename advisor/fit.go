@@ -32,9 +32,13 @@ type Options struct {
 	Seed        int64   // shuffles the folds
 }
 
+// DefaultThresholdMs is where interactive decode ends when nothing else is asked for: 200 ms
+// per token, five tokens a second, about reading speed.
+const DefaultThresholdMs = 200
+
 func (o Options) withDefaults() Options {
 	if o.ThresholdMs <= 0 {
-		o.ThresholdMs = 200
+		o.ThresholdMs = DefaultThresholdMs
 	}
 	if o.Folds < 2 {
 		o.Folds = 5

@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"time"
 
 	"github.com/inferbench/inferbench/engine/sensors"
+	"github.com/inferbench/inferbench/storage"
 )
 
 // Env is what the app reads from its surroundings. Tests build one by hand; main builds it from
@@ -63,8 +63,8 @@ type PythonCandidate struct {
 	Found  bool
 }
 
-// venvPython is the interpreter inside a virtual environment.
-func venvPython(venv string) string { return filepath.Join(venv, "bin", "python") }
+// VenvPython is the interpreter inside a virtual environment.
+func VenvPython(venv string) string { return filepath.Join(venv, "bin", "python") }
 
 // PythonCandidates lists where the worker's interpreter is looked for: the flag, then
 // INFERBENCH_PYTHON, then the project's .venv beside the binary (bin/inferbench in a source
@@ -82,13 +82,13 @@ func (e Env) PythonCandidates(flag string) []PythonCandidate {
 	add("INFERBENCH_PYTHON", e.Getenv("INFERBENCH_PYTHON"))
 	if e.Exe != "" {
 		dir := filepath.Dir(e.Exe)
-		add("project venv", venvPython(filepath.Join(dir, "..", ".venv")))
-		add("project venv", venvPython(filepath.Join(dir, ".venv")))
+		add("project venv", VenvPython(filepath.Join(dir, "..", ".venv")))
+		add("project venv", VenvPython(filepath.Join(dir, ".venv")))
 	}
 	if e.WorkDir != "" {
-		add("project venv", venvPython(filepath.Join(e.WorkDir, ".venv")))
+		add("project venv", VenvPython(filepath.Join(e.WorkDir, ".venv")))
 	}
-	add("app venv", venvPython(e.DefaultVenv()))
+	add("app venv", VenvPython(e.DefaultVenv()))
 	return cs
 }
 
@@ -109,13 +109,16 @@ func (e Env) FindPython(flag string) (string, error) {
 	return "", fmt.Errorf("no Python environment with MLX found: run `inferbench setup` (or `make setup` in a source checkout), or pass --python /path/to/python with mlx and mlx-lm installed")
 }
 
-// read takes one sensor reading; without sensors, or when reading fails, everything is unknown.
-func (e Env) read(ctx context.Context) sensors.Reading {
-	if e.Sensors != nil {
-		if r, err := e.Sensors.Read(ctx); err == nil {
-			return r
-		}
+// ReadSensors takes one sensor reading; without sensors, or when reading fails, everything is unknown.
+func (e Env) ReadSensors(ctx context.Context) sensors.Reading { return ReadSensors(ctx, e.Sensors) }
+
+// DBPath picks the database: --db, then INFERBENCH_DB, then the platform default.
+func (e Env) DBPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
 	}
-	return sensors.Reading{At: time.Now(), IdleSeconds: -1, Power: sensors.PowerUnknown,
-		Thermal: sensors.ThermalUnknown, LowPower: sensors.Unknown}
+	if v := e.Getenv("INFERBENCH_DB"); v != "" {
+		return v
+	}
+	return storage.DefaultPath(e.GOOS, e.Getenv, e.Home)
 }

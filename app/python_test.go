@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"os"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/internal/apptest"
 )
 
 func TestFindPython(t *testing.T) {
@@ -35,7 +38,7 @@ func TestFindPython(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := Env{Getenv: func(k string) string {
+			env := app.Env{Getenv: func(k string) string {
 				if k == "INFERBENCH_PYTHON" {
 					return tt.envVar
 				}
@@ -53,7 +56,7 @@ func TestFindPython(t *testing.T) {
 			}
 		})
 	}
-	none := Env{Getenv: func(string) string { return "" }, Home: t.TempDir(), GOOS: "linux"}
+	none := app.Env{Getenv: func(string) string { return "" }, Home: t.TempDir(), GOOS: "linux"}
 	if _, err := none.FindPython(""); err == nil || !strings.Contains(err.Error(), "inferbench setup") {
 		t.Fatalf("no interpreter anywhere: err = %v, want advice to run inferbench setup", err)
 	}
@@ -68,7 +71,7 @@ func TestDataDirs(t *testing.T) {
 		{"linux", "", "/h/.local/share/inferbench"},
 	}
 	for _, tt := range tests {
-		env := Env{GOOS: tt.goos, Home: "/h", Getenv: func(k string) string {
+		env := app.Env{GOOS: tt.goos, Home: "/h", Getenv: func(k string) string {
 			if k == "XDG_DATA_HOME" {
 				return tt.xdg
 			}
@@ -86,7 +89,7 @@ func TestUnpackWorker(t *testing.T) {
 		"requirements-linux.txt":        {Data: []byte("mlx[cpu]==0.32.4\n")},
 	}
 	cache := t.TempDir()
-	dir1, err := UnpackWorker(tree, cache)
+	dir1, err := app.UnpackWorker(tree, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +97,12 @@ func TestUnpackWorker(t *testing.T) {
 	if err != nil || string(b) != "print('v1')\n" {
 		t.Fatalf("unpacked file: %q, %v", b, err)
 	}
-	again, err := UnpackWorker(tree, cache)
+	again, err := app.UnpackWorker(tree, cache)
 	if err != nil || again != dir1 {
 		t.Fatalf("second unpack: %q, %v; want the same folder %q", again, err, dir1)
 	}
 	tree["inferbench_worker/__main__.py"] = &fstest.MapFile{Data: []byte("print('v2')\n")}
-	dir2, err := UnpackWorker(tree, cache)
+	dir2, err := app.UnpackWorker(tree, cache)
 	if err != nil || dir2 == dir1 {
 		t.Fatalf("changed worker unpacked to %q (%v); want a new folder beside %q", dir2, err, dir1)
 	}
@@ -111,30 +114,4 @@ func TestUnpackWorker(t *testing.T) {
 	}
 }
 
-func TestDoctor(t *testing.T) {
-	env := testEnv(t, true)
-	db := filepath.Join(t.TempDir(), "d.db")
-	r := cli(t, env, "doctor", "--db", db)
-	if r.code != 0 {
-		t.Fatalf("doctor with a working environment: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	mustContain(t, "doctor", r.stdout, "ok       worker", "ok       mlx ", "ok       database", db)
-
-	r = cli(t, env, "doctor", "--db", db, "--python", "/no/such/python")
-	if r.code != ExitFailure {
-		t.Fatalf("doctor with a missing interpreter: exit %d", r.code)
-	}
-	mustContain(t, "doctor", r.stdout, "PROBLEM  python", "fix: inferbench setup")
-}
-
-func TestHelpAndUnknownCommand(t *testing.T) {
-	env := testEnv(t, false)
-	r := cli(t, env, "help")
-	mustContain(t, "help", r.stdout, "run ", "setup", "doctor", "inferbench run --model gpt2")
-	if r := cli(t, env, "frobnicate"); r.code != ExitUsage || !strings.Contains(r.stderr, `unknown command "frobnicate"`) {
-		t.Fatalf("unknown command: exit %d, %q", r.code, r.stderr)
-	}
-	if r := cli(t, env, "run", "-h"); r.code != 0 || !strings.Contains(r.stderr, "Exit status") {
-		t.Fatalf("run -h: exit %d, %q", r.code, r.stderr)
-	}
-}
+func testEnv(t *testing.T, needWorker bool) app.Env { return apptest.Env(t, needWorker) }

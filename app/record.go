@@ -1,9 +1,6 @@
 package app
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
@@ -38,25 +35,6 @@ func conditionsAround(readings ...sensors.Reading) Conditions {
 		}
 	}
 	return c
-}
-
-// record stores a result and its machine in one go and returns the stored run.
-func record(ctx context.Context, db *storage.DB, m engine.Machine, res *engine.Result, cond Conditions) (*storage.Run, error) {
-	machineID, err := db.UpsertMachine(ctx, storage.Machine{Chip: m.Chip, Cores: m.Cores,
-		MemoryBytes: m.MemoryBytes, OS: m.OS, OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname})
-	if err != nil {
-		return nil, fmt.Errorf("store machine: %w", err)
-	}
-	run := toRun(res)
-	run.MachineID = machineID
-	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
-	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
-	id, err := db.InsertRun(ctx, run)
-	if err != nil {
-		return nil, fmt.Errorf("store run: %w", err)
-	}
-	run.ID = id
-	return run, nil
 }
 
 // toRun maps an engine result onto the stored record; record adds the conditions.
@@ -117,4 +95,20 @@ func toRun(res *engine.Result) *storage.Run {
 			PrefillMs: &s.PrefillMs})
 	}
 	return run
+}
+
+// StorageMachine is the machine as storage records it.
+func StorageMachine(m engine.Machine) storage.Machine {
+	return storage.Machine{Chip: m.Chip, Cores: m.Cores, MemoryBytes: m.MemoryBytes, OS: m.OS,
+		OSVersion: m.OSVersion, Arch: m.Arch, Hostname: m.Hostname}
+}
+
+// FirstLine is the first line of s, for one-line status and progress output.
+func FirstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
 }

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -39,7 +40,7 @@ def inferbench(binary: Path, folder: Path, precision: str, p: int, g: int, b: in
     out = subprocess.run(
         [str(binary), "run", "--model", str(folder), "--weights", "checkpoint", "--precision", precision,
          "--context", str(p), "--generate", str(g), "--batch", str(b), "--warmup", "1", "--repeats", str(n),
-         "--db", str(db), "--format", "json", "--python", sys.executable],
+         "--db", str(db), "--format", "json", "--python", os.environ.get("INFERBENCH_PYTHON", sys.executable)],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out)

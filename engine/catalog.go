@@ -2,7 +2,9 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,21 +147,35 @@ func resolveCheckpoint(arg string) (ModelRef, error) {
 	if err != nil {
 		return ModelRef{}, &InvalidError{fmt.Sprintf("model path %q: %v", arg, err)}
 	}
-	cfgPath := filepath.Join(abs, "config.json")
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
+	cfg, err := ReadModelConfig(abs)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
 		return ModelRef{}, &InvalidError{fmt.Sprintf("model folder %s has no readable config.json (%v): pass a folder with config.json and model*.safetensors, or a catalog name", abs, err)}
 	}
-	var cfg map[string]any
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return ModelRef{}, &InvalidError{fmt.Sprintf("%s is not valid JSON: %v", cfgPath, err)}
+	if err != nil {
+		return ModelRef{}, &InvalidError{err.Error()}
 	}
 	return ModelRef{Arg: abs, Source: "path", MaxPositions: maxPositions(cfg)}, nil
 }
 
-// maxPositions reads the context window from a Hugging Face style config.
+// ReadModelConfig reads a checkpoint folder's config.json, the one place Inferbench parses it.
+func ReadModelConfig(dir string) (map[string]any, error) {
+	path := filepath.Join(dir, "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// maxPositions reads the context window from a Hugging Face style config, trying the keys in
+// the worker's order (_POSITION_KEYS in models.py), most specific first.
 func maxPositions(cfg map[string]any) int {
-	for _, key := range []string{"max_position_embeddings", "n_positions", "n_ctx", "max_seq_len"} {
+	for _, key := range []string{"n_positions", "n_ctx", "max_position_embeddings", "max_seq_len"} {
 		if v, ok := cfg[key].(float64); ok && v > 0 {
 			return int(v)
 		}

@@ -32,6 +32,9 @@ type Config struct {
 	Timeout time.Duration
 }
 
+// DefaultTimeout bounds one measurement when nothing else is asked for.
+const DefaultTimeout = 30 * time.Minute
+
 // Defaults fills zero fields with the values a user gets without flags. Run does not call it:
 // a zero batch from the command line is an error, not a request for the default.
 func (c Config) Defaults() Config {
@@ -48,7 +51,7 @@ func (c Config) Defaults() Config {
 		c.Processes = 1
 	}
 	if c.Timeout == 0 {
-		c.Timeout = 30 * time.Minute
+		c.Timeout = DefaultTimeout
 	}
 	return c
 }
@@ -116,9 +119,15 @@ func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 }
 
 func checkPositions(ref ModelRef, c Config) error {
-	if ref.MaxPositions > 0 && c.Context+c.Generate > ref.MaxPositions {
+	if !ref.Fits(c) {
 		return invalidf("context %d + generate %d = %d tokens is beyond %s's %d positions; lower --context or --generate so they sum to at most %d",
 			c.Context, c.Generate, c.Context+c.Generate, c.Model, ref.MaxPositions, ref.MaxPositions)
 	}
 	return nil
+}
+
+// Fits reports whether c's prompt and generated tokens fit within the model's positions (always,
+// when they are not known yet).
+func (ref ModelRef) Fits(c Config) bool {
+	return ref.MaxPositions <= 0 || c.Context+c.Generate <= ref.MaxPositions
 }

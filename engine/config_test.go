@@ -91,3 +91,23 @@ func TestCatalogIsComplete(t *testing.T) {
 		t.Errorf("int4 = %+v, want affine 4-bit group 64", p)
 	}
 }
+
+// A checkpoint's positions are read with the keys in the worker's order, so the two sides never
+// disagree on a config that has several.
+func TestMaxPositionsKeyOrder(t *testing.T) {
+	tests := []struct {
+		cfg  map[string]any
+		want int
+	}{
+		{map[string]any{"n_positions": 1024.0, "max_position_embeddings": 4096.0}, 1024},
+		{map[string]any{"n_ctx": 2048.0, "max_position_embeddings": 4096.0}, 2048},
+		{map[string]any{"max_position_embeddings": 4096.0, "max_seq_len": 512.0}, 4096},
+		{map[string]any{"text_config": map[string]any{"max_position_embeddings": 8192.0}}, 8192},
+		{map[string]any{"model_type": "llama"}, 0},
+	}
+	for _, tt := range tests {
+		if got := maxPositions(tt.cfg); got != tt.want {
+			t.Errorf("maxPositions(%v) = %d, want %d", tt.cfg, got, tt.want)
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Run statuses stored with every run.
+// Run statuses stored with every run; storage records these and no others.
 const (
 	StatusOK          = "ok"
 	StatusOOM         = "oom"
@@ -15,6 +15,7 @@ const (
 	StatusTimeout     = "timeout"
 	StatusError       = "error" // the worker reported an internal error and lived
 	StatusInterrupted = "interrupted"
+	StatusSkipped     = "skipped" // recorded without measuring: an out-of-memory run rules it out
 )
 
 // Result is one measured configuration, successful or not.

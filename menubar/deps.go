@@ -1,60 +1,43 @@
-// Package menubar is Inferbench's macOS menu-bar shell. It renders the view models package app
-// computes and forwards clicks to app; it decides nothing itself. Outside macOS, Run only says
-// that the menu-bar app needs a Mac.
+// Package menubar is Inferbench's macOS menu-bar shell. It renders the view models package
+// desktop computes and forwards clicks to it; it decides nothing itself. Outside macOS, Run
+// only says that the menu-bar app needs a Mac.
 package menubar
 
 import (
 	"context"
 	"io"
 	"log/slog"
-	"time"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
-// Deps is everything the shell calls. Every function may block and is called off the main
-// thread; their errors are shown to the user as they are.
-type Deps struct {
-	Controller *app.Controller
+// App is everything the shell calls: *desktop.Desktop is the real one. Every method may block
+// and is called off the main thread; errors are shown to the user as they are.
+type App interface {
+	// Controller is the background benchmarker the shell starts, pauses and shows.
+	Controller() *agent.Controller
 
-	// Preferences are those in force; PreferencesProblem, when set, is shown once at launch.
-	Preferences         func() app.Preferences
-	PreferencesProblem  error
-	SavePreferences     func(ctx context.Context, p app.Preferences) error
-	ModelChoices        []string
-	PrecisionChoices    []string
-	Recommendations     func(ctx context.Context) (app.RecView, error)
-	ChartPaths          func(ctx context.Context) ([]string, error)
-	ExportCSV           func(ctx context.Context, path string) error
-	SuggestedExportName func(now time.Time) string
+	// Preferences are those in force; PreferencesProblem, when not nil, is shown once at launch.
+	Preferences() desktop.Preferences
+	PreferencesProblem() error
+	SavePreferences(ctx context.Context, p desktop.Preferences) error
+	ModelChoices() []string
+	PrecisionChoices() []string
+
+	Recommendations(ctx context.Context) (desktop.RecView, error)
+	ChartPaths(ctx context.Context) ([]string, error)
+	ExportCSV(ctx context.Context, path string) error
+
 	// CheckPython reports whether the worker can start; Setup creates the environment,
 	// writing progress to out.
-	CheckPython func(ctx context.Context) error
-	Setup       func(ctx context.Context, out io.Writer) error
-	DataDir     string
+	CheckPython(ctx context.Context) error
+	Setup(ctx context.Context, out io.Writer) error
+	DataDir() string
 
-	// Close releases what the app opened; Run calls it once the controller has stopped.
-	Close func()
-	Log   *slog.Logger
+	// Log is where the app logs; Close releases what it opened, once the controller stopped.
+	Log() *slog.Logger
+	Close()
 }
 
-// FromDesktop wires the shell to the application core.
-func FromDesktop(d *app.Desktop) Deps {
-	return Deps{
-		Controller:          d.Controller,
-		Preferences:         d.Preferences,
-		PreferencesProblem:  d.PreferencesProblem,
-		SavePreferences:     d.SavePreferences,
-		ModelChoices:        d.ModelChoices(),
-		PrecisionChoices:    d.PrecisionChoices(),
-		Recommendations:     d.Recommendations,
-		ChartPaths:          d.ChartPaths,
-		ExportCSV:           d.ExportCSV,
-		SuggestedExportName: app.SuggestedExportName,
-		CheckPython:         d.CheckPython,
-		Setup:               d.Setup,
-		DataDir:             d.DataDir(),
-		Close:               d.Close,
-		Log:                 d.Log,
-	}
-}
+var _ App = (*desktop.Desktop)(nil)

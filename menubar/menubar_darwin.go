@@ -13,7 +13,8 @@ import (
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Cocoa must run on the main thread. init runs on it, and locking here keeps the main
@@ -27,7 +28,7 @@ const stopWait = 5 * time.Second
 // shell holds the Cocoa objects that must live as long as the app, and the last menu it drew.
 // Its fields are touched only on the main thread.
 type shell struct {
-	deps Deps
+	deps App
 	ctx  context.Context
 	stop func()
 
@@ -37,7 +38,7 @@ type shell struct {
 	menu       appkit.Menu
 	statusLine appkit.MenuItem
 	startPause appkit.MenuItem
-	view       app.Menu
+	view       desktop.Menu
 
 	rec   *recWindow
 	prefs *prefsWindow
@@ -47,12 +48,12 @@ type shell struct {
 // Run starts the controller, shows the status item and runs the Cocoa event loop until the
 // user quits, the system ends the app, or ctx ends. It calls deps.Close once the controller
 // has stopped.
-func Run(ctx context.Context, deps Deps) error {
+func Run(ctx context.Context, deps App) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- deps.Controller.Run(ctx) }()
+	go func() { done <- deps.Controller().Run(ctx) }()
 
 	var (
 		once   sync.Once
@@ -68,9 +69,7 @@ func Run(ctx context.Context, deps Deps) error {
 			case <-time.After(stopWait):
 				runErr = fmt.Errorf("the controller did not stop within %s", stopWait)
 			}
-			if deps.Close != nil {
-				deps.Close()
-			}
+			deps.Close()
 		})
 	}
 	s := &shell{deps: deps, ctx: ctx, stop: stop}
@@ -112,12 +111,12 @@ func onMain(f func()) {
 
 // follow renders every status the controller publishes.
 func (s *shell) follow(ctx context.Context) {
-	ch, unsubscribe := s.deps.Controller.Subscribe()
+	ch, unsubscribe := s.deps.Controller().Subscribe()
 	defer unsubscribe()
 	for {
 		select {
 		case st := <-ch:
-			m := app.MenuView(st)
+			m := desktop.MenuView(st)
 			onMain(func() { s.render(m) })
 		case <-ctx.Done():
 			return
@@ -127,8 +126,8 @@ func (s *shell) follow(ctx context.Context) {
 
 func (s *shell) launched() {
 	s.buildMenu()
-	s.render(app.MenuView(s.deps.Controller.Status()))
-	if err := s.deps.PreferencesProblem; err != nil {
+	s.render(desktop.MenuView(s.deps.Controller().Status()))
+	if err := s.deps.PreferencesProblem(); err != nil {
 		showAlert(appkit.AlertStyleWarning, "Inferbench could not use its saved preferences", err.Error())
 	}
 	go func() {
@@ -152,7 +151,7 @@ func (s *shell) buildMenu() {
 	s.startPause = appkit.NewMenuItemWithAction("Start", "s", func(objc.Object) { s.startPauseClicked() })
 	s.menu.AddItem(s.startPause)
 	s.menu.AddItem(appkit.MenuItem_SeparatorItem())
-	for _, it := range app.MenuView(app.Status{}).Items {
+	for _, it := range desktop.MenuView(agent.Status{}).Items {
 		if it.SeparatorBefore {
 			s.menu.AddItem(appkit.MenuItem_SeparatorItem())
 		}
@@ -162,7 +161,7 @@ func (s *shell) buildMenu() {
 	s.item.SetMenu(s.menu)
 }
 
-func (s *shell) render(m app.Menu) {
+func (s *shell) render(m desktop.Menu) {
 	s.view = m
 	if s.item.IsNil() {
 		return // a status that came before launch; launched draws the latest
@@ -183,22 +182,22 @@ func (s *shell) render(m app.Menu) {
 
 func (s *shell) startPauseClicked() {
 	switch s.view.StartPauseAction {
-	case app.ActionStart:
-		s.deps.Controller.Start()
-	case app.ActionPause:
-		s.deps.Controller.Pause()
+	case desktop.ActionStart:
+		s.deps.Controller().Start()
+	case desktop.ActionPause:
+		s.deps.Controller().Pause()
 	}
 }
 
-func (s *shell) itemClicked(id app.MenuItemID) {
+func (s *shell) itemClicked(id desktop.MenuItemID) {
 	switch id {
-	case app.ItemRecommendations:
+	case desktop.ItemRecommendations:
 		s.showRecommendations()
-	case app.ItemPreferences:
+	case desktop.ItemPreferences:
 		s.showPreferences()
-	case app.ItemExportCSV:
+	case desktop.ItemExportCSV:
 		s.exportCSV()
-	case app.ItemQuit:
+	case desktop.ItemQuit:
 		s.app.Terminate(nil)
 	}
 }
@@ -207,8 +206,8 @@ func (s *shell) itemClicked(id app.MenuItemID) {
 func (s *shell) background(failure string, f func(ctx context.Context) error) {
 	go func() {
 		if err := f(s.ctx); err != nil && s.ctx.Err() == nil {
-			if s.deps.Log != nil {
-				s.deps.Log.Warn(failure, "err", err)
+			if log := s.deps.Log(); log != nil {
+				log.Warn(failure, "err", err)
 			}
 			onMain(func() { showAlert(appkit.AlertStyleWarning, failure, err.Error()) })
 		}

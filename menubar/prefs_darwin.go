@@ -6,10 +6,10 @@ import (
 	"github.com/progrium/darwinkit/helper/widgets"
 	"github.com/progrium/darwinkit/macos/appkit"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
-// prefsWindow holds one control per preference; app.PreferencesForm parses what they hold.
+// prefsWindow holds one control per preference; desktop.PreferencesForm parses what they hold.
 type prefsWindow struct {
 	win                                       appkit.Window
 	idle, models, precisions, budget, latency appkit.TextField
@@ -34,7 +34,7 @@ func (s *shell) newPrefsWindow() *prefsWindow {
 	p.idle = field("minutes, or a duration such as 90s")
 	p.requireAC = appkit.NewCheckBox("Only on AC power")
 	p.thermal = appkit.NewPopUpButton()
-	p.thermal.AddItemsWithTitles(app.ThermalChoices)
+	p.thermal.AddItemsWithTitles(desktop.ThermalChoices)
 	p.models = field("gpt2, gpt2-medium")
 	p.precisions = field("fp16, int8, int4")
 	p.budget = field("16GiB")
@@ -49,9 +49,9 @@ func (s *shell) newPrefsWindow() *prefsWindow {
 	form.AddRow("Power", p.requireAC)
 	form.AddRow("Hottest thermal state", p.thermal)
 	form.AddRow("Models", p.models)
-	form.AddRow("", hint("From the catalog: "+strings.Join(s.deps.ModelChoices, ", ")+"; or a checkpoint folder"))
+	form.AddRow("", hint("From the catalog: "+strings.Join(s.deps.ModelChoices(), ", ")+"; or a checkpoint folder"))
 	form.AddRow("Precisions", p.precisions)
-	form.AddRow("", hint(strings.Join(s.deps.PrecisionChoices, ", ")))
+	form.AddRow("", hint(strings.Join(s.deps.PrecisionChoices(), ", ")))
 	form.AddRow("Memory budget", p.budget)
 	form.AddRow("Interactive under (ms/token)", p.latency)
 	form.AddRow("Login", p.launchAtLogin)
@@ -68,7 +68,7 @@ func (s *shell) newPrefsWindow() *prefsWindow {
 	return p
 }
 
-func (p *prefsWindow) fill(f app.PreferencesForm) {
+func (p *prefsWindow) fill(f desktop.PreferencesForm) {
 	p.idle.SetStringValue(f.IdleThreshold)
 	p.requireAC.SetState(checkState(f.RequireAC))
 	p.thermal.SelectItemWithTitle(f.MaxThermal)
@@ -79,8 +79,8 @@ func (p *prefsWindow) fill(f app.PreferencesForm) {
 	p.launchAtLogin.SetState(checkState(f.LaunchAtLogin))
 }
 
-func (p *prefsWindow) form() app.PreferencesForm {
-	return app.PreferencesForm{IdleThreshold: p.idle.StringValue(), RequireAC: p.requireAC.State() == appkit.ControlStateValueOn,
+func (p *prefsWindow) form() desktop.PreferencesForm {
+	return desktop.PreferencesForm{IdleThreshold: p.idle.StringValue(), RequireAC: p.requireAC.State() == appkit.ControlStateValueOn,
 		MaxThermal: p.thermal.TitleOfSelectedItem(), Models: p.models.StringValue(), Precisions: p.precisions.StringValue(),
 		MemoryBudget: p.budget.StringValue(), LatencyMs: p.latency.StringValue(),
 		LaunchAtLogin: p.launchAtLogin.State() == appkit.ControlStateValueOn}

@@ -11,7 +11,7 @@ import (
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
-	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // maxCharts is how many charts fit side by side in the Recommendations window.
@@ -73,7 +73,7 @@ func newRecWindow() *recWindow {
 	return r
 }
 
-func (r *recWindow) show(v app.RecView, charts []string) {
+func (r *recWindow) show(v desktop.RecView, charts []string) {
 	r.headline.SetStringValue(v.Headline)
 	r.table.SetString(v.Text())
 	for _, old := range r.charts.ArrangedSubviews() {
@@ -118,7 +118,7 @@ func (s *shell) exportCSV() {
 	s.activate()
 	panel := appkit.SavePanel_SavePanel()
 	panel.SetMessage("Export every stored run as CSV")
-	panel.SetNameFieldStringValue(s.deps.SuggestedExportName(time.Now()))
+	panel.SetNameFieldStringValue(desktop.SuggestedExportName(time.Now()))
 	panel.SetCanCreateDirectories(true)
 	if panel.RunModal() != appkit.ModalResponseOK {
 		return
@@ -169,7 +169,7 @@ func (m mainWriter) Write(p []byte) (int, error) {
 func (s *shell) offerSetup(problem error) {
 	resp := showAlert(appkit.AlertStyleWarning, "Inferbench needs Python with MLX",
 		"It measures models through MLX, which runs in Python. Inferbench can create its own Python environment in "+
-			s.deps.DataDir+" now.\n\nWhat it found: "+problem.Error(),
+			s.deps.DataDir()+" now.\n\nWhat it found: "+problem.Error(),
 		"Set Up", "Not Now")
 	if resp != appkit.AlertFirstButtonReturn {
 		return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Literal, Optional, cast
+from typing import Any, Callable, Generator, Iterator, Literal, Optional, cast
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -218,7 +218,7 @@ def run_repetition(model: nn.Module, vocab_size: int, request: MeasureRequest, p
     )
 
 
-def measure(loaded: LoadedModel, request: MeasureRequest) -> Iterator[Outcome]:
+def measure(loaded: LoadedModel, request: MeasureRequest) -> Generator[Outcome, None, None]:
     """Warm-up repetitions, then the measured ones; each has its own prompt (seed + its index).
 
     Under a memory limit, weights larger than the limit fail (oom) before any work, and a repetition

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ import mlx.core as mx
 import mlx.nn as nn
 from mlx.utils import tree_flatten
 from mlx_lm.models.cache import make_prompt_cache
-from mlx_lm.utils import _get_classes, get_total_parameters, load_config, load_model
+from mlx_lm.utils import get_total_parameters, load_config, load_model
 
 from .catalog import Catalog, CatalogModel, Precision, Quantization
 from .errors import invalid
@@ -244,19 +245,28 @@ def _config_value(config: dict[str, Any], keys: tuple[str, ...]) -> Optional[int
 
 
 def _build_random(config: dict[str, Any]) -> nn.Module:
-    try:
-        model_class, args_class = _get_classes(config)
-    except KeyError as e:
-        raise invalid("the model's config has no model_type") from e
-    except ValueError as e:  # mlx_lm: "Model type X not supported."
-        raise invalid(str(e)) from e
-    try:
-        return model_class(args_class.from_dict(config))
-    except (TypeError, ValueError, KeyError, AssertionError) as e:
-        raise invalid(
-            f"config of model_type {config.get('model_type')!r} does not build: "
-            f"{type(e).__name__}: {e}"
-        ) from e
+    """The architecture config describes, with random weights: mlx_lm's own loader, given a
+    folder with the config and no weights, builds it as it would a checkpoint."""
+    if "model_type" not in config:
+        raise invalid("the model's config has no model_type")
+    # A checkpoint's own quantization would apply to weights there are none of; the precision
+    # asked for is applied afterwards.
+    plain = {k: v for k, v in config.items() if k not in ("quantization", "quantization_config")}
+    with tempfile.TemporaryDirectory(prefix="inferbench-config-") as folder:
+        (Path(folder) / "config.json").write_text(json.dumps(plain))
+        try:
+            model, _ = load_model(Path(folder), lazy=True, strict=False)
+        except ValueError as e:
+            if "not supported" in str(e):  # mlx_lm: "Model type X not supported."
+                raise invalid(str(e)) from e
+            raise invalid(_build_failure(config, e)) from e
+        except (TypeError, KeyError, AssertionError) as e:
+            raise invalid(_build_failure(config, e)) from e
+    return model
+
+
+def _build_failure(config: dict[str, Any], e: Exception) -> str:
+    return f"config of model_type {config.get('model_type')!r} does not build: {type(e).__name__}: {e}"
 
 
 def _checkpoint_quantization(config: dict[str, Any]) -> Optional[Quantization]:

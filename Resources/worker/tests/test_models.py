@@ -227,3 +227,20 @@ def test_catalog_model_uses_a_cached_checkpoint_of_its_hf_id(tmp_path: Path, emp
     assert source.note is not None and "openai-community/gpt2" in source.note
     assert resolve(CATALOG, "gpt2", "checkpoint").checkpoint == snapshot
     assert resolve(CATALOG, "gpt2", "random").checkpoint is None
+
+
+@pytest.mark.parametrize(
+    ("config", "wanted"),
+    [
+        ({"vocab_size": 64}, "no model_type"),
+        ({"model_type": "no_such_architecture", "vocab_size": 64}, "no_such_architecture not supported"),
+        ({"model_type": "llama", "vocab_size": 64}, "does not build"),
+    ],
+)
+def test_random_weights_of_a_config_that_does_not_build_are_invalid(
+    tmp_path: Path, config: dict[str, object], wanted: str
+) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config))
+    assert wanted in _invalid(str(folder), "fp32", weights="random")

@@ -1,0 +1,137 @@
+// Package app is the application core both front ends drive: configuration, the command line,
+// and the wiring of the engine to storage. It has no Cocoa in it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// Version is the inferbench version, set at build time with -ldflags "-X ...app/cli.Version=...".
+var Version = "0.1.0-dev"
+
+// Exit codes: 0 success, 1 a measured failure or an operational error, 2 bad input (flags,
+// configurations, a --db that cannot be written), 130 interrupted.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "measure one configuration and store it", runRun},
+		{"sweep", "measure a grid of configurations, resumably", runSweep},
+		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
+		{"status", "show what the agent is doing and why", runStatus},
+		{"runs", "list stored runs", runRuns},
+		{"export", "export stored runs as csv, json, jsonl or md", runExport},
+		{"fit", "fit and validate models of speed and memory to the runs", runFit},
+		{"predict", "predict a configuration's speed and memory", runPredict},
+		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
+		{"charts", "draw the runs and predictions as PNG and SVG", runCharts},
+		{"report", "write an analysis of the runs as one HTML page and its Markdown twin", runReport},
+		{"models", "list the model catalog and precisions", runModels},
+		{"setup", "create the Python environment with MLX", runSetup},
+		{"doctor", "check the Python environment, the worker and the database", runDoctor},
+		{"version", "print the version", func(_ context.Context, _ app.Env, _ []string, stdout, _ io.Writer) error {
+			fmt.Fprintln(stdout, "inferbench", Version)
+			return nil
+		}},
+	}
+}
+
+// Main runs the command line and returns the process's exit code.
+func Main(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitCode(c.run(ctx, env, args[1:], stdout, stderr), stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "inferbench: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Inferbench measures LLM inference through MLX: time to first token, ms per token, tokens/s and
+peak memory, for each model, precision, context and batch, stored in SQLite.
+
+Usage: inferbench <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Start here:
+  inferbench setup
+  inferbench run --model gpt2 --context 128 --generate 32 --precision fp16
+
+Run "inferbench <command> -h" for a command's flags.
+`)
+}
+
+// usageErr is bad input on the command line.
+type usageErr struct{ err error }
+
+func (e usageErr) Error() string { return e.err.Error() }
+func (e usageErr) Unwrap() error { return e.err }
+
+func usageError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return flag.ErrHelp
+	}
+	return usageErr{err}
+}
+
+// failedRun is a measurement that completed with a failure status; its details were printed.
+type failedRun struct{ status string }
+
+func (e failedRun) Error() string { return "the measurement failed: " + e.status }
+
+// exitCode maps an error to an exit code, printing it first. This is the one place that does.
+func exitCode(err error, stderr io.Writer) int {
+	var (
+		invalid *engine.InvalidError
+		usage   usageErr
+		failed  failedRun
+	)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &failed):
+		return ExitFailure
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "inferbench: interrupted")
+		return ExitInterrupted
+	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, storage.ErrNotWritable):
+		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
+		return ExitUsage
+	default:
+		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
+		return ExitFailure
+	}
+}
+
+func indentRest(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/sensors"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// policyFlags are the conditions for background runs, as flags.
+type policyFlags struct {
+	policy     agent.Policy
+	maxThermal string
+}
+
+func (p *policyFlags) add(fs *flag.FlagSet) {
+	p.policy = agent.DefaultPolicy()
+	fs.DurationVar(&p.policy.IdleThreshold, "idle", p.policy.IdleThreshold, "run only after the user has been away this `long` (0: ignore idleness)")
+	fs.BoolVar(&p.policy.RequireAC, "ac-only", p.policy.RequireAC, "run only on mains power")
+	fs.StringVar(&p.maxThermal, "max-thermal", string(p.policy.MaxThermal), "hottest thermal `state` a run may start or go on in: nominal, fair, serious or critical")
+	fs.BoolVar(&p.policy.AllowLowPower, "allow-low-power", false, "run even in low-power mode")
+	fs.DurationVar(&p.policy.CooldownMax, "cooldown", p.policy.CooldownMax, "longest `wait` between runs for the machine to cool to nominal")
+}
+
+func (p *policyFlags) resolve() (agent.Policy, error) {
+	p.policy.MaxThermal = sensors.Thermal(p.maxThermal)
+	if err := p.policy.Validate(); err != nil {
+		return agent.Policy{}, usageError(err)
+	}
+	return p.policy, nil
+}
+
+func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		grid    gridOptions
+		pf      policyFlags
+		wo      workerOptions
+		once    bool
+		replace bool
+		poll    time.Duration
+	)
+	grid.add(fs)
+	pf.add(fs)
+	wo.addFlags(fs, env)
+	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
+	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
+	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: inferbench agent [grid flags] [flags]
+
+Benchmarks in the background: measures the queued configurations one at a time, only while the
+machine is idle, on mains power, cool enough and not in low-power mode, and stops a run within a
+second when any of that ends (nothing partial is stored; the configuration stays queued). Between
+runs it waits for the machine to cool down. Runs that reached a serious thermal state are flagged
+(thermal_state) and left out of fitting.
+
+The queue lives in the database and survives restarts. Grid flags (the same as inferbench sweep, or
+--file) add configurations to it, ordered so that early runs teach the advisor most. What this machine
+already measured with the current MLX version is not run again; after an MLX upgrade everything is
+queued again by itself. See what it is doing with inferbench status.
+
+Examples:
+  inferbench agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-1024*2 --batch 1,4
+  inferbench agent --once --idle 0 --ac-only=false     # drain the queue now, whatever the conditions
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Errorf("unexpected argument %q (see inferbench agent -h)", fs.Arg(0)))
+	}
+	policy, err := pf.resolve()
+	if err != nil {
+		return err
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+	var items []storage.QueueItem
+	if grid.given(fs) {
+		spec, err := grid.resolve(fs, cat)
+		if err != nil {
+			return err
+		}
+		items = agent.QueueItems(spec.Configs())
+	}
+	store, err := wo.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if replace {
+		if err := store.ClearQueue(ctx); err != nil {
+			return err
+		}
+	}
+	if len(items) > 0 {
+		added, err := store.Enqueue(ctx, items)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "Queued %d configurations (%d new).\n", len(items), added)
+	}
+	if queued, err := store.Queue(ctx); err != nil {
+		return err
+	} else if len(queued) == 0 {
+		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
+	}
+	wspec, err := wo.spec(env, stderr)
+	if err != nil {
+		return err
+	}
+	runner := engine.NewRunner(cat, wspec)
+	defer runner.Close()
+	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: engine.DetectMachine(), Sensors: env.Sensors}
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
+		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
+	ctl.Start()
+	err = ctl.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/advisor"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/charts"
+	"github.com/inferbench/inferbench/engine"
+)
+
+func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		db          dbOptions
+		out, memory string
+		thresholdMs float64
+	)
+	fs.StringVar(&out, "out", "", "`folder` to write the charts to (required)")
+	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
+	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+	db.addFlags(fs, env)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
+
+Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
+vs batch, peak memory vs context with the memory budget of the machine the runs were measured on and
+the out-of-memory points, a feasibility map whose colours change at the latency threshold, and
+predicted vs measured for runs predicted by models fitted without them (cross-validated). Pairs of
+model and precision never measured together are filled in from the fit, as hollow glyphs. A chart
+without data says why in its body. inferbench report adds the analysis around them.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if err := noArgs("charts", fs.Args()); err != nil {
+		return err
+	}
+	if out == "" {
+		return usageError(errors.New("--out is required: the folder to write the charts to"))
+	}
+	if err := checkThreshold(thresholdMs); err != nil {
+		return err
+	}
+	budget, err := parseMemory(memory)
+	if err != nil {
+		return err
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+	store, err := db.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs, MemoryBudgetSource: "the given"}
+	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, out)
+	if fitErr != nil {
+		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
+	}
+	if errors.Is(err, charts.ErrNoData) {
+		fmt.Fprintf(stderr, "inferbench: %s has no successful or out-of-memory runs yet: each chart says so; measure some with inferbench sweep\n", store.Path())
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintln(stdout, p)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/report"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// exportFormats are the formats export writes; table is for people and stays with runs.
+var exportFormats = []string{"csv", "json", "jsonl", "md"}
+
+// runStatuses are the statuses a stored run can have, for checking --status.
+var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
+	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped}
+
+func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("export", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var (
+		db                 dbOptions
+		format, since, out string
+		samples            bool
+		filter             storage.RunFilter
+	)
+	db.addFlags(fset, env)
+	fset.StringVar(&format, "format", "csv", "output `format`: csv, json, jsonl or md")
+	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
+	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
+	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
+	fset.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
+	fset.StringVar(&filter.Status, "status", "", "only runs with this `status` ("+strings.Join(runStatuses, ", ")+")")
+	fset.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
+	fset.Usage = func() {
+		fmt.Fprint(stderr, "Usage: inferbench export [flags]\n\n"+
+			"Exports stored runs, newest first, for analysis elsewhere. docs/data.md describes every column.\n\nFlags:\n")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fset.NArg() > 0 {
+		return usageError(fmt.Errorf("unexpected argument %q: export takes only flags", fset.Arg(0)))
+	}
+	if !slices.Contains(exportFormats, format) {
+		return usageError(fmt.Errorf("--format %q: choose one of %s", format, strings.Join(exportFormats, ", ")))
+	}
+	if filter.Status != "" && !slices.Contains(runStatuses, filter.Status) {
+		return usageError(fmt.Errorf("--status %q: choose one of %s", filter.Status, strings.Join(runStatuses, ", ")))
+	}
+	if since != "" {
+		t, err := parseSince(since)
+		if err != nil {
+			return err
+		}
+		filter.Since = t
+	}
+
+	// Create the output before reading anything, so that a path that cannot be written fails
+	// fast and leaves nothing behind.
+	w := stdout
+	var file *app.AtomicFile
+	if out != "" {
+		f, err := createAtomic(out)
+		if err != nil {
+			return err
+		}
+		defer f.Abort()
+		file, w = f, f
+	}
+
+	store, err := db.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	runs, err := store.Runs(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if samples {
+		// One query per run: Runs leaves samples out, and Run is the one way to read them.
+		var rows []report.SampleRow
+		for k := range runs {
+			full, err := store.Run(ctx, runs[k].ID)
+			if err != nil {
+				return err
+			}
+			for j := range full.Samples {
+				rows = append(rows, report.SampleRow{Run: full, Sample: &full.Samples[j]})
+			}
+		}
+		err = report.WriteRows(w, format, report.SampleColumns(), rows, report.RowOptions{Array: true, SafeCSV: true})
+	} else {
+		err = report.WriteRows(w, format, report.RunColumns(), runs, report.RowOptions{Array: true, SafeCSV: true})
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", outName(out), err)
+	}
+	if file != nil {
+		return file.Commit()
+	}
+	return nil
+}
+
+func outName(out string) string {
+	if out == "" {
+		return "standard output"
+	}
+	return out
+}
+
+// createAtomic starts a file to be renamed to path. Failures are bad input: the path is what
+// the user gave.
+func createAtomic(path string) (*app.AtomicFile, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, usageError(fmt.Errorf("--out %s is a folder: give a file name, such as %s",
+			path, filepath.Join(path, "runs.csv")))
+	}
+	f, err := app.CreateAtomicFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name means nothing to the user
+		}
+		return nil, usageError(fmt.Errorf("--out %s: cannot create a file in %s (%v): choose a path in an existing folder you can write to",
+			path, filepath.Dir(path), err))
+	}
+	return f, nil
+}

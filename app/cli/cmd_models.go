@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/engine"
+)
+
+func runModels(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("models", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	all := fs.Bool("all", false, "include the tiny test architectures")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tPOSITIONS\tCHECKPOINT IDS (local cache only)\tDESCRIPTION")
+	for _, m := range cat.Models {
+		if m.Test && !*all {
+			continue
+		}
+		ids := strings.Join(m.HFIDs, ", ")
+		if ids == "" {
+			ids = "–"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", m.Name, m.MaxPositions, ids, m.Description)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "\nPrecisions: %s\n", strings.Join(cat.PrecisionNames(), ", "))
+	fmt.Fprintln(stdout, "Quantized precisions take a group size suffix: int4-g128. Any folder with config.json and safetensors also works as --model.")
+	return nil
+}

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
+	"github.com/inferbench/inferbench/app/report"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
+	"github.com/inferbench/inferbench/storage"
+)
+
+func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg    engine.Config
+		format string
+		wo     workerOptions
+		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
+	)
+	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
+	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
+	fs.StringVar(&cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
+	fs.IntVar(&cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
+	fs.IntVar(&cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
+	fs.IntVar(&cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
+	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
+	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
+	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
+	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
+	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
+	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
+	wo.addFlags(fs, env)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: inferbench run [flags]
+
+Measures one configuration with MLX and stores it: time to first token, every decode token's
+latency, tokens/s and peak memory over --repeats repetitions after --warmup.
+
+Example:
+  inferbench run --model gpt2 --context 128 --generate 32 --precision fp16 --format json
+
+Exit status: 0 measured, 1 the measurement failed (oom, crash, timeout) or could not run, 2 bad input.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
+	}
+	if err := report.CheckFormat(format); err != nil {
+		return usageError(err)
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+	// Bad input is refused before the database is opened or a worker starts.
+	if _, err := cfg.Validate(cat); err != nil {
+		return err
+	}
+	bench, err := wo.bench(ctx, env, cat, stderr)
+	if err != nil {
+		return err
+	}
+	defer bench.Store.Close()
+	defer bench.Measurer.Close()
+	mode := progress.Quiet
+	if isTerminal(stderr) {
+		mode = progress.Bar
+	}
+	prog := progress.New(stderr, 1, mode, time.Now)
+	prog.Start(cfg.Label())
+	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
+	prog.Close()
+	if err != nil {
+		return err
+	}
+	if format == "table" {
+		report.WriteRunTable(stdout, run, bench.Store.Path())
+	} else if err := report.WriteRuns(stdout, format, []storage.Run{*run}, false); err != nil {
+		return err
+	}
+	if run.Status != storage.StatusOK {
+		return failedRun{run.Status}
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/storage"
+)
+
+var requiredJSONKeys = []string{"run_id", "model", "weights", "params", "context", "generate", "batch", "precision",
+	"backend", "status", "error", "repeats", "ttft_ms", "prefill_tokens_per_sec", "decode_ms_per_token",
+	"decode_ms_per_token_p95", "decode_tokens_per_sec", "decode_tokens_per_sec_ci95", "peak_memory_bytes",
+	"thermal_state", "power_source"}
+
+func storedRuns(t *testing.T, path string) []storage.Run {
+	t.Helper()
+	db, err := storage.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.Runs(context.Background(), storage.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func TestRunJSONIsStored(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp16", "--context", "16", "--generate", "5",
+		"--batch", "2", "--repeats", "3", "--db", db, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+	}
+	for _, k := range requiredJSONKeys {
+		if _, ok := got[k]; !ok {
+			t.Errorf("json lacks %q", k)
+		}
+	}
+	if got["status"] != "ok" || got["weights"] != "random" || got["backend"] == "" || got["batch"] != 2.0 {
+		t.Errorf("json = %v", got)
+	}
+	for _, k := range []string{"ttft_ms", "prefill_tokens_per_sec", "decode_ms_per_token", "decode_tokens_per_sec", "peak_memory_bytes", "params"} {
+		if v, _ := got[k].(float64); v <= 0 {
+			t.Errorf("%s = %v, want positive", k, got[k])
+		}
+	}
+	runs := storedRuns(t, db)
+	if len(runs) != 1 || float64(runs[0].ID) != got["run_id"] || runs[0].Status != "ok" {
+		t.Fatalf("stored runs = %+v", runs)
+	}
+	db2, _ := storage.Open(context.Background(), db)
+	defer db2.Close()
+	full, err := db2.Run(context.Background(), runs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Samples) != 3 || len(full.Samples[0].TokenLatenciesMs) != 4 {
+		t.Fatalf("stored samples: %d, latencies %d", len(full.Samples), len(full.Samples[0].TokenLatenciesMs))
+	}
+}
+
+func TestRunFormats(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	args := []string{"run", "--model", "tiny-llama", "--precision", "int4", "--context", "8", "--generate", "3", "--repeats", "2", "--db", db}
+	r := cli(t, env, append(args, "--format", "csv")...)
+	if r.code != 0 {
+		t.Fatalf("csv: exit %d: %s", r.code, r.stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv: %v, %d rows:\n%s", err, len(rows), r.stdout)
+	}
+	for _, k := range requiredJSONKeys {
+		if !slices.Contains(rows[0], k) {
+			t.Errorf("csv header lacks %q", k)
+		}
+	}
+	r = cli(t, env, append(args, "--format", "md")...)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "| --- |") {
+		t.Fatalf("md: exit %d:\n%s", r.code, r.stdout)
+	}
+	r = cli(t, env, args...)
+	mustContain(t, "table", r.stdout, "status                 ok", "decode throughput", "peak memory", db)
+	if n := len(storedRuns(t, db)); n != 3 {
+		t.Fatalf("%d runs stored, want 3", n)
+	}
+}
+
+func TestBadInputLeavesDatabaseIntact(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
+		t.Fatalf("seed run: %s", r.stderr)
+	}
+	before := fileHash(t, db)
+	base := []string{"run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad precision", []string{"--precision", "int7"}, `unknown precision "int7"`},
+		{"context beyond positions", []string{"--context", "300"}, "beyond tiny-gpt2's 256 positions"},
+		{"unknown model", []string{"--model", "gpt-17"}, `unknown model "gpt-17"`},
+		{"zero batch", []string{"--batch", "0"}, "--batch must be at least 1"},
+		{"negative context", []string{"--context", "-5"}, "--context must be at least 1"},
+		{"bad format", []string{"--format", "xml"}, `--format "xml"`},
+		{"unknown flag", []string{"--contxt", "5"}, "flag provided but not defined: -contxt"},
+		{"stray argument", []string{"gpt2"}, `unexpected argument "gpt2"`},
+		{"group size MLX rejects", []string{"--precision", "int4-g128"}, "128"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := cli(t, env, append(slices.Clone(base), tt.args...)...)
+			if r.code != ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, ExitUsage, r.stderr)
+			}
+			mustContain(t, "stderr", r.stderr, tt.want)
+		})
+	}
+	if fileHash(t, db) != before {
+		t.Error("bad input changed the database file")
+	}
+	if n := len(storedRuns(t, db)); n != 1 {
+		t.Fatalf("%d runs stored after bad input, want 1", n)
+	}
+}
+
+func TestUnusableDatabase(t *testing.T) {
+	env := testEnv(t, false)
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, []byte("x"), 0o644)
+	garbage := filepath.Join(dir, "garbage.db")
+	os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 100)), 0o644)
+	hash := fileHash(t, garbage)
+	tests := []struct {
+		db   string
+		code int
+		want string
+	}{
+		{filepath.Join(notDir, "runs.db"), ExitUsage, "INFERBENCH_DB"},
+		{garbage, ExitFailure, "not"},
+	}
+	for _, tt := range tests {
+		r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", tt.db)
+		if r.code != tt.code {
+			t.Errorf("--db %s: exit %d, want %d; %s", tt.db, r.code, tt.code, r.stderr)
+		}
+		mustContain(t, "stderr", r.stderr, tt.want, tt.db)
+	}
+	if fileHash(t, garbage) != hash {
+		t.Error("a file that is not a database was modified")
+	}
+}
+
+// workerPID finds the worker process this test process started.
+func workerPID(t *testing.T) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if len(fields) > 1 && fields[1] == itoa(os.Getpid()) && strings.Contains(string(cmdline), "inferbench_worker") {
+			var pid int
+			for _, c := range e.Name() {
+				pid = pid*10 + int(c-'0')
+			}
+			return pid
+		}
+	}
+	return 0
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestKilledWorkerIsStoredAsOOM(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc to find the worker")
+	}
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	killed := make(chan int, 1)
+	go func() {
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) {
+			if pid := workerPID(t); pid != 0 {
+				time.Sleep(3 * time.Second) // past import and load, into the measurement
+				syscall.Kill(pid, syscall.SIGKILL)
+				killed <- pid
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		killed <- 0
+	}()
+	r := cli(t, env, "run", "--model", "tiny-llama", "--precision", "fp32", "--context", "256", "--generate", "200",
+		"--batch", "8", "--repeats", "1000", "--db", db, "--format", "json")
+	if pid := <-killed; pid == 0 {
+		t.Fatal("never found the worker process")
+	}
+	if r.code != ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+	}
+	var got map[string]any
+	json.Unmarshal([]byte(r.stdout), &got)
+	if got["status"] != "oom" || !strings.Contains(got["error"].(string), "signal 9") {
+		t.Fatalf("output %v", got)
+	}
+	runs := storedRuns(t, db)
+	if len(runs) != 1 || runs[0].Status != "oom" || runs[0].DecodeMsPerToken != nil {
+		t.Fatalf("stored %+v", runs)
+	}
+	// The next run works.
+	if r := cli(t, env, "run", "--model", "tiny-llama", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
+		t.Fatalf("next run: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+func TestCheckpointFolder(t *testing.T) {
+	env := testEnv(t, true)
+	dir := filepath.Join(t.TempDir(), "tiny-checkpoint")
+	out, err := exec.Command(env.Getenv("INFERBENCH_PYTHON"), "../../bench/make_checkpoint.py", "--model", "tiny-llama", "--out", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make checkpoint: %v\n%s", err, out)
+	}
+	db := filepath.Join(t.TempDir(), "runs.db")
+	r := cli(t, env, "run", "--model", dir, "--weights", "checkpoint", "--precision", "fp16", "--context", "8", "--generate", "3", "--repeats", "1", "--db", db, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got map[string]any
+	json.Unmarshal([]byte(r.stdout), &got)
+	if got["weights"] != "checkpoint" || got["model"] != dir || got["status"] != "ok" {
+		t.Fatalf("output %v", got)
+	}
+	runs := storedRuns(t, db)
+	if len(runs) != 1 || runs[0].WeightsPath == "" || runs[0].ModelSource != "path" {
+		t.Fatalf("stored %+v", runs)
+	}
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	resources "github.com/inferbench/inferbench/Resources"
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/progress"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/grid"
+)
+
+// gridOptions are the flags that describe a grid, shared by sweep and agent; they and --file
+// exclude each other.
+type gridOptions struct {
+	models, precisions, contexts, generates, batches string
+	targetCI, memoryLimit, file                      string
+	maxRepeats                                       int
+	spec                                             grid.SweepSpec
+}
+
+var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
+	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
+
+func (g *gridOptions) add(fs *flag.FlagSet) {
+	def := grid.DefaultSweepSpec()
+	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
+	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), "`precisions`, comma-separated (see `inferbench models`)")
+	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
+	fs.StringVar(&g.generates, "generate", joinInts(def.Generates), "new `tokens` per sequence, as a list or range")
+	fs.StringVar(&g.batches, "batch", joinInts(def.Batches), "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
+	fs.StringVar(&g.spec.Weights, "weights", def.Weights, "`auto`, random or checkpoint")
+	fs.IntVar(&g.spec.Warmup, "warmup", def.Warmup, "warm-up `repetitions` per configuration")
+	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
+	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
+	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
+	fs.IntVar(&g.maxRepeats, "max-repeats", grid.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
+	fs.DurationVar(&g.spec.Delay, "delay", 0, "cool-down `duration` between configurations, e.g. 10s")
+	fs.DurationVar(&g.spec.Timeout, "timeout", def.Timeout, "longest one configuration may take")
+	fs.StringVar(&g.memoryLimit, "memory-limit", "", "memory `budget` for MLX, e.g. 16GiB: configurations whose peak exceeds it fail as oom, mapping a smaller machine's limits")
+	fs.IntVar(&g.spec.Seed, "seed", 0, "random `seed` for weights and prompts")
+	fs.StringVar(&g.file, "file", "", "read the grid from a JSON sweep `file` instead of the flags above (see docs/sweeps.md)")
+}
+
+// given reports whether any grid flag or --file was set.
+func (g *gridOptions) given(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, name := range append(gridFlags, "file") {
+			if f.Name == name {
+				set = true
+			}
+		}
+	})
+	return set
+}
+
+// resolve builds the grid from --file or the flags and checks all of it against the catalog.
+func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.SweepSpec, error) {
+	spec := g.spec
+	if g.file != "" {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			for _, name := range gridFlags {
+				if f.Name == name {
+					set = append(set, "--"+name)
+				}
+			}
+		})
+		if len(set) > 0 {
+			return spec, usageError(fmt.Errorf("--file describes the whole grid; drop %v or move them into the file", set))
+		}
+		f, err := os.Open(g.file)
+		if err != nil {
+			return spec, usageError(fmt.Errorf("sweep file: %w", err))
+		}
+		defer f.Close()
+		if spec, err = grid.ParseSweepFile(f, g.file); err != nil {
+			return spec, err
+		}
+	} else {
+		if g.models == "" {
+			return spec, usageError(errors.New("--model is required: name one or more models, e.g. --model gpt2,gpt2-medium (or use --file)"))
+		}
+		if err := parseGrid(&spec, g.models, g.precisions, g.contexts, g.generates, g.batches, g.targetCI, g.memoryLimit); err != nil {
+			return spec, err
+		}
+		if spec.TargetCI > 0 {
+			spec.Repeats = g.maxRepeats
+		}
+	}
+	return spec, spec.Validate(cat)
+}
+
+func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		grid                 gridOptions
+		force, dryRun, quiet bool
+		wo                   workerOptions
+		order                string
+	)
+	grid.add(fs)
+	fs.StringVar(&order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
+	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
+	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and exit without measuring")
+	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
+	wo.addFlags(fs, env)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: inferbench sweep [flags]
+
+Measures every combination of the list-valued flags, one configuration at a time, and stores each
+run as it completes. Configurations of one model and precision share a worker, so weights load once;
+inside a group the smallest go first, and when one runs out of memory the configurations that need
+more (longer context, larger batch) are recorded as skipped instead of run.
+
+Running the same sweep again resumes it: configurations this machine already measured with the same
+MLX version are skipped (--force measures them again). Ctrl-C stops within a second; the
+configuration in flight is discarded and nothing partial is stored.
+
+Examples:
+  inferbench sweep --model gpt2,gpt2-medium --context 128,512,1024 --batch 1,4 --precision fp16,int8,int4 --generate 32
+  inferbench sweep --model gpt2 --context 128-1024*2 --target-ci 2% --max-repeats 20
+  inferbench sweep --model gpt2-xl --context 256-1024*2 --batch 1,8 --memory-limit 16GiB
+  inferbench sweep --file sweep.json
+  inferbench sweep --model gpt2,gpt2-medium --precision fp16,int4 --context 128-1024*2 --order informative
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench sweep -h)", fs.Arg(0)))
+	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return err
+	}
+
+	// The whole grid is checked before the database is opened or a worker starts.
+	spec, err := grid.resolve(fs, cat)
+	if err != nil {
+		return err
+	}
+	if order != orderGrid && order != orderInformative {
+		return usageError(fmt.Errorf("--order %q: choose grid or informative", order))
+	}
+	groups := engine.Plan(spec.Configs())
+	if dryRun {
+		if order == orderInformative {
+			fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+
+				"chosen as runs land; until there are enough runs to train them, this teaching order decides:")
+			for i, c := range engine.TeachingOrder(spec.Configs()) {
+				fmt.Fprintf(stdout, "  %3d. %s\n", i+1, c.Label())
+			}
+			return nil
+		}
+		printPlan(stdout, groups)
+		return nil
+	}
+
+	bench, err := wo.bench(ctx, env, cat, stderr)
+	if err != nil {
+		return err
+	}
+	defer bench.Store.Close()
+	defer bench.Measurer.Close()
+	mode := progress.Lines
+	switch {
+	case quiet:
+		mode = progress.Quiet
+	case isTerminal(stderr):
+		mode = progress.Bar
+	}
+	total := 0
+	for _, g := range groups {
+		total += len(g.Configs)
+	}
+	prog := progress.New(stderr, total, mode, time.Now)
+	s := &sweeper{bench: bench, progress: prog, force: force, delay: spec.Delay}
+	run := s.run
+	if order == orderInformative {
+		run = func(ctx context.Context, _ []engine.Group) (sweepTally, error) {
+			return s.runInformative(ctx, spec.Configs())
+		}
+	}
+	tally, err := run(ctx, groups)
+	prog.Close()
+	if errors.Is(err, context.Canceled) {
+		done := tally.measured + tally.already + tally.skipped + tally.invalid
+		fmt.Fprintf(stderr, "Interrupted after %d of %d configurations; the one in flight was discarded.\n"+
+			"Run the same command again to resume: measured configurations are skipped.\n", done, tally.total)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	tally.report(stdout, bench.Store.Path())
+	return nil
+}
+
+// parseGrid fills the list-valued parts of spec from their flags, naming the flag in errors.
+func parseGrid(spec *grid.SweepSpec, models, precisions, contexts, generates, batches, targetCI, memoryLimit string) error {
+	var err error
+	wrap := func(flag string, e error) error { return usageError(fmt.Errorf("--%s: %w", flag, e)) }
+	if spec.Models, err = grid.ParseStringList(models); err != nil {
+		return wrap("model", err)
+	}
+	if spec.Precisions, err = grid.ParseStringList(precisions); err != nil {
+		return wrap("precision", err)
+	}
+	for _, l := range []struct {
+		flag, value string
+		dst         *[]int
+	}{{"context", contexts, &spec.Contexts}, {"generate", generates, &spec.Generates}, {"batch", batches, &spec.Batches}} {
+		if *l.dst, err = grid.ParseIntList(l.value); err != nil {
+			return wrap(l.flag, err)
+		}
+	}
+	if targetCI != "" {
+		if spec.TargetCI, err = grid.ParsePercent(targetCI); err != nil {
+			return wrap("target-ci", err)
+		}
+	}
+	if memoryLimit != "" {
+		if spec.MemoryLimit, err = grid.ParseBytes(memoryLimit); err != nil {
+			return wrap("memory-limit", err)
+		}
+	}
+	return nil
+}
+
+func printPlan(w io.Writer, groups []engine.Group) {
+	n := 0
+	for _, g := range groups {
+		fmt.Fprintf(w, "%s %s (weights %s): %d configurations\n", g.Model, g.Precision, g.Weights, len(g.Configs))
+		for _, c := range g.Configs {
+			n++
+			fmt.Fprintf(w, "  %3d. %s\n", n, c.Label())
+		}
+	}
+	fmt.Fprintf(w, "%d configurations in %d groups (one worker each).\n", n, len(groups))
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
