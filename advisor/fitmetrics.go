@@ -54,6 +54,7 @@ type Metrics struct {
 	MemoryMAPECVBaseline *float64 `json:"memory_mape_cv_baseline,omitempty"`
 	MemoryMAPECVRoofline *float64 `json:"memory_mape_cv_roofline,omitempty"`
 	MemoryMAPECVLinear   *float64 `json:"memory_mape_cv_linear,omitempty"`
+	MemoryMAPECVOverhead *float64 `json:"memory_mape_cv_overhead,omitempty"`
 	MemoryMAPECVRidge    *float64 `json:"memory_mape_cv_ridge,omitempty"`
 
 	// And every kind's leave-one-model-out MAPE.
@@ -68,6 +69,7 @@ type Metrics struct {
 	MemoryMAPELOMOBaseline *float64 `json:"memory_mape_leave_one_model_out_baseline,omitempty"`
 	MemoryMAPELOMORoofline *float64 `json:"memory_mape_leave_one_model_out_roofline,omitempty"`
 	MemoryMAPELOMOLinear   *float64 `json:"memory_mape_leave_one_model_out_linear,omitempty"`
+	MemoryMAPELOMOOverhead *float64 `json:"memory_mape_leave_one_model_out_overhead,omitempty"`
 	MemoryMAPELOMORidge    *float64 `json:"memory_mape_leave_one_model_out_ridge,omitempty"`
 
 	// The kind chosen for each target, and the classifier's.
@@ -105,8 +107,8 @@ func (m *Metrics) setTarget(t target, ev evaluation) {
 		lo = map[string]**float64{kindBaseline: &m.TTFTMAPELOMOBaseline, kindRoofline: &m.TTFTMAPELOMORoofline, kindOverhead: &m.TTFTMAPELOMOOverhead, kindRidge: &m.TTFTMAPELOMORidge}
 	default:
 		mape, r2, lomo, cover, model = &m.MemoryMAPECV, &m.MemoryR2CV, &m.MemoryMAPELOMO, &m.MemoryIntervalCoverage90, &m.MemoryModel
-		cv = map[string]**float64{kindBaseline: &m.MemoryMAPECVBaseline, kindRoofline: &m.MemoryMAPECVRoofline, kindLinear: &m.MemoryMAPECVLinear, kindRidge: &m.MemoryMAPECVRidge}
-		lo = map[string]**float64{kindBaseline: &m.MemoryMAPELOMOBaseline, kindRoofline: &m.MemoryMAPELOMORoofline, kindLinear: &m.MemoryMAPELOMOLinear, kindRidge: &m.MemoryMAPELOMORidge}
+		cv = map[string]**float64{kindBaseline: &m.MemoryMAPECVBaseline, kindRoofline: &m.MemoryMAPECVRoofline, kindLinear: &m.MemoryMAPECVLinear, kindOverhead: &m.MemoryMAPECVOverhead, kindRidge: &m.MemoryMAPECVRidge}
+		lo = map[string]**float64{kindBaseline: &m.MemoryMAPELOMOBaseline, kindRoofline: &m.MemoryMAPELOMORoofline, kindLinear: &m.MemoryMAPELOMOLinear, kindOverhead: &m.MemoryMAPELOMOOverhead, kindRidge: &m.MemoryMAPELOMORidge}
 	}
 	*model = ev.chosen
 	*mape, *r2, *lomo = num(ev.cvMAPE[ev.chosen]), num(ev.cvR2[ev.chosen]), num(ev.lomoMAPE[ev.chosen])

@@ -7,6 +7,7 @@ import "slices"
 //
 //	decode ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·batch FLOPs) + k·KV bytes/bandwidth
 //	TTFT   ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·prompt FLOPs)
+//	memory ≈ c + w·weights + Σ_precision (k_p·KV cache + h_p·hidden states) + logits, activation and score terms
 //
 // The per-layer term is the kernel launches and synchronisation every layer
 // pays whatever its size, which is what bounds small models on a GPU; the
@@ -66,7 +67,10 @@ func (t target) overheadTerms(p physics, precisions []string) []float64 {
 	case targetTTFT:
 		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.prefillFlops / 1e9}}
 	default:
-		return t.linearTerms(p)
+		// What the prompt keeps alive differs by precision: quantized layers hold their
+		// dequantized or fp32 intermediates, and the KV cache is laid out per dtype.
+		per = [][]float64{{p.kvBytes}, {p.hiddenBytes}}
+		shared = []float64{p.weightBytes, p.logitsBytes, p.actBytes, p.scoreBytes}
 	}
 	var out []float64
 	for _, term := range per {

@@ -21,6 +21,7 @@ type physics struct {
 	logitsBytes   float64 // fp32 logits of the whole prompt
 	actBytes      float64 // the widest prefill activation (the MLP's)
 	scoreBytes    float64 // attention scores of the prompt, when not fused
+	hiddenBytes   float64 // one hidden state per prompt token per layer: what prefill keeps alive
 
 	bandwidth float64 // GB/s, 0 when unknown
 }
@@ -64,6 +65,7 @@ func derive(q Query) physics {
 	p.logitsBytes = p.batch * p.context * float64(s.Vocab) * 4
 	p.actBytes = p.batch * p.context * float64(max(s.Intermediate, s.Hidden)) * elem
 	p.scoreBytes = p.batch * float64(s.Heads) * p.context * p.context * elem
+	p.hiddenBytes = p.layers * float64(s.Hidden) * p.batch * p.context * elem
 	return p
 }
 
