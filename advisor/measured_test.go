@@ -93,3 +93,40 @@ func TestTrainOnMeasuredCPUSweep(t *testing.T) {
 		t.Errorf("%s: predicted fp16 %.1f ms/token, fp32 %.1f: measured fp16 is slower here", q.Model, fp16, fp32)
 	}
 }
+
+// TestTrainOnMeasuredGPUSweep fits the sweep measured on an NVIDIA H200 with MLX's CUDA backend
+// (bench/data/h200-sweep.csv: 7 models × 5 precisions × 3 contexts × batch 1 and 8). Its
+// bounds are what the advisor reaches there, with a little room, so that a change that loses
+// accuracy fails; bench/README.md compares them with the targets and the data's noise floor.
+func TestTrainOnMeasuredGPUSweep(t *testing.T) {
+	obs := exported(t, "../bench/data/h200-sweep.csv")
+	f, err := Train(obs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.Metrics
+	t.Logf("decode %s %.1f%% CV / %.1f%% LOMO, coverage %.0f%%; ttft %s %.1f%% / %.1f%%; memory %s %.1f%% / %.1f%%",
+		m.DecodeModel, 100*val(m.DecodeMAPECV), 100*val(m.DecodeMAPELOMO), 100*val(m.IntervalCoverage90),
+		m.TTFTModel, 100*val(m.TTFTMAPECV), 100*val(m.TTFTMAPELOMO), m.MemoryModel, 100*val(m.MemoryMAPECV), 100*val(m.MemoryMAPELOMO))
+	for _, c := range []struct {
+		name          string
+		got, lo, most float64
+	}{
+		{"decode MAPE (CV)", val(m.DecodeMAPECV), 0, 0.17},
+		{"decode MAPE (leave one model out)", val(m.DecodeMAPELOMO), 0, 0.20},
+		{"TTFT MAPE (CV)", val(m.TTFTMAPECV), 0, 0.15},
+		{"memory MAPE (CV)", val(m.MemoryMAPECV), 0, 0.07},
+		{"memory MAPE (leave one model out)", val(m.MemoryMAPELOMO), 0, 0.10},
+		{"decode 90% interval coverage", val(m.IntervalCoverage90), 0.85, 0.95},
+		{"TTFT 90% interval coverage", val(m.TTFTIntervalCoverage90), 0.85, 0.95},
+	} {
+		if !(c.lo <= c.got && c.got <= c.most) {
+			t.Errorf("%s = %.3f, want within [%.2f, %.2f]", c.name, c.got, c.lo, c.most)
+		}
+	}
+	// The roofline reads bytes alone; on this device decode follows the layer count.
+	if !(val(m.DecodeMAPECVRoofline) > 3*val(m.DecodeMAPECV)) {
+		t.Errorf("roofline %.3f against chosen %.3f: dispatch-bound decode should defeat a bytes-only model",
+			val(m.DecodeMAPECVRoofline), val(m.DecodeMAPECV))
+	}
+}

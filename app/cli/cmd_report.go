@@ -186,6 +186,20 @@ func (r *analysis) recommend(cat *engine.Catalog) error {
 	if err != nil {
 		return err
 	}
+	// The report describes the machine the runs were measured on, wherever it is read: a run of
+	// the configuration there is a measurement, not only one made on this machine.
+	for i := range cands {
+		if cands[i].Measured != nil {
+			continue
+		}
+		q := cands[i].Query
+		for j, o := range r.obs {
+			if o.Model == q.Model && o.Precision == q.Precision && o.Context == q.Context && o.Generate == q.Generate && max(o.Batch, 1) == max(q.Batch, 1) {
+				cands[i].Measured = &r.obs[j]
+				break
+			}
+		}
+	}
 	r.recs = r.f.Fit.Recommend(cands, r.budget, r.thresholdMs)
 	if r.budget <= 0 {
 		return nil
