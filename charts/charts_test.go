@@ -431,3 +431,28 @@ func TestMemoryBudgetFarAbove(t *testing.T) {
 		}
 	}
 }
+
+// A threshold far above every run is named in the title instead of squashing the lines.
+func TestThresholdFarAbove(t *testing.T) {
+	points := []Point{
+		{Model: "gpt2", Precision: "fp16", Context: 128, Batch: 1, MsPerToken: 1.6, Status: "ok"},
+		{Model: "gpt2", Precision: "fp16", Context: 512, Batch: 1, MsPerToken: 2.0, Status: "ok"},
+	}
+	for _, tt := range []struct {
+		threshold float64
+		inTitle   bool
+	}{{200, true}, {5, false}} {
+		f, err := LatencyVsContext(points, Options{ThresholdMs: tt.threshold})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := f.(*plot.Plot)
+		if got := strings.Contains(p.Title.Text, "far under"); got != tt.inTitle {
+			t.Errorf("threshold %v: title %q", tt.threshold, p.Title.Text)
+		}
+		// Both ranges span under tenfold, so the axis is linear.
+		if top := p.Y.Max; tt.inTitle == (top >= tt.threshold) {
+			t.Errorf("threshold %v: the axis reaches %.1f ms/token", tt.threshold, top)
+		}
+	}
+}

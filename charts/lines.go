@@ -40,12 +40,19 @@ func LatencyVsContext(points []Point, opt Options) (Figure, error) {
 		lines = append(lines, l)
 	}
 	ctx, lo, hi := extent(lines)
-	if opt.ThresholdMs > 0 {
+	// A threshold far above every run would squash the lines flat at the bottom; name it
+	// instead of drawing it, as the memory chart does its budget.
+	far := opt.ThresholdMs > 4*hi
+	if opt.ThresholdMs > 0 && !far {
 		lo, hi = math.Min(lo, opt.ThresholdMs), math.Max(hi, opt.ThresholdMs)
 	}
 	logY := useLogScale(lo, hi)
+	figTitle := fmt.Sprintf("%s (batch %d)", title, batch)
+	if opt.ThresholdMs > 0 && far {
+		figTitle += fmt.Sprintf("\nevery run is far under the %s ms/token interactive threshold", formatTick(opt.ThresholdMs))
+	}
 	fig := lineFigure{
-		o: o, opt: opt, title: fmt.Sprintf("%s (batch %d)", title, batch),
+		o: o, opt: opt, title: figTitle,
 		xLabel: "context (tokens, log2 scale)", yLabel: "decode latency (ms/token)",
 		lines: lines, logY: logY,
 		axes: func(p *plot.Plot) {
@@ -53,7 +60,7 @@ func LatencyVsContext(points []Point, opt Options) (Figure, error) {
 			setValueAxis(&p.Y, lo, hi, logY)
 		},
 	}
-	if opt.ThresholdMs > 0 {
+	if opt.ThresholdMs > 0 && !far {
 		y := opt.ThresholdMs
 		if logY {
 			y = math.Log10(y)
