@@ -159,35 +159,3 @@ type glyphThumb struct{ draw.GlyphStyle }
 func (g glyphThumb) Thumbnail(c *draw.Canvas) {
 	c.DrawGlyph(g.GlyphStyle, c.Center())
 }
-
-func oomGlyph(c color.Color) draw.GlyphStyle {
-	return draw.GlyphStyle{Color: c, Radius: vg.Points(6), Shape: boldCross{}}
-}
-
-// boldCross and boldPlus are glyphs thick enough to see next to 2pt lines;
-// draw.CrossGlyph and draw.PlusGlyph are hairlines.
-type boldCross struct{}
-
-func (boldCross) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
-	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(2.5)})
-	r := sty.Radius * 0.7
-	var p vg.Path
-	p.Move(vg.Point{X: pt.X - r, Y: pt.Y - r})
-	p.Line(vg.Point{X: pt.X + r, Y: pt.Y + r})
-	p.Move(vg.Point{X: pt.X - r, Y: pt.Y + r})
-	p.Line(vg.Point{X: pt.X + r, Y: pt.Y - r})
-	c.Stroke(p)
-}
-
-type boldPlus struct{}
-
-func (boldPlus) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
-	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(2)})
-	r := sty.Radius
-	var p vg.Path
-	p.Move(vg.Point{X: pt.X - r, Y: pt.Y})
-	p.Line(vg.Point{X: pt.X + r, Y: pt.Y})
-	p.Move(vg.Point{X: pt.X, Y: pt.Y - r})
-	p.Line(vg.Point{X: pt.X, Y: pt.Y + r})
-	c.Stroke(p)
-}
