@@ -11,11 +11,7 @@ export MACOSX_DEPLOYMENT_TARGET := $(shell sed -n 's/^export MACOSX_DEPLOYMENT_T
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-<<<<<<< HEAD
-.PHONY: all build deps setup run app test test-worker test-go test-race vet check-darwin notebook clean
-=======
-.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin clean
->>>>>>> main
+.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin notebook clean
 
 all: build
 
