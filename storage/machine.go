@@ -76,7 +76,8 @@ type StoredMachine struct {
 	Machine
 }
 
-// Machines returns every stored machine, by id.
+// Machines returns every stored machine by its id, so that a run's machine_id can be read as the
+// chip and memory it was measured on, and its fingerprint as the key import merges by.
 func (db *DB) Machines(ctx context.Context) (map[int64]StoredMachine, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT id, fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname FROM machines`)
 	if err != nil {

@@ -4,18 +4,12 @@
 package advice
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 
-	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
@@ -41,34 +35,7 @@ func ThisMachine(ctx context.Context, store *storage.DB) (MachineInfo, error) {
 	if err != nil {
 		return MachineInfo{}, fmt.Errorf("identify this machine: %w", err)
 	}
-	return MachineInfo{ID: id, Chip: m.Chip, MemoryBytes: m.MemoryBytes, BandwidthGBs: bandwidthOf(m.Chip)}, nil
-}
-
-var appleBandwidths = sync.OnceValue(func() map[string]float64 {
-	rows, err := csv.NewReader(bytes.NewReader(resources.AppleSilicon())).ReadAll()
-	if err != nil || len(rows) == 0 {
-		panic(fmt.Sprintf("embedded apple_silicon.csv: %v", err)) // fixed at build time
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	chip, bw := col["chip"], col["bandwidth_gbs"]
-	out := map[string]float64{}
-	for _, r := range rows[1:] {
-		if v, err := strconv.ParseFloat(r[bw], 64); err == nil && v > 0 {
-			out[r[chip]] = v
-		}
-	}
-	return out
-})
-
-// bandwidthOf returns the memory bandwidth of an Apple chip in GB/s ("Apple M3 Pro" → 153.6),
-// or 0 when it is not known: any CPU that is not Apple silicon, a chip newer than the table,
-// or one the table lists by GPU core count (M3 Max), which the chip name does not give.
-func bandwidthOf(chip string) float64 {
-	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(chip), "Apple "))
-	return appleBandwidths()[name]
+	return MachineInfo{ID: id, Chip: m.Chip, MemoryBytes: m.MemoryBytes, BandwidthGBs: engine.PeakBandwidthGBs("", m.Chip)}, nil
 }
 
 // Hot reports whether a run was measured while the machine throttled (thermal state serious or
@@ -203,7 +170,11 @@ func Observation(r storage.Run, cat *engine.Catalog, sh *Shapes, m MachineInfo) 
 		Context: r.Context, Generate: r.Generate, Batch: r.Batch,
 		MemoryLimitBytes: r.MemoryLimitBytes,
 	}
-	if r.MachineID == m.ID {
+	switch {
+	case r.PeakBandwidthGBs != nil && *r.PeakBandwidthGBs > 0:
+		// The worker knew the device's nominal bandwidth (a GPU it recognised).
+		o.BandwidthGBs = *r.PeakBandwidthGBs
+	case r.MachineID == m.ID:
 		o.BandwidthGBs = m.BandwidthGBs
 	}
 	// A run that failed before loading its model has no counts; an estimate places it.

@@ -128,6 +128,7 @@ Flags:
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	if budget == 0 {
 		budget = f.Machine.MemoryBytes
 	}
