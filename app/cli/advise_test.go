@@ -18,6 +18,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/internal/apptest"
+	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -268,6 +269,26 @@ func TestFitLeavesOutHotRuns(t *testing.T) {
 	}
 	res := cli(t, env, "fit", "--db", db)
 	mustContain(t, "fit table", res.stdout, "Left out 4 runs measured while the machine was hot")
+}
+
+func TestFitLeavesOutUnstableRuns(t *testing.T) {
+	env, db, s, n := seeded(t)
+	for _, c := range []int{96, 192} {
+		r := s.Run("gpt2-medium", "fp16", c, 1)
+		r.Stability = engine.StabilityShift
+		s.Insert(r)
+	}
+	var steady, all map[string]any
+	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &steady)
+	if steady["n_runs"] != float64(n) || steady["unstable_runs_left_out"] != 2.0 {
+		t.Errorf("n_runs %v, unstable left out %v, want %d and 2", steady["n_runs"], steady["unstable_runs_left_out"], n)
+	}
+	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--include-unstable", "--db", db), &all)
+	if all["n_runs"] != float64(n+2) {
+		t.Errorf("with --include-unstable n_runs %v, want %d", all["n_runs"], n+2)
+	}
+	res := cli(t, env, "fit", "--db", db)
+	mustContain(t, "fit table", res.stdout, "Left out 2 runs whose repetitions stepped between two levels")
 }
 
 func TestChartsWritesImages(t *testing.T) {
