@@ -129,13 +129,20 @@ func EstimateWeights(cat *engine.Catalog, sh advisor.Shape, precision string) (p
 // LeftOut counts the runs observations did not pass on, so the user can be told why.
 type LeftOut struct {
 	Hot          int // measured while the machine throttled
+	Unstable     int // repetitions that stepped between two levels (engine.StabilityShift)
 	UnknownShape int // of a model whose architecture could not be read
 }
 
 // observations turns stored runs into what the advisor learns from: successful and
 // out-of-memory runs of models whose shape is known. Runs measured while the machine was hot
 // (serious or critical thermal pressure) are left out unless includeHot.
-func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, includeHot bool) ([]advisor.Observation, LeftOut) {
+// Include names the runs a fit learns from although they are normally left out.
+type Include struct {
+	Hot      bool // measured while the machine was hot
+	Unstable bool // repetitions at two levels: their mean describes neither
+}
+
+func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, include Include) ([]advisor.Observation, LeftOut) {
 	var (
 		obs  []advisor.Observation
 		left LeftOut
@@ -145,8 +152,12 @@ func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, includ
 		if r.Status != storage.StatusOK && r.Status != storage.StatusOOM {
 			continue
 		}
-		if Hot(r) && !includeHot {
+		if Hot(r) && !include.Hot {
 			left.Hot++
+			continue
+		}
+		if r.Stability == engine.StabilityShift && !include.Unstable {
+			left.Unstable++
 			continue
 		}
 		o, ok := Observation(r, cat, sh, m)
@@ -212,6 +223,8 @@ type FitRequest struct {
 	ThresholdMs float64
 	Refit       bool // train even when the stored fit is current
 	IncludeHot  bool // train on runs measured while the machine was hot too
+	// IncludeUnstable trains on runs whose repetitions stepped between two levels too.
+	IncludeUnstable bool
 }
 
 // CurrentFit returns the newest stored fit for the interactive threshold when it has seen
@@ -251,7 +264,7 @@ func FitFor(ctx context.Context, store *storage.DB, cat *engine.Catalog, req Fit
 		}
 	}
 
-	obs, left := Observations(runs, cat, m, req.IncludeHot)
+	obs, left := Observations(runs, cat, m, Include{Hot: req.IncludeHot, Unstable: req.IncludeUnstable})
 	f.Left = left
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("there are no runs in %s to learn from yet: measure a few models and contexts first, e.g.\n"+

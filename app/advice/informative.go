@@ -25,7 +25,7 @@ func MostInformative(ctx context.Context, store *storage.DB, cat *engine.Catalog
 	if err != nil {
 		return 0, err
 	}
-	obs, _ := Observations(runs, cat, m, false)
+	obs, _ := Observations(runs, cat, m, Include{})
 	c, err := advisor.NewCommittee(obs, advisor.Options{Seed: 1})
 	if err != nil {
 		return 0, nil // too few runs yet: the teaching order decides

@@ -36,6 +36,7 @@ func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.StringVar(&format, "format", "table", "output `format`: table or json")
 	db.addFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
+	fs.BoolVar(&req.IncludeUnstable, "include-unstable", false, "also learn from runs whose repetitions stepped between two levels (stability \"level shift\")")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench fit [flags]
 
@@ -96,6 +97,7 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 	out["models"] = f.Fit.Models
 	out["precisions"] = f.Fit.Precisions
 	out["hot_runs_left_out"] = f.Left.Hot
+	out["unstable_runs_left_out"] = f.Left.Unstable
 	out["runs_of_unknown_models"] = f.Left.UnknownShape
 	if costs := f.Fit.DecodeCosts(); costs != nil {
 		out["decode_costs"] = costs
@@ -118,6 +120,9 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 		strings.Join(fit.Precisions, ", "), f.Record.ID, dbPath)
 	if f.Left.Hot > 0 {
 		fmt.Fprintf(w, "Left out %s measured while the machine was hot or throttled; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
+	}
+	if f.Left.Unstable > 0 {
+		fmt.Fprintf(w, "Left out %s whose repetitions stepped between two levels; --include-unstable learns from those too.\n", countOf(f.Left.Unstable, "run"))
 	}
 	if f.Left.UnknownShape > 0 {
 		fmt.Fprintf(w, "Left out %s of models whose architecture could not be read.\n", countOf(f.Left.UnknownShape, "run"))

@@ -201,7 +201,7 @@ Flags:
 				here = append(here, r)
 			}
 		}
-		obs, _ := advice.Observations(here, cat, f.Machine, false)
+		obs, _ := advice.Observations(here, cat, f.Machine, advice.Include{})
 		bounds = f.Fit.Boundaries(qs, budget, obs)
 	}
 

@@ -134,7 +134,7 @@ func buildReport(ctx context.Context, store *storage.DB, cat *engine.Catalog, bu
 	if err != nil {
 		return nil, err
 	}
-	r.obs, _ = advice.Observations(r.runs, cat, m, false)
+	r.obs, _ = advice.Observations(r.runs, cat, m, advice.Include{})
 	r.shares, r.exponents, r.corr = advisor.VarianceShares(r.obs), advisor.ScalingExponents(r.obs), advisor.Correlations(r.obs)
 	opt := charts.Options{MemoryBudgetBytes: r.budget, ThresholdMs: thresholdMs, MemoryBudgetSource: r.budgetWhose}
 	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, chartDir)
