@@ -22,7 +22,7 @@ var exportFormats = []string{"csv", "json", "jsonl", "md"}
 
 // runStatuses are the statuses a stored run can have, for checking --status.
 var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
-	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped}
+	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped, storage.StatusKilled}
 
 func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
