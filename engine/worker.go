@@ -66,7 +66,8 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	if spec.StartTimeout <= 0 {
 		spec.StartTimeout = DefaultStartTimeout
 	}
-	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker")
+	// The folder on the command line tells, in ps, which inferbench's worker this is.
+	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker", spec.Dir)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+spec.Dir, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Dir = spec.Dir

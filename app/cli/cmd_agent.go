@@ -101,6 +101,13 @@ Flags:
 		}
 		items = agent.QueueItems(spec.Configs())
 	}
+	// The agent measures for as long as it runs: it holds the lock from the start, so that the
+	// queue it edits is the one it measures.
+	release, err := wo.lock(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer release()
 	store, err := wo.open(ctx, env)
 	if err != nil {
 		return err

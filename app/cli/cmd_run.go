@@ -71,10 +71,11 @@ Flags:
 	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
-	bench, err := wo.bench(ctx, env, cat, stderr)
+	bench, release, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
 	mode := progress.Quiet

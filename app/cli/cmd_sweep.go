@@ -157,10 +157,11 @@ Flags:
 		return nil
 	}
 
-	bench, err := wo.bench(ctx, env, cat, stderr)
+	bench, release, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
 	mode := progress.Lines

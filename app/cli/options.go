@@ -31,10 +31,12 @@ type workerOptions struct {
 	dbOptions
 	python  string
 	verbose bool
+	wait    bool
 }
 
 func (o *workerOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	o.dbOptions.addFlags(fs, env)
+	fs.BoolVar(&o.wait, "wait", false, "when another inferbench is measuring on this machine or into this database, wait for it instead of exiting")
 	fs.StringVar(&o.python, "python", "", "Python `interpreter` with mlx and mlx-lm (default: INFERBENCH_PYTHON, then the project's .venv, then the one `inferbench setup` made)")
 	fs.BoolVar(&o.verbose, "verbose", false, "show the worker's log on stderr")
 }
@@ -56,18 +58,31 @@ func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, 
 	return spec, nil
 }
 
-// bench opens the database and readies a worker, as run and sweep need. The caller closes the
-// bench's store and measurer.
-func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (*app.Bench, error) {
+// lock makes this the one inferbench measuring on the machine and into the database.
+func (o *workerOptions) lock(ctx context.Context, env app.Env) (release func(), err error) {
+	return app.LockMeasuring(ctx, env, o.path(env), o.wait)
+}
+
+// bench takes the measuring lock, opens the database and readies a worker, as run and sweep
+// need. The caller calls release once it has closed the bench's store and measurer.
+func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (b *app.Bench, release func(), err error) {
+	if release, err = o.lock(ctx, env); err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
 	store, err := o.open(ctx, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	spec, err := o.spec(env, stderr)
 	if err != nil {
 		store.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Sensors: env.Sensors}, nil
+		Machine: engine.DetectMachine(), Sensors: env.Sensors}, release, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func (r *sweepRig) statuses(t *testing.T) []string {
 	}
 	var got []string
 	for _, run := range runs {
-		got = append(got, run.Precision+" "+itoa(run.Context)+" "+run.Status)
+		got = append(got, run.Precision+" "+strconv.Itoa(run.Context)+" "+run.Status)
 	}
 	slices.Sort(got)
 	return got

@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/inferbench/inferbench/app/internal/apptest"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// fakePython writes a script that stands in for the interpreter, for a worker that misbehaves
+// in ways the real one does not.
+func fakePython(t *testing.T, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const fakeHello = `{"type":"hello","protocol":2,"pid":1,"python":"3","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"fake","memory_bytes":1,"recommended_working_set_bytes":null}`
+
+// exitOf is the exit status of a finished inferbench process.
+func exitOf(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestTwoSweepsOneDatabase: of two sweeps started together on one database, one measures and
+// the other exits 1 naming it; every configuration is stored once. With --wait, the second
+// waits, then finds everything measured.
+func TestTwoSweepsOneDatabase(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	grid := []string{"sweep", "--db", db, "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8,16,32",
+		"--generate", "2", "--repeats", "1"}
+	a, outA := startInferbench(t, env, grid...)
+	b, outB := startInferbench(t, env, grid...)
+	codeA, codeB := exitOf(a.Wait()), exitOf(b.Wait())
+	winner, loser := outA, outB
+	if codeA != 0 {
+		winner, loser = outB, outA
+		codeA, codeB = codeB, codeA
+	}
+	if codeA != 0 || codeB != ExitFailure {
+		t.Fatalf("exits %d and %d, want 0 and %d\nfirst:\n%s\nsecond:\n%s", codeA, codeB, ExitFailure, outA, outB)
+	}
+	mustContain(t, "the refused sweep", loser.String(), "is measuring; wait for it or stop it")
+	if !strings.Contains(loser.String(), "another inferbench (pid ") {
+		t.Errorf("the refusal does not name the other process:\n%s", loser)
+	}
+	mustContain(t, "the sweep that ran", winner.String(), "3 measured")
+	checkComplete(t, db, 3, 1)
+
+	// --wait: the second waits for the first, then resumes with nothing left to do.
+	a, outA = startInferbench(t, env, append(grid, "--force")...)
+	b, outB = startInferbench(t, env, append(grid, "--wait")...)
+	if code := exitOf(a.Wait()); code != 0 {
+		t.Fatalf("forced sweep: exit %d:\n%s", code, outA)
+	}
+	if code := exitOf(b.Wait()); code != 0 {
+		t.Fatalf("waiting sweep: exit %d:\n%s", code, outB)
+	}
+	if n := len(storedRuns(t, db)); n > 6 {
+		t.Fatalf("%d runs stored, want at most 6 (3, then 3 forced)", n)
+	}
+}
+
+// TestReadOnlyCommandsDuringAMeasurement: runs and export never wait for the measuring lock.
+func TestReadOnlyCommandsDuringAMeasurement(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
+		t.Fatalf("seed run: %s", r.stderr)
+	}
+	release, err := (&workerOptions{dbOptions: dbOptions{db: db}}).lock(t.Context(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for _, args := range [][]string{{"runs"}, {"export", "--format", "csv"}} {
+		if r := cli(t, env, append(args, "--db", db)...); r.code != 0 {
+			t.Errorf("%s while measuring: exit %d: %s", args[0], r.code, r.stderr)
+		}
+	}
+	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, fmt.Sprintf("another inferbench (pid %d) is measuring", os.Getpid())) {
+		t.Fatalf("run while another measures: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestWorkerDiesWithInferbench: kill -9 of inferbench mid-run takes its worker with it.
+func TestWorkerDiesWithInferbench(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	cmd, out := startInferbench(t, env, "run", "--db", db, "--model", "tiny-llama", "--precision", "fp32",
+		"--context", "256", "--generate", "200", "--batch", "8", "--repeats", "1000")
+	deadline := time.Now().Add(3 * time.Minute)
+	for apptest.WorkerOf(t, cmd.Process.Pid) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("inferbench never started a worker:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	// A generous bound: the test waits for the worker's end, which the kernel (Linux) or the
+	// worker's own watch (macOS) brings about; docs/reliability.md gives the measured time.
+	apptest.WaitNoWorkers(t, env.Getenv("XDG_CACHE_HOME"), time.Minute)
+	if n := len(storedRuns(t, db)); n != 0 {
+		t.Fatalf("%d runs stored by a killed run", n)
+	}
+}
+
+// TestSweepResumesAfterWorkerKill9: a worker killed from outside mid-sweep is stored as killed,
+// rules nothing out, and the resumed sweep measures every configuration: all end ok, and no
+// skipped row is left.
+func TestSweepResumesAfterWorkerKill9(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "sweep.db")
+	cmd, out := startInferbench(t, env, slowGrid(db)...)
+	waitForRuns(t, db, 1, out)
+	pid := apptest.WorkerOf(t, cmd.Process.Pid)
+	if pid == 0 {
+		t.Fatalf("no worker mid-sweep:\n%s", out)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	if code := exitOf(cmd.Wait()); code != 0 {
+		t.Fatalf("sweep: exit %d:\n%s", code, out)
+	}
+	for _, r := range storedRuns(t, db) {
+		if r.Status == storage.StatusOOM || r.Status == storage.StatusSkipped {
+			t.Fatalf("a kill from outside was stored as %s (%s):\n%s", r.Status, r.Error, out)
+		}
+	}
+	r := cli(t, env, slowGrid(db)...)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)
+	}
+	latest := map[string]string{}
+	for _, run := range storedRuns(t, db) { // newest first
+		if run.Status == storage.StatusSkipped {
+			t.Errorf("skipped row left behind: %s", run.Error)
+		}
+		k := fmt.Sprintf("%s %s %d %d", run.Model, run.Precision, run.Context, run.Batch)
+		if _, seen := latest[k]; !seen {
+			latest[k] = run.Status
+		}
+	}
+	if len(latest) != 8 {
+		t.Fatalf("%d configurations stored, want 8: %v", len(latest), latest)
+	}
+	for k, st := range latest {
+		if st != storage.StatusOK {
+			t.Errorf("%s ends %s, want ok", k, st)
+		}
+	}
+}
+
+// TestWorkerThatCannotStart: run and sweep store nothing and say how to set MLX up.
+func TestWorkerThatCannotStart(t *testing.T) {
+	env := testEnv(t, false)
+	py := fakePython(t, `echo "ModuleNotFoundError: No module named 'mlx'" >&2; exit 1`)
+	for _, cmd := range [][]string{
+		{"run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2"},
+		{"sweep", "--model", "tiny-gpt2", "--context", "8", "--generate", "2"},
+	} {
+		t.Run(cmd[0], func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "runs.db")
+			r := cli(t, env, append(cmd, "--db", db, "--python", py)...)
+			if r.code != ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+			}
+			mustContain(t, "stderr", r.stderr, "failed to start", "inferbench setup")
+			if _, err := os.Stat(db); err == nil {
+				if n := len(storedRuns(t, db)); n != 0 {
+					t.Fatalf("%d runs stored for a worker that never started", n)
+				}
+			}
+		})
+	}
+}
+
+// TestWorkerEndlessLine: a worker whose line never ends is a protocol error: exit 1, the worker
+// stopped, nothing stored.
+func TestWorkerEndlessLine(t *testing.T) {
+	env := testEnv(t, false)
+	py := fakePython(t, `echo '`+fakeHello+`'; read line; printf '{"type":"loaded","note":"'; exec tr '\\0' a < /dev/zero`)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
+	if r.code != ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, "broke protocol", "a line longer than 1048576 bytes")
+	if n := len(storedRuns(t, db)); n != 0 {
+		t.Fatalf("%d runs stored for a broken worker", n)
+	}
+	apptest.WaitNoWorkers(t, env.Getenv("XDG_CACHE_HOME"), time.Minute)
+}
