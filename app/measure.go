@@ -160,6 +160,9 @@ type Session struct {
 	Hello engine.Hello
 	done  map[storage.RunKey]string // stored status of each configuration measured before
 	oomed []engine.Config
+	// skipped holds the configurations stored as skipped before; they count as done only
+	// while an out-of-memory run of this session's still rules them out.
+	skipped map[storage.RunKey]bool
 }
 
 // Begin starts a session over cfgs, the configurations it may be asked about: the stored
@@ -170,7 +173,7 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{bench: b, Hello: hello, done: map[storage.RunKey]string{}}
+	s := &Session{bench: b, Hello: hello, done: map[storage.RunKey]string{}, skipped: map[storage.RunKey]bool{}}
 	if force {
 		return s, nil
 	}
@@ -180,6 +183,14 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 	for _, c := range cfgs {
 		if s.done[s.key(c)] == storage.StatusOOM {
 			s.oomed = append(s.oomed, c)
+		}
+	}
+	// A stored skip stands only while a confirmed out-of-memory run still rules it out; one
+	// inferred from a kill that was never confirmed is measured again (see Check).
+	for k, st := range s.done {
+		if st == storage.StatusSkipped {
+			delete(s.done, k)
+			s.skipped[k] = true
 		}
 	}
 	return s, nil
@@ -217,6 +228,9 @@ func (s *Session) Check(ctx context.Context, cfg engine.Config) (Verdict, error)
 	for _, a := range s.oomed {
 		if !engine.NeedsMore(a, cfg) {
 			continue
+		}
+		if s.skipped[s.key(cfg)] {
+			return Verdict{Already: storage.StatusSkipped}, nil
 		}
 		ref, err := s.bench.Catalog.ResolveModel(cfg.Model)
 		if err != nil {

@@ -26,6 +26,11 @@ type Software struct {
 	MLXLMVersion string
 }
 
+// unconfirmedOOM matches the error of an oom run stored by Inferbench before it asked the
+// system for confirmation: any SIGKILL then read as out of memory. Such a run is not a
+// measurement of anything, and is due again.
+const unconfirmedOOM = "%killed by signal 9 (killed), most likely out of memory%"
+
 // Completed returns, for every configuration measured in this environment with one of the
 // given statuses, the status of its latest such run.
 func (db *DB) Completed(ctx context.Context, sw Software, statuses ...string) (map[RunKey]string, error) {
@@ -41,7 +46,8 @@ func (db *DB) Completed(ctx context.Context, sw Software, statuses ...string) (m
 		FROM runs
 		WHERE machine_id = ? AND backend = ? AND mlx_version = ? AND mlx_lm_version = ?
 		  AND status IN (?`+strings.Repeat(",?", len(statuses)-1)+`)
-		ORDER BY id`, args...)
+		  AND NOT (status = 'oom' AND error LIKE ?)
+		ORDER BY id`, append(args, unconfirmedOOM)...)
 	if err != nil {
 		return nil, fmt.Errorf("read measured configurations: %w", err)
 	}
