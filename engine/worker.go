@@ -99,7 +99,7 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 		cmd.Stderr = w.stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start worker %s: %w; check --python or run `inferbench setup`", spec.Python, err)
+		return nil, &StartError{Python: spec.Python, Err: err}
 	}
 	go w.read(stdout)
 
@@ -108,8 +108,8 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	ev, err := w.next(ctx)
 	if err != nil {
 		w.Kill()
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("worker did not say hello within %s: %w", spec.StartTimeout, err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return nil, &StartError{Python: spec.Python, Err: fmt.Errorf("worker did not say hello within %s (raise --timeout on a slow disk): %w", spec.StartTimeout, err)}
 		}
 		var exit *ExitError
 		if errors.As(err, &exit) {
@@ -446,21 +446,31 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// StartError is a worker that died before saying hello: usually a missing or broken environment.
+// StartError is a worker that never said hello: the interpreter would not run, died first
+// (usually a missing or broken environment), or took too long.
 type StartError struct {
 	Python string
-	Exit   *ExitError
+	Exit   *ExitError // how it died, when it did
+	Err    error      // otherwise, why it did not start
 }
 
 func (e *StartError) Error() string {
 	hint := "run `inferbench doctor` to see what is missing, and `inferbench setup` to create a Python environment with MLX"
-	if strings.Contains(e.Exit.StderrTail, "No module named") {
+	var why error = e.Exit
+	if e.Exit == nil {
+		why = e.Err
+	} else if strings.Contains(e.Exit.StderrTail, "No module named") {
 		hint = "the Python environment lacks MLX: run `inferbench setup` (or `make setup`), or point --python / INFERBENCH_PYTHON at an interpreter with mlx and mlx-lm"
 	}
-	return fmt.Sprintf("the MLX worker (%s) failed to start: %v\n%s", e.Python, e.Exit, hint)
+	return fmt.Sprintf("the MLX worker (%s) failed to start: %v\n%s", e.Python, why, hint)
 }
 
-func (e *StartError) Unwrap() error { return e.Exit }
+func (e *StartError) Unwrap() error {
+	if e.Exit != nil {
+		return e.Exit
+	}
+	return e.Err
+}
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")

@@ -156,7 +156,7 @@ func (c *Controller) publish(s Status) {
 }
 
 // Run drives the controller until ctx ends (or, with Once, the queue is empty). It returns
-// ctx's error or nil.
+// ctx's error, nil, or, with Once, the *engine.StartError of a worker that cannot start.
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.update(func(s *Status) { *s = Status{State: StateStopped, Reason: "agent exited", Reading: s.Reading} })
 	want := StateStopped
@@ -189,11 +189,14 @@ func (c *Controller) Run(ctx context.Context) error {
 			continue
 		}
 		next, err := c.step(ctx)
+		var start *engine.StartError
 		switch {
 		case errors.Is(err, errQueueEmpty) && c.cfg.Once:
 			return nil
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
+		case c.cfg.Once && errors.As(err, &start):
+			return err
 		}
 		if next != "" {
 			want = next
@@ -219,6 +222,10 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 			s.State, s.Reason = StateWaiting, "cannot start a worker: "+app.FirstLine(err.Error())
 		})
 		c.cfg.Log.Error("queue", "err", err)
+		var start *engine.StartError
+		if c.cfg.Once && errors.As(err, &start) {
+			return "", err // nothing here will change by itself: say why and stop
+		}
 		if next, _ := c.sleep(ctx, 10*c.cfg.WaitPoll); next != "" {
 			return next, nil
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -208,4 +209,25 @@ func TestWorkerEndlessLine(t *testing.T) {
 		t.Fatalf("%d runs stored for a broken worker", n)
 	}
 	apptest.WaitNoWorkers(t, env.Getenv("XDG_CACHE_HOME"), time.Minute)
+}
+
+// TestAgentOnceWorkerCannotStart: agent --once gives up at once with the cause, instead of
+// retrying for ever.
+func TestAgentOnceWorkerCannotStart(t *testing.T) {
+	env := testEnv(t, false)
+	py := fakePython(t, `echo "ModuleNotFoundError: No module named 'mlx'" >&2; exit 1`)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	// The bound only keeps a broken build from hanging the suite: it ends as exit 130.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out, errb syncBuffer
+	args := append([]string{"agent", "--once", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py}, anyConditions...)
+	code := Main(ctx, env, args, &out, &errb)
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, ExitFailure, errb.String())
+	}
+	mustContain(t, "stderr", errb.String(), "failed to start", "inferbench setup")
+	if n := len(storedRuns(t, db)); n != 0 {
+		t.Fatalf("%d runs stored", n)
+	}
 }
