@@ -48,6 +48,10 @@ type ControllerConfig struct {
 	// Once makes Run return when the queue is empty instead of waiting for more work.
 	Once bool
 	Log  *slog.Logger
+	// Lock, when set, is taken around each run, so that the controller measures only while no
+	// other inferbench does (app.LockMeasuring); an error from it means waiting. Nil for a
+	// caller that holds the lock itself.
+	Lock func(context.Context) (release func(), err error)
 }
 
 // Controller is the one state machine behind the menu bar and `inferbench agent`: it runs
@@ -239,6 +243,14 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 			return "", errQueueEmpty
 		}
 		return c.sleep(ctx, c.cfg.WaitPoll)
+	}
+	if c.cfg.Lock != nil {
+		release, err := c.cfg.Lock(ctx)
+		if err != nil {
+			c.update(func(s *Status) { s.State, s.Reason, s.Current = StateWaiting, app.FirstLine(err.Error()), "" })
+			return c.sleep(ctx, c.cfg.WaitPoll)
+		}
+		defer release()
 	}
 	c.update(func(s *Status) {
 		s.State, s.Reason, s.Current, s.Rep, s.Of, s.Pending, s.Reading = StateRunning, "", cfg.Label(), 0, cfg.Repeats, pending, reading
