@@ -84,6 +84,9 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 type DB struct {
 	db   *sql.DB
 	path string
+	// readOnly is a database opened by OpenReadOnly in place it cannot write, or a path with
+	// no database behind it: caches (machines, fits) are not written.
+	readOnly bool
 }
 
 // Open opens the database at path, creating it and its folder if needed, and
@@ -98,6 +101,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot resolve the path", Hint: hintLocation, Err: err}
+	}
+	if err := CheckPath(abs); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, &OpenError{Path: abs, Kind: ErrNotWritable, Reason: "cannot create its folder", Hint: hintLocation, Err: err}

@@ -79,7 +79,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		file, w = f, f
 	}
 
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

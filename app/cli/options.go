@@ -25,6 +25,12 @@ func (o dbOptions) open(ctx context.Context, env app.Env) (*storage.DB, error) {
 	return storage.Open(ctx, o.path(env))
 }
 
+// openReadOnly opens the database for a command that only reads: it creates nothing, and
+// works in a folder it cannot write.
+func (o dbOptions) openReadOnly(ctx context.Context, env app.Env) (*storage.DB, error) {
+	return storage.OpenReadOnly(ctx, o.path(env))
+}
+
 // workerOptions are the flags of every command that starts a worker: --db, --python and
 // --verbose.
 type workerOptions struct {
@@ -60,18 +66,23 @@ func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, 
 
 // lock makes this the one inferbench measuring on the machine and into the database.
 func (o *workerOptions) lock(ctx context.Context, env app.Env) (release func(), err error) {
+	// A path that can never be a database is refused before a lock file lands beside it.
+	if err := storage.CheckPath(o.path(env)); err != nil {
+		return nil, err
+	}
 	return app.LockMeasuring(ctx, env, o.path(env), o.wait)
 }
 
 // bench takes the measuring lock, opens the database and readies a worker, as run and sweep
 // need. The caller calls release once it has closed the bench's store and measurer.
 func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (b *app.Bench, release func(), err error) {
-	if release, err = o.lock(ctx, env); err != nil {
+	unlock, err := o.lock(ctx, env)
+	if err != nil {
 		return nil, nil, err
 	}
 	defer func() {
 		if err != nil {
-			release()
+			unlock()
 		}
 	}()
 	store, err := o.open(ctx, env)
@@ -85,5 +96,5 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 	}
 	machine := engine.DetectMachine()
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine)}, release, nil
+		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine)}, unlock, nil
 }

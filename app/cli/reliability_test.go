@@ -231,3 +231,46 @@ func TestAgentOnceWorkerCannotStart(t *testing.T) {
 		t.Fatalf("%d runs stored", n)
 	}
 }
+
+// TestDatabaseThatIsNotAFile: a FIFO or a device as --db is refused at once (exit 2), and
+// nothing is created beside it.
+func TestDatabaseThatIsNotAFile(t *testing.T) {
+	env := testEnv(t, false)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{fifo, os.DevNull} {
+		for _, args := range [][]string{{"run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2"}, {"runs"}, {"export"}} {
+			// The bound only turns a hang into a failure (exit 130).
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			var out, errb syncBuffer
+			code := Main(ctx, env, append(args, "--db", db), &out, &errb)
+			cancel()
+			if code != ExitUsage || !strings.Contains(errb.String(), "not a database file") {
+				t.Errorf("%s --db %s: exit %d, want %d: %s", args[0], db, code, ExitUsage, errb.String())
+			}
+			for _, extra := range []string{"-journal", "-wal", ".lock"} {
+				if _, err := os.Stat(db + extra); err == nil {
+					t.Errorf("%s --db %s created %s", args[0], db, db+extra)
+				}
+			}
+		}
+	}
+}
+
+// TestReadingCreatesNoDatabase: runs and export of a path with nothing there print nothing
+// stored and create no file.
+func TestReadingCreatesNoDatabase(t *testing.T) {
+	env := testEnv(t, false)
+	db := filepath.Join(t.TempDir(), "nothing", "runs.db")
+	for _, args := range [][]string{{"runs"}, {"export", "--format", "csv"}, {"status"}} {
+		if r := cli(t, env, append(args, "--db", db)...); r.code != 0 {
+			t.Errorf("%s: exit %d: %s", args[0], r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(db)); err == nil {
+		t.Fatal("a read-only command created the database's folder")
+	}
+}
