@@ -144,8 +144,9 @@ Flags:
 	ctl.Start()
 	err = ctl.Run(ctx)
 	if errors.Is(err, context.Canceled) {
+		// Exit 130, as every command that is interrupted.
 		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
-		return nil
+		return err
 	}
 	return err
 }

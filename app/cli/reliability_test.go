@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -272,5 +273,26 @@ func TestReadingCreatesNoDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Dir(db)); err == nil {
 		t.Fatal("a read-only command created the database's folder")
+	}
+}
+
+// TestExitCodes: a crash is not reported as bad input, and an unusable --db is bad input
+// whatever is wrong with it.
+func TestExitCodes(t *testing.T) {
+	// An environment without Getenv is a programming error: the command panics on it.
+	var out, errb syncBuffer
+	if code := Main(context.Background(), app.Env{}, []string{"runs"}, &out, &errb); code != ExitInternal {
+		t.Errorf("a panic: exit %d, want %d: %s", code, ExitInternal, errb.String())
+	}
+	mustContain(t, "a panic's report", errb.String(), "internal error", "goroutine")
+
+	env := testEnv(t, false)
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 100)), 0o644)
+	for _, db := range []string{dir, garbage} {
+		if r := cli(t, env, "runs", "--db", db); r.code != ExitUsage {
+			t.Errorf("runs --db %s: exit %d, want %d: %s", db, r.code, ExitUsage, r.stderr)
+		}
 	}
 }
