@@ -196,7 +196,7 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 		return nil, err
 	}
 	for _, c := range cfgs {
-		if s.done[s.key(c)] == storage.StatusOOM {
+		if st, _ := s.status(c); st == storage.StatusOOM {
 			s.oomed = append(s.oomed, c)
 		}
 	}
@@ -237,14 +237,14 @@ func (v Verdict) Due() bool { return v.Already == "" && v.Skipped == nil }
 // Check decides whether cfg needs measuring, storing it as skipped when an out-of-memory run
 // rules it out.
 func (s *Session) Check(ctx context.Context, cfg engine.Config) (Verdict, error) {
-	if status, ok := s.done[s.key(cfg)]; ok {
+	if status, ok := s.status(cfg); ok {
 		return Verdict{Already: status}, nil
 	}
 	for _, a := range s.oomed {
 		if !engine.NeedsMore(a, cfg) {
 			continue
 		}
-		if s.skipped[s.key(cfg)] {
+		if s.wasSkipped(cfg) {
 			return Verdict{Already: storage.StatusSkipped}, nil
 		}
 		ref, err := s.bench.Catalog.ResolveModel(cfg.Model)
@@ -278,14 +278,48 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 	return run, nil
 }
 
-// key is how a configuration's runs are stored: checkpoint folders by absolute path.
+// key is how a configuration's runs are stored: checkpoint folders by absolute path, and every
+// setting that changes what is measured (weights, warm-ups, repetitions, processes, budget).
+// Settings that only bound it (--timeout) are left out.
 func (s *Session) key(c engine.Config) storage.RunKey {
+	return RunKeyOf(s.bench.Catalog, c)
+}
+
+// RunKeyOf is the key a configuration's runs are stored under.
+func RunKeyOf(cat *engine.Catalog, c engine.Config) storage.RunKey {
 	model := c.Model
-	if ref, err := s.bench.Catalog.ResolveModel(c.Model); err == nil {
+	if ref, err := cat.ResolveModel(c.Model); err == nil {
 		model = ref.Arg
 	}
 	return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context,
-		Generate: c.Generate, Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit}
+		Generate: c.Generate, Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit,
+		Weights: c.Weights, Warmup: c.Warmup, Repeats: c.Repeats, Processes: max(1, c.Processes)}
+}
+
+// LookupRun finds a configuration in a map of stored keys. Weights "auto" are stored as the
+// weights they chose (random or checkpoint), or as auto when nothing was loaded (a skip).
+func LookupRun[V any](m map[storage.RunKey]V, cat *engine.Catalog, c engine.Config) (V, bool) {
+	k := RunKeyOf(cat, c)
+	if v, ok := m[k]; ok || k.Weights != "auto" {
+		return v, ok
+	}
+	for _, w := range []string{"random", "checkpoint"} {
+		k.Weights = w
+		if v, ok := m[k]; ok {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (s *Session) status(c engine.Config) (string, bool) {
+	return LookupRun(s.done, s.bench.Catalog, c)
+}
+
+func (s *Session) wasSkipped(c engine.Config) bool {
+	skipped, _ := LookupRun(s.skipped, s.bench.Catalog, c)
+	return skipped
 }
 
 // IsInvalid reports whether err is MLX refusing a configuration: nothing was measured, and

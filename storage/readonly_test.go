@@ -43,7 +43,7 @@ func TestCheckPathRefusesWhatIsNotAFile(t *testing.T) {
 			case <-time.After(time.Minute):
 				t.Fatal("Open blocked")
 			}
-			if exists(tt.path + "-journal") || exists(tt.path+"-wal") {
+			if exists(tt.path+"-journal") || exists(tt.path+"-wal") {
 				t.Fatal("Open left a journal beside it")
 			}
 		})

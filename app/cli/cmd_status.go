@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/engine"
@@ -143,7 +144,11 @@ func queueLength(ctx context.Context, store *storage.DB) (int, error) {
 		return len(items), nil
 	}
 	l := latest[0]
-	pending, err := agent.PendingWork(ctx, store, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return 0, err
+	}
+	pending, err := agent.PendingWork(ctx, store, cat, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
 	return len(pending), err
 }
 

@@ -221,3 +221,39 @@ func TestSweeperKilledAndUnconfirmedSkips(t *testing.T) {
 		t.Fatalf("stored %v, want %v (no second skip)", got, want)
 	}
 }
+
+// A configuration counts as measured only with the settings that change the measurement:
+// other repetitions, warm-ups, weights or processes measure it again.
+func TestSweeperResumeKeyIncludesSettings(t *testing.T) {
+	base := engine.Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Batch: 1, Repeats: 1}
+	r := newSweepRig(t, nil, base)
+	if _, _, err := r.sweep(context.Background(), &apptest.Measurer{}, false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(*engine.Config)
+		again  bool
+	}{
+		{"the same settings", func(*engine.Config) {}, false},
+		{"weights auto, which chose random", func(c *engine.Config) { c.Weights = "auto" }, false},
+		{"more repetitions", func(c *engine.Config) { c.Repeats = 20 }, true},
+		{"checkpoint weights", func(c *engine.Config) { c.Weights = "checkpoint" }, true},
+		{"warm-ups", func(c *engine.Config) { c.Warmup = 3 }, true},
+		{"processes", func(c *engine.Config) { c.Processes = 3 }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			tt.change(&cfg)
+			r.groups = engine.Plan([]engine.Config{cfg})
+			m := &apptest.Measurer{}
+			if _, _, err := r.sweep(context.Background(), m, false); err != nil {
+				t.Fatal(err)
+			}
+			if ran := len(m.Ran()) == 1; ran != tt.again {
+				t.Fatalf("measured again: %v, want %v", ran, tt.again)
+			}
+		})
+	}
+}
