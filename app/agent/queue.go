@@ -58,7 +58,11 @@ func (c *Controller) next(ctx context.Context) (*app.Session, engine.Config, int
 	}
 	cfgs := make([]engine.Config, 0, len(items))
 	for _, q := range items {
-		if cfg := configOf(q); !c.dropped[cfg] {
+		cfg := configOf(q)
+		if c.cfg.Timeout > 0 {
+			cfg.Timeout = c.cfg.Timeout
+		}
+		if !c.dropped[cfg] {
 			cfgs = append(cfgs, cfg)
 		}
 	}

@@ -99,7 +99,15 @@ Flags:
 		if err != nil {
 			return err
 		}
-		items = agent.QueueItems(spec.Configs())
+		cfgs := spec.Configs()
+		// A checkpoint folder is queued by its absolute path, as its runs are stored: a
+		// relative one would never match them.
+		for i := range cfgs {
+			if ref, err := cat.ResolveModel(cfgs[i].Model); err == nil {
+				cfgs[i].Model = ref.Arg
+			}
+		}
+		items = agent.QueueItems(cfgs)
 	}
 	// The agent measures for as long as it runs: it holds the lock from the start, so that the
 	// queue it edits is the one it measures.
@@ -139,7 +147,7 @@ Flags:
 	machine := engine.DetectMachine()
 	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
 		CPUBandwidth: env.CopyBandwidth(machine)}
-	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once, Timeout: grid.spec.Timeout,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()
 	err = ctl.Run(ctx)
