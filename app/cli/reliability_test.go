@@ -296,3 +296,51 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestExportOutKinds: --out replaces a regular file, follows a symlink to its target, and
+// writes a device or FIFO in place rather than renaming a file over it.
+func TestExportOutKinds(t *testing.T) {
+	env, db, _, n := apptest.Seeded(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.csv")
+	os.WriteFile(target, []byte("old\n"), 0o644)
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink("target.csv", link); err != nil {
+		t.Fatal(err)
+	}
+	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", link); r.code != 0 {
+		t.Fatalf("export to a symlink: exit %d: %s", r.code, r.stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the symlink was replaced by a file: %v", err)
+	}
+	if b, _ := os.ReadFile(target); strings.Count(string(b), "\n") != n+1 {
+		t.Fatalf("the target holds %d lines, want %d", strings.Count(string(b), "\n"), n+1)
+	}
+
+	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", os.DevNull); r.code != 0 {
+		t.Fatalf("export to %s: exit %d: %s", os.DevNull, r.code, r.stderr)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v", os.DevNull, err)
+	}
+
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		read <- string(b)
+	}()
+	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", fifo); r.code != 0 {
+		t.Fatalf("export to a FIFO: exit %d: %s", r.code, r.stderr)
+	}
+	if got := <-read; strings.Count(got, "\n") != n+1 {
+		t.Fatalf("the FIFO's reader got %d lines, want %d", strings.Count(got, "\n"), n+1)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatal("the FIFO was replaced by a file")
+	}
+}
