@@ -1,3 +1,6 @@
+// Package app is what the front ends share: the environment they run in (Env), setting up
+// Python, and the one path from a configuration to a stored run (Bench, Session, Measurer).
+// It has no Cocoa in it.
 package app
 
 import (
@@ -281,12 +284,10 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 // key is how a configuration's runs are stored: checkpoint folders by absolute path, and every
 // setting that changes what is measured (weights, warm-ups, repetitions, processes, budget).
 // Settings that only bound it (--timeout) are left out.
-func (s *Session) key(c engine.Config) storage.RunKey {
-	return RunKeyOf(s.bench.Catalog, c)
-}
+func (s *Session) key(c engine.Config) storage.RunKey { return Key(s.bench.Catalog, c) }
 
-// RunKeyOf is the key a configuration's runs are stored under.
-func RunKeyOf(cat *engine.Catalog, c engine.Config) storage.RunKey {
+// Key is the key a configuration's runs are stored under.
+func Key(cat *engine.Catalog, c engine.Config) storage.RunKey {
 	model := c.Model
 	if ref, err := cat.ResolveModel(c.Model); err == nil {
 		model = ref.Arg
@@ -299,7 +300,7 @@ func RunKeyOf(cat *engine.Catalog, c engine.Config) storage.RunKey {
 // LookupRun finds a configuration in a map of stored keys. Weights "auto" are stored as the
 // weights they chose (random or checkpoint), or as auto when nothing was loaded (a skip).
 func LookupRun[V any](m map[storage.RunKey]V, cat *engine.Catalog, c engine.Config) (V, bool) {
-	k := RunKeyOf(cat, c)
+	k := Key(cat, c)
 	if v, ok := m[k]; ok || k.Weights != "auto" {
 		return v, ok
 	}

@@ -25,9 +25,25 @@ func RequirementsFile(goos string) string {
 // test dependencies are installed too.
 type SetupOptions struct {
 	Venv string
-	Base string
-	Dev  bool
+	// Base is the interpreter the user chose; when empty, the first of Bases new enough, else
+	// a Python that uv installs.
+	Base  string
+	Bases []string
+	// UV is a uv to use rather than look for one; UVSearch is where to look (nil:
+	// Env.uvCandidates). Managed is the Python uv installs when no base is new enough.
+	UV       string
+	UVSearch []string
+	Managed  string
+	Dev      bool
 }
+
+// DefaultSetupOptions are setup's where the flags do not say otherwise.
+func DefaultSetupOptions(env Env) SetupOptions {
+	return SetupOptions{Venv: env.DefaultVenv(), Bases: basePythons(env.GOOS), Managed: managedPython}
+}
+
+// explicit reports whether the user named this interpreter.
+func (o SetupOptions) explicit(base string) bool { return o.Base != "" && base == o.Base }
 
 // Setup creates (or updates) the Python environment with the pinned mlx and mlx-lm, writing
 // its progress to out.
@@ -37,11 +53,11 @@ func Setup(ctx context.Context, env Env, opts SetupOptions, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	opts.Venv = venv
 	py := VenvPython(venv)
 	if _, err := os.Stat(py); err != nil {
-		fmt.Fprintf(out, "Creating a virtual environment in %s\n", venv)
-		if err := runVisible(ctx, out, opts.Base, "-m", "venv", venv); err != nil {
-			return fmt.Errorf("create virtual environment with %s: %w; install Python 3.10+ with its venv module (Debian: apt-get install python3-venv) or pass --base-python", opts.Base, err)
+		if err := createEnvironment(ctx, env, opts, out); err != nil {
+			return err
 		}
 	}
 	files := []string{RequirementsFile(env.GOOS)}

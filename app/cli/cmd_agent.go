@@ -72,7 +72,7 @@ already measured with the current MLX version is not run again; after an MLX upg
 queued again by itself. See what it is doing with inferbench status.
 
 Examples:
-  inferbench agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-1024*2 --batch 1,4
+  inferbench agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --batch 1,4
   inferbench agent --once --idle 0 --ac-only=false     # drain the queue now, whatever the conditions
 
 Flags:

@@ -17,28 +17,35 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
+// runOptions are run's flags: one configuration, the output format, and the worker's.
+type runOptions struct {
+	cfg    engine.Config
+	format string
+	workerOptions
+}
+
+func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
+	def := grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
+	fs.StringVar(&o.cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
+	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
+	fs.StringVar(&o.cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
+	fs.IntVar(&o.cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
+	fs.IntVar(&o.cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
+	fs.IntVar(&o.cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
+	fs.IntVar(&o.cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
+	fs.IntVar(&o.cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
+	fs.IntVar(&o.cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
+	fs.IntVar(&o.cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
+	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or md")
+	o.workerOptions.addFlags(fs, env)
+}
+
 func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		cfg    engine.Config
-		format string
-		wo     workerOptions
-		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
-	)
-	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
-	fs.StringVar(&cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
-	fs.IntVar(&cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
-	fs.IntVar(&cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
-	fs.IntVar(&cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
-	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
-	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
-	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
-	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
-	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
-	wo.addFlags(fs, env)
+	var o runOptions
+	o.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench run [flags]
 
@@ -60,7 +67,12 @@ Flags:
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
-	if err := report.CheckFormat(format); err != nil {
+	return o.run(ctx, env, stdout, stderr)
+}
+
+// run measures the configuration, stores it and prints the stored run.
+func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Writer) error {
+	if err := report.CheckFormat(o.format); err != nil {
 		return usageError(err)
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
@@ -68,10 +80,10 @@ Flags:
 		return err
 	}
 	// Bad input is refused before the database is opened or a worker starts.
-	if _, err := cfg.Validate(cat); err != nil {
+	if _, err := o.cfg.Validate(cat); err != nil {
 		return err
 	}
-	bench, release, err := wo.bench(ctx, env, cat, stderr)
+	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -83,15 +95,15 @@ Flags:
 		mode = progress.Bar
 	}
 	prog := progress.New(stderr, 1, mode, time.Now)
-	prog.Start(cfg.Label())
-	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
+	prog.Start(o.cfg.Label())
+	run, err := bench.Measure(ctx, o.cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
 	prog.Close()
 	if err != nil {
 		return err
 	}
-	if format == "table" {
+	if o.format == "table" {
 		report.WriteRunTable(stdout, run, bench.Store.Path())
-	} else if err := report.WriteRuns(stdout, format, []storage.Run{*run}, false); err != nil {
+	} else if err := report.WriteRuns(stdout, o.format, []storage.Run{*run}, false); err != nil {
 		return err
 	}
 	if run.Status != storage.StatusOK {

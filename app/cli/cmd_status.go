@@ -143,11 +143,11 @@ func queueLength(ctx context.Context, store *storage.DB) (int, error) {
 	if len(latest) == 0 {
 		return len(items), nil
 	}
-	l := latest[0]
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
 		return 0, err
 	}
+	l := latest[0]
 	pending, err := agent.PendingWork(ctx, store, cat, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
 	return len(pending), err
 }

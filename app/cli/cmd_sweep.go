@@ -126,9 +126,9 @@ MLX version are skipped (--force measures them again). Ctrl-C stops within a sec
 configuration in flight is discarded and nothing partial is stored.
 
 Examples:
-  inferbench sweep --model gpt2,gpt2-medium --context 128,512,1024 --batch 1,4 --precision fp16,int8,int4 --generate 32
-  inferbench sweep --model gpt2 --context 128-1024*2 --target-ci 2% --max-repeats 20
-  inferbench sweep --model gpt2-xl --context 256-1024*2 --batch 1,8 --memory-limit 16GiB
+  inferbench sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp16,int8,int4 --generate 32
+  inferbench sweep --model gpt2 --context 128-512*2 --target-ci 2% --max-repeats 20
+  inferbench sweep --model gpt2-xl --context 256-512*2 --batch 1,8 --memory-limit 16GiB
   inferbench sweep --file sweep.json
 
 Flags:
