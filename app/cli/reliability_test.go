@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"os/exec"
@@ -342,5 +343,38 @@ func TestExportOutKinds(t *testing.T) {
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Fatal("the FIFO was replaced by a file")
+	}
+}
+
+// TestCSVIsSpreadsheetSafeEverywhere: worker text that a spreadsheet would run as a formula is
+// escaped in every command's CSV, not only export's.
+func TestCSVIsSpreadsheetSafeEverywhere(t *testing.T) {
+	env := testEnv(t, false)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	s := apptest.NewSynthetic(t, db)
+	run := s.Run("gpt2", "fp16", 128, 1)
+	run.Device = `=HYPERLINK("http://example.com","x")`
+	s.Insert(run)
+	for _, args := range [][]string{{"runs", "--format", "csv"}, {"export", "--format", "csv"}} {
+		r := cli(t, env, append(args, "--db", db)...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", args[0], r.code, r.stderr)
+		}
+		rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("%s: %v, %d rows", args[0], err, len(rows))
+		}
+		found := false
+		for _, c := range rows[1] {
+			if strings.Contains(c, "HYPERLINK") {
+				found = true
+				if !strings.HasPrefix(c, "'=") {
+					t.Errorf("%s: cell %q is not escaped", args[0], c)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: the device is not in the CSV: %v", args[0], rows)
+		}
 	}
 }

@@ -237,7 +237,7 @@ func (d *Desktop) ExportCSV(ctx context.Context, path string) error {
 		return err
 	}
 	defer f.Abort()
-	if err := report.WriteRows(f, "csv", report.RunColumns(), runs, report.RowOptions{Array: true, SafeCSV: true}); err != nil {
+	if err := report.WriteRows(f, "csv", report.RunColumns(), runs, report.RowOptions{Array: true}); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Commit()
