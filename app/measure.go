@@ -54,6 +54,10 @@ type Bench struct {
 	// CPUBandwidth, when set, gives the machine's memory bandwidth in GB/s for runs on the CPU
 	// backend, whose roof no table knows (Env.CopyBandwidth).
 	CPUBandwidth func() float64
+	// StoreRetry is how long a finished run waits to be stored while the database is locked
+	// elsewhere or the disk is full (default DefaultStoreRetry); Warn, when set, hears why.
+	StoreRetry time.Duration
+	Warn       func(string)
 }
 
 // Hooks are what a front end hears of, and may decide, during one measurement.
@@ -121,7 +125,7 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 	}
 	readings = append(readings, b.Read(ctx))
 	// The run is complete: it is stored even if the user presses Ctrl-C now.
-	return b.record(context.WithoutCancel(ctx), res, conditionsAround(readings...))
+	return b.record(ctx, res, conditionsAround(readings...))
 }
 
 // Read takes one sensor reading; without sensors, or when reading fails, everything is unknown.
@@ -141,8 +145,14 @@ func ReadSensors(ctx context.Context, src sensors.Source) sensors.Reading {
 
 // record stores a result and its machine in one go and returns the stored run. It is the one
 // place runs are written.
-func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions) (*storage.Run, error) {
-	machineID, err := b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+// The write itself is not cancelled by ctx; only a wait for a locked database or a full disk is.
+func (b *Bench) record(wait context.Context, res *engine.Result, cond Conditions) (*storage.Run, error) {
+	ctx := context.WithoutCancel(wait)
+	var machineID int64
+	err := b.retryStore(wait, func() (err error) {
+		machineID, err = b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
@@ -150,7 +160,11 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions)
 	run.MachineID = machineID
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
-	id, err := b.Store.InsertRun(ctx, run)
+	var id int64
+	err = b.retryStore(wait, func() (err error) {
+		id, err = b.Store.InsertRun(ctx, run)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store run: %w", err)
 	}

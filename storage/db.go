@@ -111,6 +111,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := probe(ctx, abs); err != nil {
 		return nil, err
 	}
+	// A database this call creates and then cannot set up (a full disk) is removed again, so
+	// that no empty file is left to be mistaken for one.
+	fresh := !exists(abs)
+	db, err := openFile(ctx, abs)
+	if err != nil && fresh {
+		for _, p := range []string{abs, abs + "-wal", abs + "-shm", abs + "-journal"} {
+			os.Remove(p)
+		}
+	}
+	return db, err
+}
+
+// openFile opens and migrates a database file that passed the probe.
+func openFile(ctx context.Context, abs string) (*DB, error) {
 
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 
 	resources "github.com/inferbench/inferbench/Resources"
@@ -96,5 +97,6 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 	}
 	machine := engine.DetectMachine()
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine)}, unlock, nil
+		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine),
+		Warn: func(msg string) { fmt.Fprintln(stderr, "inferbench: warning:", msg) }}, unlock, nil
 }
