@@ -138,6 +138,7 @@ Flags:
 	} else if len(queued) == 0 {
 		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
+	wo.timeoutFrom(fs, grid.spec.Timeout)
 	wspec, err := wo.spec(env, stderr)
 	if err != nil {
 		return err

@@ -67,6 +67,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
+	o.timeoutFrom(fs, o.cfg.Timeout)
 	return o.run(ctx, env, stdout, stderr)
 }
 

@@ -126,6 +126,8 @@ func TestBadInputLeavesDatabaseIntact(t *testing.T) {
 		{"unknown flag", []string{"--contxt", "5"}, "flag provided but not defined: -contxt"},
 		{"stray argument", []string{"gpt2"}, `unexpected argument "gpt2"`},
 		{"group size MLX rejects", []string{"--precision", "int4-g128"}, "128"},
+		{"batch beyond the protocol", []string{"--batch", "2147483648"}, "--batch must be at most 2147483647"},
+		{"tokens that overflow", []string{"--generate", "9223372036854775807"}, "--generate must be at most 2147483647"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

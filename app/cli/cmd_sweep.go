@@ -157,6 +157,7 @@ Flags:
 		return nil
 	}
 
+	wo.timeoutFrom(fs, spec.Timeout)
 	bench, release, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
@@ -39,6 +42,27 @@ type workerOptions struct {
 	python  string
 	verbose bool
 	wait    bool
+	// startTimeout, when set, bounds the wait for a worker's hello instead of
+	// engine.DefaultStartTimeout: the command's --timeout, when the user gave one.
+	startTimeout time.Duration
+}
+
+// checkHome refuses to go on without HOME: the cache folder would be relative, and the worker
+// would be unpacked into whatever folder inferbench runs from.
+func checkHome(env app.Env) error {
+	if !filepath.IsAbs(env.CacheDir()) {
+		return usageError(errors.New("HOME is not set, so there is no cache folder for the worker: set HOME (or XDG_CACHE_HOME to an absolute path)"))
+	}
+	return nil
+}
+
+// timeoutFrom makes a --timeout the user gave bound the worker's start too.
+func (o *workerOptions) timeoutFrom(fs *flag.FlagSet, timeout time.Duration) {
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "timeout" {
+			o.startTimeout = timeout
+		}
+	})
 }
 
 func (o *workerOptions) addFlags(fs *flag.FlagSet, env app.Env) {
@@ -54,11 +78,14 @@ func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, 
 	if err != nil {
 		return engine.WorkerSpec{}, err
 	}
+	if err := checkHome(env); err != nil {
+		return engine.WorkerSpec{}, err
+	}
 	dir, err := app.UnpackWorker(resources.Worker(), env.CacheDir())
 	if err != nil {
 		return engine.WorkerSpec{}, err
 	}
-	spec := engine.WorkerSpec{Python: py, Dir: dir}
+	spec := engine.WorkerSpec{Python: py, Dir: dir, StartTimeout: o.startTimeout}
 	if o.verbose {
 		spec.Log = stderr
 	}
@@ -77,6 +104,9 @@ func (o *workerOptions) lock(ctx context.Context, env app.Env) (release func(), 
 // bench takes the measuring lock, opens the database and readies a worker, as run and sweep
 // need. The caller calls release once it has closed the bench's store and measurer.
 func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (b *app.Bench, release func(), err error) {
+	if err := checkHome(env); err != nil {
+		return nil, nil, err
+	}
 	unlock, err := o.lock(ctx, env)
 	if err != nil {
 		return nil, nil, err

@@ -378,3 +378,39 @@ func TestCSVIsSpreadsheetSafeEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerStartHonoursTimeout: --timeout bounds the wait for the worker's hello too.
+func TestWorkerStartHonoursTimeout(t *testing.T) {
+	env := testEnv(t, false)
+	py := fakePython(t, "exec sleep 600")
+	db := filepath.Join(t.TempDir(), "runs.db")
+	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--timeout", "1s", "--db", db, "--python", py)
+	if r.code != ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, "did not say hello within 1s")
+}
+
+// TestNoHome: without HOME there is no cache folder, and the worker is not unpacked into the
+// current folder.
+func TestNoHome(t *testing.T) {
+	env := testEnv(t, false)
+	env.Home = ""
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if k == "XDG_CACHE_HOME" || k == "HOME" {
+			return ""
+		}
+		return getenv(k)
+	}
+	py := fakePython(t, "exit 1")
+	db := filepath.Join(t.TempDir(), "runs.db")
+	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
+	if r.code != ExitUsage {
+		t.Fatalf("exit %d, want %d: %s", r.code, ExitUsage, r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, "HOME is not set")
+	if _, err := os.Stat(".cache"); err == nil {
+		t.Fatal("the worker was unpacked into ./.cache")
+	}
+}
