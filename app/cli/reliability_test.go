@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,34 +42,47 @@ func exitOf(err error) int {
 	return 0
 }
 
-// TestTwoSweepsOneDatabase: of two sweeps started together on one database, one measures and
-// the other exits 1 naming it; every configuration is stored once. With --wait, the second
-// waits, then finds everything measured.
+// waitHolding waits until process pid holds the measuring lock of db: it writes its pid into
+// the database's lock file once it holds both locks.
+func waitHolding(t *testing.T, db string, cmd *exec.Cmd, out fmt.Stringer) {
+	t.Helper()
+	want := strconv.Itoa(cmd.Process.Pid)
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(db + ".lock"); err == nil && strings.TrimSpace(string(b)) == want {
+			return
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("inferbench %s never held the lock:\n%s", want, out)
+}
+
+// TestTwoSweepsOneDatabase: of two sweeps on one database, the second exits 1 naming the first
+// while the first measures; every configuration is stored once. With --wait, the second waits,
+// then finds everything measured.
 func TestTwoSweepsOneDatabase(t *testing.T) {
 	env := testEnv(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	grid := []string{"sweep", "--db", db, "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8,16,32",
 		"--generate", "2", "--repeats", "1"}
 	a, outA := startInferbench(t, env, grid...)
+	waitHolding(t, db, a, outA)
 	b, outB := startInferbench(t, env, grid...)
-	codeA, codeB := exitOf(a.Wait()), exitOf(b.Wait())
-	winner, loser := outA, outB
-	if codeA != 0 {
-		winner, loser = outB, outA
-		codeA, codeB = codeB, codeA
-	}
+	codeB := exitOf(b.Wait())
+	codeA := exitOf(a.Wait())
 	if codeA != 0 || codeB != ExitFailure {
 		t.Fatalf("exits %d and %d, want 0 and %d\nfirst:\n%s\nsecond:\n%s", codeA, codeB, ExitFailure, outA, outB)
 	}
-	mustContain(t, "the refused sweep", loser.String(), "is measuring; wait for it or stop it")
-	if !strings.Contains(loser.String(), "another inferbench (pid ") {
-		t.Errorf("the refusal does not name the other process:\n%s", loser)
-	}
-	mustContain(t, "the sweep that ran", winner.String(), "3 measured")
+	mustContain(t, "the refused sweep", outB.String(), fmt.Sprintf("another inferbench (pid %d) is measuring; wait for it or stop it", a.Process.Pid))
+	mustContain(t, "the sweep that ran", outA.String(), "3 measured")
 	checkComplete(t, db, 3, 1)
 
 	// --wait: the second waits for the first, then resumes with nothing left to do.
 	a, outA = startInferbench(t, env, append(grid, "--force")...)
+	waitHolding(t, db, a, outA)
 	b, outB = startInferbench(t, env, append(grid, "--wait")...)
 	if code := exitOf(a.Wait()); code != 0 {
 		t.Fatalf("forced sweep: exit %d:\n%s", code, outA)
@@ -76,8 +90,9 @@ func TestTwoSweepsOneDatabase(t *testing.T) {
 	if code := exitOf(b.Wait()); code != 0 {
 		t.Fatalf("waiting sweep: exit %d:\n%s", code, outB)
 	}
-	if n := len(storedRuns(t, db)); n > 6 {
-		t.Fatalf("%d runs stored, want at most 6 (3, then 3 forced)", n)
+	mustContain(t, "the waiting sweep", outB.String(), "0 measured; 3 already measured")
+	if n := len(storedRuns(t, db)); n != 6 {
+		t.Fatalf("%d runs stored, want 6 (3, then 3 forced)", n)
 	}
 }
 
