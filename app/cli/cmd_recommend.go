@@ -128,6 +128,7 @@ Flags:
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	if budget == 0 {
 		budget = f.Machine.MemoryBytes
 	}
@@ -200,7 +201,7 @@ Flags:
 				here = append(here, r)
 			}
 		}
-		obs, _ := advice.Observations(here, cat, f.Machine, false)
+		obs, _ := advice.Observations(here, cat, f.Machine, advice.Include{})
 		bounds = f.Fit.Boundaries(qs, budget, obs)
 	}
 
