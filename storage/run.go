@@ -22,9 +22,10 @@ const (
 	StatusError       = engine.StatusError
 	StatusInterrupted = engine.StatusInterrupted
 	StatusSkipped     = engine.StatusSkipped
+	StatusKilled      = engine.StatusKilled
 )
 
-var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped}
+var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped, StatusKilled}
 
 // Run is one measured configuration: what was asked, what ran it, how it
 // ended and the aggregates over its repetitions. Aggregates are nil when

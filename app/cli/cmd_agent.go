@@ -99,8 +99,23 @@ Flags:
 		if err != nil {
 			return err
 		}
-		items = agent.QueueItems(spec.Configs())
+		cfgs := spec.Configs()
+		// A checkpoint folder is queued by its absolute path, as its runs are stored: a
+		// relative one would never match them.
+		for i := range cfgs {
+			if ref, err := cat.ResolveModel(cfgs[i].Model); err == nil {
+				cfgs[i].Model = ref.Arg
+			}
+		}
+		items = agent.QueueItems(cfgs)
 	}
+	// The agent measures for as long as it runs: it holds the lock from the start, so that the
+	// queue it edits is the one it measures.
+	release, err := wo.lock(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer release()
 	store, err := wo.open(ctx, env)
 	if err != nil {
 		return err
@@ -123,6 +138,7 @@ Flags:
 	} else if len(queued) == 0 {
 		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
+	wo.timeoutFrom(fs, grid.spec.Timeout)
 	wspec, err := wo.spec(env, stderr)
 	if err != nil {
 		return err
@@ -132,13 +148,14 @@ Flags:
 	machine := engine.DetectMachine()
 	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
 		CPUBandwidth: env.CopyBandwidth(machine), Meter: env.OpenMeter(ctx)}
-	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once, Timeout: grid.spec.Timeout,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()
 	err = ctl.Run(ctx)
 	if errors.Is(err, context.Canceled) {
+		// Exit 130, as every command that is interrupted.
 		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
-		return nil
+		return err
 	}
 	return err
 }

@@ -61,7 +61,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ var exportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
 // runStatuses are the statuses a stored run can have, for checking --status.
 var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
-	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped}
+	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped, storage.StatusKilled}
 
 func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -79,7 +79,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		file, w = f, f
 	}
 
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -100,9 +100,9 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 				rows = append(rows, report.SampleRow{Run: full, Sample: &full.Samples[j]})
 			}
 		}
-		err = report.WriteRows(w, format, report.SampleColumns(), rows, report.RowOptions{Array: true, SafeCSV: true})
+		err = report.WriteRows(w, format, report.SampleColumns(), rows, report.RowOptions{Array: true})
 	} else {
-		err = report.WriteRows(w, format, report.RunColumns(), runs, report.RowOptions{Array: true, SafeCSV: true})
+		err = report.WriteRows(w, format, report.RunColumns(), runs, report.RowOptions{Array: true})
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", outName(out), err)

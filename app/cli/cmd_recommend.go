@@ -119,7 +119,7 @@ Flags:
 		}
 	}
 
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

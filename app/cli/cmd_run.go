@@ -67,6 +67,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
+	o.timeoutFrom(fs, o.cfg.Timeout)
 	return o.run(ctx, env, stdout, stderr)
 }
 
@@ -83,10 +84,11 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 	if _, err := o.cfg.Validate(cat); err != nil {
 		return err
 	}
-	bench, err := o.bench(ctx, env, cat, stderr)
+	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
 	mode := progress.Quiet

@@ -45,7 +45,7 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 		}
 		filter.Since = t
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
