@@ -106,7 +106,8 @@ Run "inferbench <command> -h" for a command's flags.
 
 Exit status: 0 success; 1 a failed measurement or an operational error (the worker cannot
 start, another inferbench is measuring, the disk is full); 2 bad input (flags, configurations,
-a --db that is not a usable database); 3 an internal error; 130 interrupted.
+a --db that is not a usable database); 3 an internal error, or compare found a regression;
+130 interrupted.
 `)
 }
 

@@ -115,7 +115,7 @@ func TestCompareBadInput(t *testing.T) {
 	}{
 		{[]string{"--db", db}, ExitUsage, "select the same runs"},
 		{[]string{"--db", db, "--baseline", "colour=red"}, ExitUsage, "unknown key"},
-		{[]string{db, filepath.Join(dir, "missing.db")}, ExitFailure, "no such file"},
+		{[]string{db, filepath.Join(dir, "missing.db")}, ExitUsage, "no such file"},
 		{[]string{"--db", db, "--baseline", "mlx=0.1", "--candidate", "mlx=0.32.4"}, ExitFailure, "no configuration was measured by both"},
 		{[]string{"--db", db, "--baseline", "mlx=0.1", "--threshold", "150%"}, ExitUsage, "--threshold"},
 		{[]string{db}, ExitUsage, "two databases"},

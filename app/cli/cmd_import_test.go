@@ -33,7 +33,7 @@ func TestImportTwice(t *testing.T) {
 	}{
 		{[]string{"--db", fleet}, ExitUsage, "needs a database"},
 		{[]string{"--db", fleet, fleet}, ExitUsage, "being imported into"},
-		{[]string{"--db", fleet, filepath.Join(dir, "missing.db")}, ExitFailure, "no such file"},
+		{[]string{"--db", fleet, filepath.Join(dir, "missing.db")}, ExitUsage, "no such file"},
 	} {
 		r := cli(t, env, append([]string{"import"}, tt.args...)...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
