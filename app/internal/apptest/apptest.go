@@ -147,13 +147,15 @@ func (s *Synthetic) Run(model, precision string, ctx, batch int) *storage.Run {
 	ttft := (float64(weights)/(SynthBandwidthGBs*1e6) + 2*float64(params)*float64(ctx)*b/(SynthGFLOPS*1e6)) * noise()
 	peak := int64((float64(weights) + kvPerToken*float64(ctx+SynthGenerate)*b + b*float64(ctx*shape.Vocab)*4 + SynthOverhead) * noise())
 	tps := b * 1000 / decode
+	bytesPerStep := int64(float64(weights) + kvPerToken*(float64(ctx)+SynthGenerate/2)*b)
 	return &storage.Run{
 		MachineID: s.machineID, Model: model, ModelSource: "catalog", Weights: "random", Architecture: "gpt2",
 		Params: params, WeightBytes: weights, Precision: precision,
 		Context: ctx, Generate: SynthGenerate, Batch: batch, Warmup: 1, Repeats: 5,
 		Status: storage.StatusOK, Backend: "cpu", Device: "cpu",
 		TTFTMs: &ttft, DecodeMsPerToken: &decode, DecodeTokensPerSec: &tps, PeakMemoryBytes: &peak,
-		ThermalStart: "nominal", ThermalEnd: "nominal", ThermalWorst: "nominal", PowerSource: "ac", LowPower: "false",
+		DecodeBytesPerStep: &bytesPerStep,
+		ThermalStart:       "nominal", ThermalEnd: "nominal", ThermalWorst: "nominal", PowerSource: "ac", LowPower: "false",
 	}
 }
 
