@@ -164,7 +164,7 @@ func RunColumns() []Column[storage.Run] {
 			EmptyWhen: "not `ok`",
 			Value:     func(r *storage.Run) any { return i(r.RSSBytes) }},
 		{Name: "thermal_state", Type: "text",
-			Meaning:   "worst thermal state seen during the run: `nominal`, `fair`, `serious`, `critical` or `unknown` (no readable sensor); runs at `serious` or worse are left out of fitting",
+			Meaning:   "worst thermal state seen during the run: `nominal`, `fair`, `serious`, `critical`, `unknown` (a sensor that could not be read) or `absent` (the machine has no thermal sensor); runs at `serious` or worse are left out of fitting",
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.ThermalWorst }},
 		{Name: "power_source", Type: "text",
