@@ -49,12 +49,14 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 		wo      workerOptions
 		once    bool
 		replace bool
+		plan    bool
 		poll    time.Duration
 	)
 	grid.add(fs)
 	pf.add(fs)
 	wo.addFlags(fs, env)
 	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
+	fs.BoolVar(&plan, "dry-run", false, "with grid flags: "+dryRunUsage+"; nothing is queued")
 	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
 	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
 	fs.Usage = func() {
@@ -99,7 +101,12 @@ Flags:
 		if err != nil {
 			return err
 		}
+		if plan {
+			return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), false, stdout)
+		}
 		items = agent.QueueItems(spec.Configs())
+	} else if plan {
+		return usageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
 	}
 	store, err := wo.open(ctx, env)
 	if err != nil {

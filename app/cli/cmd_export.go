@@ -20,9 +20,18 @@ import (
 // exportFormats are the formats export writes; table is for people and stays with runs.
 var exportFormats = []string{"csv", "json", "jsonl", "md"}
 
-// runStatuses are the statuses a stored run can have, for checking --status.
-var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
-	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped}
+// statusFlag declares --status, a filter on stored runs, naming every status there is.
+func statusFlag(fs *flag.FlagSet, status *string) {
+	fs.StringVar(status, "status", "", "only runs with this `status` ("+strings.Join(storage.Statuses(), ", ")+")")
+}
+
+// checkStatus refuses a --status no run can have.
+func checkStatus(status string) error {
+	if status != "" && !slices.Contains(storage.Statuses(), status) {
+		return usageError(fmt.Errorf("--status %q: choose one of %s", status, strings.Join(storage.Statuses(), ", ")))
+	}
+	return nil
+}
 
 func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -39,7 +48,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
 	fset.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
-	fset.StringVar(&filter.Status, "status", "", "only runs with this `status` ("+strings.Join(runStatuses, ", ")+")")
+	statusFlag(fset, &filter.Status)
 	fset.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, "Usage: inferbench export [flags]\n\n"+
@@ -55,8 +64,8 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	if !slices.Contains(exportFormats, format) {
 		return usageError(fmt.Errorf("--format %q: choose one of %s", format, strings.Join(exportFormats, ", ")))
 	}
-	if filter.Status != "" && !slices.Contains(runStatuses, filter.Status) {
-		return usageError(fmt.Errorf("--status %q: choose one of %s", filter.Status, strings.Join(runStatuses, ", ")))
+	if err := checkStatus(filter.Status); err != nil {
+		return err
 	}
 	if since != "" {
 		t, err := parseSince(since)

@@ -23,6 +23,7 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	var (
 		cfg    engine.Config
 		format string
+		plan   bool
 		wo     workerOptions
 		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	)
@@ -38,6 +39,7 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
 	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
+	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
 	wo.addFlags(fs, env)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: inferbench run [flags]
@@ -71,6 +73,9 @@ Flags:
 	if _, err := cfg.Validate(cat); err != nil {
 		return err
 	}
+	if plan {
+		return dryRun(ctx, env, wo.path(env), cat, []engine.Config{cfg}, true, stdout)
+	}
 	bench, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
@@ -82,6 +87,13 @@ Flags:
 		mode = progress.Bar
 	}
 	prog := progress.New(stderr, 1, mode, time.Now)
+	hello, err := bench.Measurer.Hello(ctx)
+	if err != nil {
+		return err
+	}
+	if err := warnBefore(ctx, bench, []engine.Config{cfg}, hello.Backend, prog.Warn); err != nil {
+		return err
+	}
 	prog.Start(cfg.Label())
 	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
 	prog.Close()

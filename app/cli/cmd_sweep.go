@@ -104,13 +104,13 @@ func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		grid                 gridOptions
-		force, dryRun, quiet bool
-		wo                   workerOptions
+		grid               gridOptions
+		force, plan, quiet bool
+		wo                 workerOptions
 	)
 	grid.add(fs)
 	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
-	fs.BoolVar(&dryRun, "dry-run", false, "print the plan and exit without measuring")
+	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
 	wo.addFlags(fs, env)
 	fs.Usage = func() {
@@ -151,11 +151,10 @@ Flags:
 	if err != nil {
 		return err
 	}
-	groups := engine.Plan(spec.Configs())
-	if dryRun {
-		printPlan(stdout, groups)
-		return nil
+	if plan {
+		return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), force, stdout)
 	}
+	groups := engine.Plan(spec.Configs())
 
 	bench, err := wo.bench(ctx, env, cat, stderr)
 	if err != nil {
@@ -187,8 +186,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	tally.report(stdout, bench.Store.Path())
-	return nil
+	return tally.report(stdout, bench.Store.Path())
 }
 
 // parseGrid fills the list-valued parts of spec from their flags, naming the flag in errors.
@@ -220,18 +218,6 @@ func parseGrid(spec *grid.SweepSpec, models, precisions, contexts, generates, ba
 		}
 	}
 	return nil
-}
-
-func printPlan(w io.Writer, groups []engine.Group) {
-	n := 0
-	for _, g := range groups {
-		fmt.Fprintf(w, "%s %s (weights %s): %d configurations\n", g.Model, g.Precision, g.Weights, len(g.Configs))
-		for _, c := range g.Configs {
-			n++
-			fmt.Fprintf(w, "  %3d. %s\n", n, c.Label())
-		}
-	}
-	fmt.Fprintf(w, "%d configurations in %d groups (one worker each).\n", n, len(groups))
 }
 
 func joinInts(xs []int) string {

@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// dryRunUsage is --dry-run's help, the same for every command that has it.
+const dryRunUsage = "print the plan and exit without measuring: each configuration marked new, already measured (by which run) or to be skipped, an estimated time from stored runs, and warnings"
+
+// The marks a dry run gives each planned configuration.
+const (
+	markNew      = "new"
+	markMeasured = "measured"
+	markSkip     = "skip"
+)
+
+// planned is what a dry run says about one configuration: whether it would be measured, and
+// how long that would take.
+type planned struct {
+	cfg    engine.Config
+	mark   string
+	detail string   // for measured: the run and its settings; for skip: why
+	est    estimate // zero when no stored timing fits
+}
+
+// estimate is a duration with the range it is likely to fall in.
+type estimate struct{ mid, low, high time.Duration }
+
+func (e estimate) known() bool { return e.mid > 0 }
+
+func (e estimate) add(o estimate) estimate {
+	return estimate{e.mid + o.mid, e.low + o.low, e.high + o.high}
+}
+
+func (e estimate) String() string {
+	return fmt.Sprintf("%s (%s to %s)", roundDuration(e.mid), roundDuration(e.low), roundDuration(e.high))
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	default:
+		return d.Round(time.Minute).String()
+	}
+}
+
+// openIfExists opens the database at path for a dry run, or returns nil when there is none
+// yet: a plan must not create one.
+func openIfExists(ctx context.Context, path string) (*storage.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	return storage.Open(ctx, path)
+}
+
+// planAgainst marks each configuration of groups against the stored runs, newest first.
+// Runs count as measured when they come from the MLX the latest stored run used, as for
+// `inferbench status`: a dry run starts no worker to ask.
+func planAgainst(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) ([]planned, error) {
+	var latest *storage.Run
+	if len(stored) > 0 {
+		latest = &stored[0] // newest first
+	}
+	key := func(c engine.Config) storage.RunKey {
+		model := c.Model
+		if ref, err := cat.ResolveModel(c.Model); err == nil {
+			model = ref.Arg
+		}
+		return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context, Generate: c.Generate,
+			Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit}
+	}
+	runKey := func(r storage.Run) storage.RunKey {
+		return storage.RunKey{Model: r.Model, Precision: r.Precision, Context: r.Context, Generate: r.Generate,
+			Batch: r.Batch, MemoryLimitBytes: r.MemoryLimitBytes}
+	}
+	sameMLX := func(r storage.Run) bool {
+		return latest != nil && r.Backend == latest.Backend && r.MLXVersion == latest.MLXVersion && r.MLXLMVersion == latest.MLXLMVersion
+	}
+	// The latest current run of each configuration, and the out-of-memory ones among them.
+	current := map[storage.RunKey]storage.Run{}
+	for i := len(stored) - 1; i >= 0; i-- {
+		r := stored[i]
+		if sameMLX(r) && (r.Status == storage.StatusOK || r.Status == storage.StatusOOM || r.Status == storage.StatusSkipped) {
+			current[runKey(r)] = r
+		}
+	}
+	var out []planned
+	for _, g := range groups {
+		for _, c := range g.Configs {
+			p := planned{cfg: c, mark: markNew, est: estimateFrom(stored, key(c), c)}
+			if r, ok := current[key(c)]; ok && !force {
+				p.mark, p.detail, p.est = markMeasured, measuredDetail(r), estimate{}
+			} else if !force {
+				for _, r := range current {
+					oom := engine.Config{Model: c.Model, Precision: r.Precision, Weights: c.Weights, Context: r.Context,
+						Generate: r.Generate, Batch: r.Batch, MemoryLimit: r.MemoryLimitBytes}
+					if r.Status == storage.StatusOOM && runKey(r).Model == key(c).Model && engine.NeedsMore(oom, c) {
+						p.mark, p.est = markSkip, estimate{}
+						p.detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", oom.Label(), r.ID)
+						break
+					}
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// measuredDetail says which run already answers a configuration, and with which settings.
+func measuredDetail(r storage.Run) string {
+	procs := max(1, r.Processes)
+	s := fmt.Sprintf("run %d on %s: %s, %d repetitions in %d %s, mlx %s (%s)",
+		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Repeats, procs, plural(procs, "process", "processes"),
+		r.MLXVersion, r.Backend)
+	if r.Stability == "level shift" {
+		s += ", unstable (level shift)"
+	}
+	return s + "; --force measures it again"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// estimateFrom predicts how long cfg takes from the stored runs: the same configuration's own
+// duration when it was measured before, else the nearest run of the same model and precision
+// scaled by prompt tokens and decode steps, with a wider range.
+func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) estimate {
+	reps := cfg.Warmup + cfg.Repeats
+	var best *storage.Run
+	bestScore := 0.0
+	for i := range stored {
+		r := &stored[i]
+		if r.Model != k.Model || r.Precision != k.Precision || r.Status != storage.StatusOK || r.TTFTMs == nil || r.DurationMs <= 0 {
+			continue
+		}
+		if r.Context == k.Context && r.Batch == k.Batch && r.Generate == k.Generate && r.Warmup+r.Repeats > 0 {
+			per := time.Duration(r.DurationMs / float64(r.Warmup+r.Repeats) * float64(time.Millisecond))
+			d := per * time.Duration(reps)
+			return estimate{d, d * 7 / 10, d * 3 / 2}
+		}
+		// Prefer the same batch, then the nearest prompt length.
+		score := ratio(float64(r.Context), float64(k.Context)) * ratio(float64(r.Batch), float64(k.Batch)) * 4
+		if best == nil || score < bestScore {
+			best, bestScore = r, score
+		}
+	}
+	if best == nil {
+		return estimate{}
+	}
+	scale := float64(k.Context*k.Batch) / float64(best.Context*best.Batch)
+	perMs := *best.TTFTMs * scale
+	if best.DecodeMsPerToken != nil {
+		perMs += *best.DecodeMsPerToken * float64(max(0, k.Generate-1)) * float64(k.Batch) / float64(best.Batch)
+	}
+	d := time.Duration(perMs * float64(reps) * float64(time.Millisecond))
+	return estimate{d, d / 2, d * 2}
+}
+
+// ratio is how far apart two positive sizes are, as a factor of at least 1.
+func ratio(a, b float64) float64 {
+	if a > b {
+		return a / b
+	}
+	return b / a
+}
+
+// printPlan writes a dry run: each configuration with its mark, then the counts and the
+// estimated time of what would be measured.
+func printPlan(w io.Writer, groups []engine.Group, plan []planned) {
+	counts := map[string]int{}
+	var total estimate
+	untimed := 0
+	i := 0
+	for _, g := range groups {
+		fmt.Fprintf(w, "%s %s (weights %s): %d configurations\n", g.Model, g.Precision, g.Weights, len(g.Configs))
+		for range g.Configs {
+			p := plan[i]
+			i++
+			counts[p.mark]++
+			detail := p.detail
+			if p.mark == markNew {
+				if p.est.known() {
+					detail = "about " + p.est.String()
+					total = total.add(p.est)
+				} else {
+					detail = "no stored timing of this model and precision"
+					untimed++
+				}
+			}
+			fmt.Fprintf(w, "  %3d. %-44s %-8s %s\n", i, p.cfg.Label(), p.mark, detail)
+		}
+	}
+	fmt.Fprintf(w, "%d configurations in %d groups (one worker each): %d new, %d already measured, %d to be skipped after out-of-memory.\n",
+		len(plan), len(groups), counts[markNew], counts[markMeasured], counts[markSkip])
+	switch {
+	case counts[markNew] == 0:
+		fmt.Fprintln(w, "Nothing to measure.")
+	case untimed == counts[markNew]:
+		fmt.Fprintln(w, "Estimated time: unknown; nothing of these models and precisions is stored yet (loading each model comes on top).")
+	case untimed > 0:
+		fmt.Fprintf(w, "Estimated time: %s for %d configurations, plus %d with no stored timing (and loading each model).\n",
+			total, counts[markNew]-untimed, untimed)
+	default:
+		fmt.Fprintf(w, "Estimated time: %s, plus loading each model.\n", total)
+	}
+}
+
+// dryRun prints the plan for cfgs against the database at dbPath (which it does not create),
+// with the warnings a real run would give, and measures nothing.
+func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog, cfgs []engine.Config, force bool, w io.Writer) error {
+	store, err := openIfExists(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	var stored []storage.Run
+	if store != nil {
+		defer store.Close()
+		if stored, err = store.Runs(ctx, storage.RunFilter{}); err != nil {
+			return err
+		}
+	}
+	groups := engine.Plan(cfgs)
+	plan, err := planAgainst(stored, cat, groups, force)
+	if err != nil {
+		return err
+	}
+	printPlan(w, groups, plan)
+	for _, msg := range planWarnings(cat, cfgs, stored, backendOf(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
+		fmt.Fprintln(w, "warning:", msg)
+	}
+	return nil
+}
