@@ -27,17 +27,14 @@ func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: this machine's memory)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	db.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
-
-Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
+	setUsage(fs, stderr, helpText{
+		synopsis: "charts --out DIR [flags]",
+		description: `Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
 vs batch, peak memory vs context with the memory budget and the out-of-memory points, predicted
-vs measured, and a feasibility map. Configurations never measured are filled in from the fit.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+vs measured, and a feasibility map. Configurations never measured are filled in from the fit.`,
+		examples: []string{"charts --out charts/"},
+		exits:    []exitMeaning{exitDone("drawn"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

@@ -28,7 +28,7 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
+	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], precisionUsage("weight `precision`"))
 	fs.StringVar(&cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
 	fs.IntVar(&cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
 	fs.IntVar(&cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
@@ -38,24 +38,24 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
 	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
+	formatFlag(fs, &format, report.RunFormats())
 	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
 	wo.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench run [flags]
-
-Measures one configuration with MLX and stores it: time to first token, every decode token's
-latency, tokens/s and peak memory over --repeats repetitions after --warmup.
-
-Example:
-  inferbench run --model gpt2 --context 128 --generate 32 --precision fp16 --format json
-
-Exit status: 0 measured, 1 the measurement failed (oom, crash, timeout) or could not run, 2 bad input.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "run [flags]",
+		description: `Measures one configuration with MLX and stores it: time to first token, prefill tokens/s,
+every decode token's latency, decode tokens/s and peak memory over --repeats repetitions after
+--warmup. On Linux's CPU backend only fp32 has fast kernels (BLAS); other precisions are measured
+but run several times slower, and run says so. --dry-run checks the configuration and prints the
+plan without measuring.`,
+		examples: []string{
+			"run --model gpt2 --context 128 --generate 32 --precision fp16 --format json",
+			"run --model gpt2 --precision fp32 --repeats 6 --processes 3   # an interval a rerun lands in",
+			"run --model qwen2.5-0.5b --context 2048 --precision int4 --dry-run",
+		},
+		exits: []exitMeaning{exitDone("measured"), {ExitFailure, "the measurement failed (oom, crash, timeout: stored with its reason) or could not run"},
+			exitBadInput, exitInterrupted},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

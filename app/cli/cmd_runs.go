@@ -22,16 +22,21 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 		filter        storage.RunFilter
 	)
 	db.addFlags(fs, env)
-	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
+	formatFlag(fs, &format, report.RunFormats())
 	fs.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fs.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
+	fs.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
 	statusFlag(fs, &filter.Status)
 	fs.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
 	fs.IntVar(&filter.Limit, "limit", 50, "at most this many `runs`, newest first (0: all)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: inferbench runs [flags]\n\nLists stored runs, newest first.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "runs [flags]",
+		description: `Lists stored runs, newest first. The table has the columns of a sweep's summary: prefill and
+decode tokens/s (the mean over repetitions, decode with its 95% interval, marked when it comes
+from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory and the status
+(unstable runs marked); json, csv and md carry every column (docs/data.md).`,
+		examples: []string{"runs", "runs --status oom --since 2026-11-01", "runs --model gpt2 --format md"},
+		exits:    []exitMeaning{exitDone("listed, also when nothing matches"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

@@ -54,33 +54,23 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		pf     policyFlags
 	)
 	db.addFlags(fs, env)
-	fs.StringVar(&format, "format", "table", "output `format`: table or json")
+	formatFlag(fs, &format, tableOrJSON)
 	pf.add(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench status [flags]
-
-Shows what the background agent is doing, the queue, and each condition for running (idle, power,
+	setUsage(fs, stderr, helpText{
+		synopsis: "status [flags]",
+		description: `Shows what the background agent is doing, the queue, and each condition for running (idle, power,
 thermal, low-power) with its reading and whether it holds, does not hold, is unknown (a sensor
 that cannot be read, which counts against running), is not present (the machine has no such
 sensor, which does not) or is not required by the policy. Policy flags ask what an agent with
-other settings would do.
-
-Examples:
-  inferbench status
-  inferbench status --idle 0 --ac-only=false
-  inferbench status --format json
-
-Exit status: 0 shown, 1 the database cannot be read, 2 bad flags.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+other settings would do.`,
+		examples: []string{"status", "status --idle 0 --ac-only=false", "status --format json"},
+		exits:    []exitMeaning{exitDone("shown"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
-	if format != "table" && format != "json" {
-		return usageError(fmt.Errorf("--format %q: choose table or json", format))
+	if err := checkFormat(format, tableOrJSON); err != nil {
+		return err
 	}
 	policy, err := pf.resolve()
 	if err != nil {

@@ -33,7 +33,7 @@ var gridFlags = []string{"model", "precision", "context", "generate", "batch", "
 func (g *gridOptions) add(fs *flag.FlagSet) {
 	def := grid.DefaultSweepSpec()
 	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
-	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), "`precisions`, comma-separated (see `inferbench models`)")
+	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), precisionUsage("`precisions`, comma-separated"))
 	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
 	fs.StringVar(&g.generates, "generate", joinInts(def.Generates), "new `tokens` per sequence, as a list or range")
 	fs.StringVar(&g.batches, "batch", joinInts(def.Batches), "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
@@ -113,28 +113,25 @@ func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
 	wo.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench sweep [flags]
-
-Measures every combination of the list-valued flags, one configuration at a time, and stores each
-run as it completes. Configurations of one model and precision share a worker, so weights load once;
-inside a group the smallest go first, and when one runs out of memory the configurations that need
-more (longer context, larger batch) are recorded as skipped instead of run.
-
-Running the same sweep again resumes it: configurations this machine already measured with the same
-MLX version are skipped (--force measures them again). Ctrl-C stops within a second; the
-configuration in flight is discarded and nothing partial is stored.
-
-Examples:
-  inferbench sweep --model gpt2,gpt2-medium --context 128,512,1024 --batch 1,4 --precision fp16,int8,int4 --generate 32
-  inferbench sweep --model gpt2 --context 128-1024*2 --target-ci 2% --max-repeats 20
-  inferbench sweep --model gpt2-xl --context 256-1024*2 --batch 1,8 --memory-limit 16GiB
-  inferbench sweep --file sweep.json
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "sweep [flags]",
+		description: `Measures every combination of the list-valued flags, one configuration at a time, and stores each
+run as it completes; at the end it prints a table of what it measured, as llama-bench does.
+Configurations of one model and precision share a worker, so weights load once; inside a group
+the smallest go first, and when one runs out of memory the configurations that need more (longer
+context, larger batch) are recorded as skipped instead of run. Running the same sweep again
+resumes it: configurations this machine already measured with the same MLX version are skipped
+(--force measures them again). Ctrl-C stops within a second; nothing partial is stored.
+--dry-run marks each configuration new, already measured or to be skipped, with an estimated time.`,
+		examples: []string{
+			"sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp32,int8,int4 --generate 32",
+			"sweep --model gpt2 --context 64-512*2 --target-ci 2% --max-repeats 20",
+			"sweep --model gpt2-xl --context 128-512*2 --batch 1,8 --memory-limit 16GiB",
+			"sweep --file docs/examples/sweep.json --dry-run",
+		},
+		exits: []exitMeaning{exitDone("every configuration stored, whatever its status"), exitOperational, exitBadInput,
+			{ExitInterrupted, "interrupted (what was stored stays: the same command resumes)"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

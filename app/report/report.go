@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,9 @@ import (
 
 // Formats a run can be printed in.
 var runFormats = []string{"table", "json", "csv", "md"}
+
+// RunFormats lists the formats run and runs print: the one list their help and checks read.
+func RunFormats() []string { return slices.Clone(runFormats) }
 
 func CheckFormat(format string) error {
 	for _, f := range runFormats {
