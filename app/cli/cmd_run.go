@@ -62,8 +62,8 @@ plan without measuring.`,
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
-	if err := report.CheckFormat(format); err != nil {
-		return usageError(err)
+	if err := checkFormat(format, report.RunFormats()); err != nil {
+		return err
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {

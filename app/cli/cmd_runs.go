@@ -40,8 +40,8 @@ from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
-	if err := report.CheckFormat(format); err != nil {
-		return usageError(err)
+	if err := checkFormat(format, report.RunFormats()); err != nil {
+		return err
 	}
 	if err := checkStatus(filter.Status); err != nil {
 		return err

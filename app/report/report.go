@@ -20,15 +20,6 @@ var runFormats = []string{"table", "json", "csv", "md"}
 // RunFormats lists the formats run and runs print: the one list their help and checks read.
 func RunFormats() []string { return slices.Clone(runFormats) }
 
-func CheckFormat(format string) error {
-	for _, f := range runFormats {
-		if f == format {
-			return nil
-		}
-	}
-	return fmt.Errorf("--format %q: choose one of %s", format, strings.Join(runFormats, ", "))
-}
-
 // WriteRuns prints runs in a machine-readable format: json (one object per run, an array when
 // more than one is asked for), csv (RFC 4180 with a header) or md (a Markdown table).
 func WriteRuns(w io.Writer, format string, runs []storage.Run, array bool) error {
