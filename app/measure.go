@@ -48,6 +48,9 @@ type Bench struct {
 	Catalog  *engine.Catalog
 	Machine  engine.Machine
 	Sensors  sensors.Source // nil reads nothing: every condition is stored as unknown
+	// CPUBandwidth, when set, gives the machine's memory bandwidth in GB/s for runs on the CPU
+	// backend, whose roof no table knows (Env.CopyBandwidth).
+	CPUBandwidth func() float64
 }
 
 // Hooks are what a front end hears of, and may decide, during one measurement.
@@ -140,7 +143,7 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions)
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
-	run := toRun(res)
+	run := toRun(res, b.peakBandwidth(res.Hello))
 	run.MachineID = machineID
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
@@ -150,6 +153,18 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions)
 	}
 	run.ID = id
 	return run, nil
+}
+
+// peakBandwidth is the memory bandwidth of the device a worker measured on, in GB/s; 0 when
+// unknown.
+func (b *Bench) peakBandwidth(h engine.Hello) float64 {
+	if gbs := engine.PeakBandwidthGBs(h.Device, b.Machine.Chip); gbs > 0 {
+		return gbs
+	}
+	if h.Backend == "cpu" && b.CPUBandwidth != nil {
+		return b.CPUBandwidth()
+	}
+	return 0
 }
 
 // Session measures a series of configurations against what is stored: a configuration this

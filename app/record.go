@@ -37,8 +37,9 @@ func conditionsAround(readings ...sensors.Reading) Conditions {
 	return c
 }
 
-// toRun maps an engine result onto the stored record; record adds the conditions.
-func toRun(res *engine.Result) *storage.Run {
+// toRun maps an engine result onto the stored record, placing its decode under peakGBs (0 when
+// unknown); record adds the conditions.
+func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 	cfg, sum := res.Config, res.Summary
 	run := &storage.Run{
 		CreatedAt:   res.StartedAt,
@@ -77,11 +78,10 @@ func toRun(res *engine.Result) *storage.Run {
 			run.Layers, run.KVBytesPerToken = &layers, &kv
 		}
 		if sum.DecodeMsPerToken != nil {
-			peak := engine.PeakBandwidthGBs(res.Hello.Device, engine.DetectMachine().Chip)
-			if r, ok := engine.RooflineOf(l.WeightBytes, l.KVBytesPerToken, cfg, *sum.DecodeMsPerToken, peak); ok {
+			if r, ok := engine.RooflineOf(l.WeightBytes, l.KVBytesPerToken, cfg, *sum.DecodeMsPerToken, peakGBs); ok {
 				run.DecodeBytesPerStep, run.AchievedBandwidthGBs = &r.BytesPerStep, &r.AchievedBandwidthGBs
 				run.DecodeBound = r.Bound
-				if peak > 0 {
+				if peakGBs > 0 {
 					run.PeakBandwidthGBs, run.BandwidthShare = &r.PeakBandwidthGBs, &r.Share
 				}
 			}

@@ -111,39 +111,12 @@ func (r *Runner) measureProcesses(ctx context.Context, lw *loadedWorker, cfg Con
 		if err != nil {
 			return nil, err
 		}
-		if extend(got, part) {
-			// A suspected step between levels: as many repetitions again, in the same process. A
-			// lone outlier is then surrounded; a real second level survives and marks the run.
-			more := part
-			more.Warmup = 0
-			extra, err := r.measure(ctx, lw.worker, more, len(samples)+len(got), cfg.Repeats+part.Repeats)
-			if err != nil {
-				return nil, err
-			}
-			got = append(got, extra...)
-		}
 		for i := range got {
 			got[i].Process = p
 		}
 		samples = append(samples, got...)
 	}
 	return samples, nil
-}
-
-// extend reports whether one process's repetitions deserve as many again: they step between two
-// levels (LevelShift), and the configuration is not adaptive, whose own rule decides when to stop.
-func extend(samples []Sample, cfg Config) bool {
-	if cfg.TargetCI > 0 {
-		return false
-	}
-	var xs []float64
-	for _, s := range samples {
-		if s.DecodeTokensPerSec != nil {
-			xs = append(xs, *s.DecodeTokensPerSec)
-		}
-	}
-	_, shifted := LevelShift(xs)
-	return shifted
 }
 
 func btoi(b bool) int {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -148,5 +149,39 @@ func TestRunnerHelloWorkerLoadsNext(t *testing.T) {
 	}
 	if res.Hello.PID != h.PID {
 		t.Fatalf("the worker that said hello (pid %d) was not the one that measured (pid %d)", h.PID, res.Hello.PID)
+	}
+}
+
+func TestRunnerSplitsRepetitionsOverProcesses(t *testing.T) {
+	r := NewRunner(testCatalog(t), workerSpec(t))
+	defer r.Close()
+	cfg := Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Repeats: 5, Processes: 3}.Defaults()
+	first, err := r.Hello(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusOK || len(res.Samples) != 5 {
+		t.Fatalf("status %s, %d samples", res.Status, len(res.Samples))
+	}
+	var procs, reps []int
+	for _, s := range res.Samples {
+		procs, reps = append(procs, s.Process), append(reps, s.Rep)
+	}
+	if fmt.Sprint(procs) != "[0 0 1 1 2]" || fmt.Sprint(reps) != "[0 1 2 3 4]" {
+		t.Errorf("processes %v, repetitions %v; want [0 0 1 1 2], [0 1 2 3 4]", procs, reps)
+	}
+	if res.Summary.Processes != 3 || res.Summary.DecodeTokensPerSecCI95 == nil {
+		t.Errorf("summary: %d processes, interval %v", res.Summary.Processes, res.Summary.DecodeTokensPerSecCI95)
+	}
+	// Each process after the first is new: the one that said hello first is gone.
+	if res.Hello.PID == first.PID {
+		t.Errorf("the last process is the first one (pid %d)", first.PID)
+	}
+	if err := syscall.Kill(first.PID, 0); err == nil {
+		t.Errorf("the first worker (pid %d) is still alive", first.PID)
 	}
 }

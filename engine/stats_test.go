@@ -130,32 +130,6 @@ func TestLevelShift(t *testing.T) {
 	}
 }
 
-func TestExtendOnlyOnAShiftOfAFixedCount(t *testing.T) {
-	samples := func(xs []float64) []Sample {
-		var out []Sample
-		for _, x := range xs {
-			out = append(out, Sample{DecodeTokensPerSec: ptr(x)})
-		}
-		return out
-	}
-	tests := []struct {
-		name string
-		xs   []float64
-		cfg  Config
-		want bool
-	}{
-		{"two levels", recorded["gpt2 bf16 ctx 960, two levels"], Config{Repeats: 5}, true},
-		{"one level", recorded["gpt2 fp16 ctx 512, one level"], Config{Repeats: 8}, false},
-		{"adaptive decides itself", recorded["gpt2 bf16 ctx 960, two levels"], Config{Repeats: 20, TargetCI: 0.05}, false},
-		{"no decode", nil, Config{Repeats: 3}, false},
-	}
-	for _, tt := range tests {
-		if got := extend(samples(tt.xs), tt.cfg); got != tt.want {
-			t.Errorf("%s: extend = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestRerunHalfWidth(t *testing.T) {
 	// n 4, sample sd sqrt(2/3): t(0.975, 3) · sd · sqrt(2/4).
 	got, ok := RerunHalfWidth([]float64{9, 10, 11, 10})

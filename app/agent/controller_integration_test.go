@@ -32,6 +32,8 @@ func TestControllerStopsWhenTheUserReturns(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The figure docs/performance.md reports: go test -v -run TestControllerStopsWhenTheUserReturns ./app/agent
+	t.Logf("the worker was gone %s after the user returned", time.Since(t0).Round(time.Millisecond))
 	if runs := rig.runs(t); len(runs) != 0 {
 		t.Fatalf("an interrupted run was stored: %+v", runs)
 	}

@@ -134,7 +134,9 @@ condition.`,
 	}
 	runner := engine.NewRunner(cat, wspec)
 	defer runner.Close()
-	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: engine.DetectMachine(), Sensors: env.Sensors}
+	machine := engine.DetectMachine()
+	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
+		CPUBandwidth: env.CopyBandwidth(machine)}
 	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()

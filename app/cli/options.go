@@ -68,6 +68,7 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 		store.Close()
 		return nil, err
 	}
+	machine := engine.DetectMachine()
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: engine.DetectMachine(), Sensors: env.Sensors}, nil
+		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine)}, nil
 }

@@ -104,7 +104,8 @@ func New(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, error) {
 		py = app.VenvPython(env.DefaultVenv())
 	}
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
-	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors}
+	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
+		CPUBandwidth: env.CopyBandwidth(machine)}
 	d.controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
 		Log: d.log.With("component", "controller")})
 	d.Advise, d.Charts = d.advise, d.chartFiles

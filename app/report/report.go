@@ -205,7 +205,7 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		if r.AchievedBandwidthGBs != nil {
 			bw := fmt.Sprintf("%.1f GB/s achieved", *r.AchievedBandwidthGBs)
 			if r.BandwidthShare != nil {
-				bw += fmt.Sprintf(", %.1f%% of %.0f GB/s peak: %s-bound", 100**r.BandwidthShare, *r.PeakBandwidthGBs, r.DecodeBound)
+				bw += fmt.Sprintf(", %.1f%% of %s GB/s peak: %s-bound", 100**r.BandwidthShare, strconv.FormatFloat(*r.PeakBandwidthGBs, 'g', 3, 64), r.DecodeBound)
 			}
 			row(Label("achieved_bandwidth_gbs"), bw)
 		}

@@ -9,7 +9,7 @@ from typing import Any, Callable, Generator, Iterator, Literal, Optional, cast
 
 import mlx.core as mx
 import mlx.nn as nn
-from mlx_lm.generate import generation_stream
+from mlx_lm.generate import generation_stream, wired_limit
 from mlx_lm.models.cache import make_prompt_cache
 
 from .errors import WorkerError, invalid
@@ -229,7 +229,9 @@ def measure(loaded: LoadedModel, request: MeasureRequest) -> Generator[Outcome, 
         weights, budget = _two_sizes(loaded.weight_bytes, limit)
         raise WorkerError("oom", f"the model's weights ({weights}) alone exceed the memory limit of {budget}")
     index = 0
-    with memory_limit(limit):
+    # On Metal, mlx_lm's generation wires the model's memory (the recommended working set) so the
+    # GPU does not page it; measure the same way. Elsewhere it does nothing.
+    with memory_limit(limit), wired_limit(loaded.model):
         for phase, count in (("warmup", request.warmup), ("sample", request.repeats)):
             for rep in range(count):
                 repetition = run_repetition(loaded.model, loaded.vocab_size, request, request.seed + index)
