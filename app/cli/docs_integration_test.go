@@ -35,7 +35,8 @@ var (
 	commandStart = regexp.MustCompile(`^(bin/inferbench|inferbench|sqlite3)(\s|$)`)
 )
 
-// docCommands extracts every command from a Markdown text: lines of code blocks that start
+// docCommands extracts every command from a Markdown text: lines of code blocks (fenced or
+// indented) that start
 // with inferbench, bin/inferbench or sqlite3 (joining backslash continuations), and inline code
 // spans that do, unless they elide with an ellipsis.
 func docCommands(name, text string) []docCommand {
@@ -48,7 +49,8 @@ func docCommands(name, text string) []docCommand {
 			inCode = !inCode
 			continue
 		}
-		if inCode {
+		// Inside a fence, or an indented code block.
+		if inCode || strings.HasPrefix(line, "    ") && commandStart.MatchString(strings.TrimSpace(line)) {
 			cmd := strings.TrimSpace(line)
 			start := i
 			// A backslash continues a line, and so does an open quote.
