@@ -179,6 +179,10 @@ func newDocRig(t *testing.T) *docRig {
 	if res.code != 0 {
 		t.Fatalf("seeding sweep: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// It ends with llama-bench's summary, and warned about int8 on the CPU backend first.
+	mustContain(t, "sweep summary", res.stdout, "PREFILL T/S", "DECODE T/S", "± 95%", "MS/TOKEN P50", "PEAK MEM", "STATUS",
+		"tiny-gpt2", "int8", "8 configurations: 8 measured")
+	mustContain(t, "sweep warnings", res.stderr, "warning: int8 on the CPU backend")
 	store, err := storage.Open(context.Background(), r.db)
 	if err != nil {
 		t.Fatal(err)
@@ -370,6 +374,13 @@ func TestDocumentedCommandsRun(t *testing.T) {
 	}
 	t.Logf("ran %d documented commands", len(seen))
 
+	// A dry run of a grid half measured marks each half, times the new half from the stored
+	// runs, and gives the slowdown of int8 measured by the rig's sweep.
+	res := r.run(t, "sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,64", "--generate", "4",
+		"--repeats", "2", "--warmup", "0", "--dry-run")
+	mustContain(t, "dry run", res.stdout, "tiny-gpt2 fp32 ctx 16 batch 1 gen 4", "measured run ", "2 new, 2 already measured",
+		"Estimated time: ", "warning: int8 on the CPU backend: measured here", "warning: --repeats 2")
+
 	// A stale example fails: each of these was once in the README or a help text.
 	for _, planted := range []string{
 		"bin/inferbench sweep --model gpt2 --context 128-1024*2 --generate 32", // beyond GPT-2's 1024 positions
@@ -403,7 +414,7 @@ func TestDocumentedCommandsRun(t *testing.T) {
 		t.Error("docs/sweeps.md's example differs from docs/examples/sweep.json")
 	}
 	claim := regexp.MustCompile(`= (\d+) configurations`).FindSubmatch(doc)
-	res := r.run(t, "sweep", "--file", "docs/examples/sweep.json", "--dry-run")
+	res = r.run(t, "sweep", "--file", "docs/examples/sweep.json", "--dry-run")
 	if claim == nil || !strings.Contains(res.stdout, "\n"+string(claim[1])+" configurations in ") {
 		t.Errorf("docs/sweeps.md says %q configurations; the dry run says:\n%s", claim, res.stdout)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/app/report"
@@ -31,9 +32,9 @@ func planWarnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Ru
 	shapes := advice.NewShapes(cat)
 	for _, c := range cfgs {
 		if backend == "cpu" && c.Precision != "fp32" {
-			if slow, n := cpuSlowdown(stored, c.Precision); n > 0 {
-				once("cpu "+c.Precision, fmt.Sprintf("%s on the CPU backend: measured here %.1f× slower decode than fp32 (median of %d stored pairs); fp32 uses BLAS, other precisions take MLX's slower CPU paths",
-					c.Precision, slow, n))
+			if slow, n, models := cpuSlowdown(stored, c.Model, c.Precision); n > 0 {
+				once("cpu "+c.Precision, fmt.Sprintf("%s on the CPU backend: measured here %.1f× slower decode than fp32 (median of %d stored %s of %s); fp32 uses BLAS, other precisions take MLX's slower CPU paths",
+					c.Precision, slow, n, plural(n, "pair", "pairs"), models))
 			} else {
 				once("cpu "+c.Precision, fmt.Sprintf("%s on the CPU backend: expect it to be several times slower than fp32 (fp32 uses BLAS, other precisions take MLX's slower CPU paths); nothing stored yet to say by how much",
 					c.Precision))
@@ -64,8 +65,9 @@ func planWarnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Ru
 }
 
 // cpuSlowdown is the median ratio of fp32's decode tokens/s to precision's over stored
-// CPU-backend pairs of the same model and sizes, and how many pairs there were.
-func cpuSlowdown(stored []storage.Run, precision string) (float64, int) {
+// CPU-backend pairs of the same model and sizes, how many pairs there were, and of which
+// models: model's own pairs when there are any, else every model's.
+func cpuSlowdown(stored []storage.Run, model, precision string) (float64, int, string) {
 	type key struct {
 		model                 string
 		ctx, gen, batch       int
@@ -83,19 +85,29 @@ func cpuSlowdown(stored []storage.Run, precision string) (float64, int) {
 			fp32[k(r)] = *r.DecodeTokensPerSec
 		}
 	}
-	var ratios []float64
+	ratios := map[string][]float64{} // by model
 	for _, r := range stored {
 		if ok(r) && r.Precision == precision {
 			if f, found := fp32[k(r)]; found {
-				ratios = append(ratios, f / *r.DecodeTokensPerSec)
+				ratios[r.Model] = append(ratios[r.Model], f / *r.DecodeTokensPerSec)
 			}
 		}
 	}
-	if len(ratios) == 0 {
-		return 0, 0
+	use, names := ratios[model], model
+	if len(use) == 0 {
+		var ms []string
+		for m, rs := range ratios {
+			use = append(use, rs...)
+			ms = append(ms, m)
+		}
+		sort.Strings(ms)
+		names = strings.Join(ms, ", ")
 	}
-	sort.Float64s(ratios)
-	return ratios[len(ratios)/2], len(ratios)
+	if len(use) == 0 {
+		return 0, 0, ""
+	}
+	sort.Float64s(use)
+	return use[len(use)/2], len(use), names
 }
 
 // backendOf guesses the backend a worker would report without starting one: the latest stored
