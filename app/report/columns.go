@@ -38,7 +38,7 @@ func RunColumns() []Column[storage.Run] {
 		}
 		return *p
 	}
-	return []Column[storage.Run]{
+	cols := []Column[storage.Run]{
 		{Name: "run_id", Type: "integer",
 			Meaning:   "the run's id in the database (`runs.id`)",
 			EmptyWhen: "never",
@@ -179,6 +179,10 @@ func RunColumns() []Column[storage.Run] {
 			Meaning:   "wall time of the whole measurement, warm-up included, and starting the worker and loading the model when that was needed",
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.DurationMs }},
+		{Name: "memory_limit_bytes", Type: "integer", Unit: "bytes",
+			Meaning:   "the memory budget MLX was held to (`--memory-limit`); a run whose peak or weights exceed it is `oom`",
+			EmptyWhen: "0 when there was no budget",
+			Value:     func(r *storage.Run) any { return r.MemoryLimitBytes }},
 		{Name: "processes", Type: "integer", Unit: "processes",
 			Meaning:   "worker processes the repetitions were split over (`--processes`), each with its own warm-up; with 3 or more, `decode_tokens_per_sec_ci95` covers the spread between processes",
 			EmptyWhen: "never",
@@ -220,6 +224,19 @@ func RunColumns() []Column[storage.Run] {
 			EmptyWhen: "no peak bandwidth",
 			Value:     func(r *storage.Run) any { return r.DecodeBound }},
 	}
+	// A text column that can be empty has no value then: null in json, as docs/data.md says.
+	for i, c := range cols {
+		if c.Type == "text" && c.EmptyWhen != "never" {
+			v := c.Value
+			cols[i].Value = func(r *storage.Run) any {
+				if s, ok := v(r).(string); ok && s == "" {
+					return nil
+				}
+				return v(r)
+			}
+		}
+	}
+	return cols
 }
 
 // SampleRow is one repetition of a run, as export --samples prints it.
