@@ -54,7 +54,10 @@ test-race: setup
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 
-test: vet check-darwin test-worker test-go test-race
+# Every part runs even when one fails (-k), so one failure does not hide another; make test still
+# fails when any part does.
+test:
+	@$(MAKE) --no-print-directory -k vet check-darwin test-worker test-go test-race
 
 clean:
 	rm -rf bin $(VENV)
