@@ -145,15 +145,3 @@ func (t sweepTally) report(w io.Writer, dbPath string) error {
 	_, err := fmt.Fprintf(w, ".\nStored in %s; see `inferbench runs` or `inferbench export`.\n", dbPath)
 	return err
 }
-
-// warnBefore gives the warnings of planWarnings for cfgs, measured by backend, to warn.
-func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend string, warn func(string)) error {
-	stored, err := b.Store.Runs(ctx, storage.RunFilter{})
-	if err != nil {
-		return err
-	}
-	for _, msg := range planWarnings(b.Catalog, cfgs, stored, backend, b.Machine.MemoryBytes) {
-		warn("warning: " + msg)
-	}
-	return nil
-}

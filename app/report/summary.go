@@ -20,8 +20,10 @@ const (
 	markFewReps    = "!" // fewer than 3 repetitions: the interval is wider than it is useful
 )
 
-// minIntervalReps is the fewest repetitions whose interval the table shows without a caveat.
-const minIntervalReps = 3
+// MinIntervalReps is the fewest repetitions whose 95% interval is worth reading: with two, the
+// t quantile is 12.7 and the interval is wider than the mean it brackets. Below it the summary
+// marks the interval and a plan warns.
+const MinIntervalReps = 3
 
 // WriteSummary writes runs as a llama-bench-style table, one row per run: model, precision,
 // context, batch, generate, prefill and decode tokens/s with the interval, ms/token p50 and
@@ -44,7 +46,7 @@ func WriteSummary(w io.Writer, runs []storage.Run, withID bool) error {
 		ci := "–"
 		if r.DecodeTokensPerSecCI95 != nil {
 			ci = fmt.Sprintf("%.2f", *r.DecodeTokensPerSecCI95)
-			if len(r.Samples) > 0 && len(r.Samples) < minIntervalReps || len(r.Samples) == 0 && r.Repeats < minIntervalReps {
+			if len(r.Samples) > 0 && len(r.Samples) < MinIntervalReps || len(r.Samples) == 0 && r.Repeats < MinIntervalReps {
 				ci += markFewReps
 				used[markFewReps] = true
 			} else if r.Processes <= 1 {
@@ -87,7 +89,7 @@ func WriteSummary(w io.Writer, runs []storage.Run, withID bool) error {
 		fmt.Fprintln(w, markOneProcess+" within one worker process: a rerun spreads more; --processes 3 gives an interval a rerun lands in.")
 	}
 	if used[markFewReps] {
-		fmt.Fprintf(w, "%s from fewer than %d repetitions: too wide to compare by; use --repeats 5.\n", markFewReps, minIntervalReps)
+		fmt.Fprintf(w, "%s from fewer than %d repetitions: too wide to compare by; use --repeats 5.\n", markFewReps, MinIntervalReps)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package cli
+package plan
 
 import (
 	"fmt"
@@ -12,15 +12,11 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// minCIRepeats is the fewest repetitions whose 95% interval is worth reading: with two, the
-// t quantile is 12.7 and the interval is wider than the mean it brackets.
-const minCIRepeats = 3
-
-// planWarnings are the caveats a user would otherwise miss before a grid runs: precisions the
+// Warnings are the caveats a user would otherwise miss before a grid runs: precisions the
 // CPU backend has no fast kernels for (with the slowdown measured here, when stored), intervals
 // from too few repetitions, and weights that alone exceed the memory budget or the machine.
 // backend is the MLX backend that will measure ("cpu", "gpu", "cuda"; "" unknown).
-func planWarnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Run, backend string, machineMemory int64) []string {
+func Warnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Run, backend string, machineMemory int64) []string {
 	var out []string
 	seen := map[string]bool{}
 	once := func(key, msg string) {
@@ -40,9 +36,9 @@ func planWarnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Ru
 					c.Precision))
 			}
 		}
-		if c.TargetCI == 0 && c.Repeats < minCIRepeats {
+		if c.TargetCI == 0 && c.Repeats < report.MinIntervalReps {
 			once("repeats", fmt.Sprintf("--repeats %d: a 95%% interval from fewer than %d repetitions is wider than it is useful; use --repeats %d or more",
-				c.Repeats, minCIRepeats, grid.DefaultSweepSpec().Repeats))
+				c.Repeats, report.MinIntervalReps, grid.DefaultSweepSpec().Repeats))
 		}
 		sh, ok := shapes.Of(c.Model, "")
 		if !ok {
@@ -110,9 +106,9 @@ func cpuSlowdown(stored []storage.Run, model, precision string) (float64, int, s
 	return use[len(use)/2], len(use), names
 }
 
-// backendOf guesses the backend a worker would report without starting one: the latest stored
+// Backend guesses the backend a worker would report without starting one: the latest stored
 // run's, else MLX's default for the platform.
-func backendOf(stored []storage.Run, goos string) string {
+func Backend(stored []storage.Run, goos string) string {
 	if len(stored) > 0 && stored[0].Backend != "" {
 		return stored[0].Backend
 	}

@@ -1,47 +1,45 @@
-package cli
+// Package plan says what a sweep would do before it runs: each configuration marked new,
+// already measured (by which run) or to be skipped after an out-of-memory run, how long the rest
+// would take, judged from the runs already stored, and the warnings a user would otherwise miss.
+package plan
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
-// dryRunUsage is --dry-run's help, the same for every command that has it.
-const dryRunUsage = "print the plan and exit without measuring: each configuration marked new, already measured (by which run) or to be skipped, an estimated time from stored runs, and warnings"
-
 // The marks a dry run gives each planned configuration.
 const (
-	markNew      = "new"
-	markMeasured = "measured"
-	markSkip     = "skip"
+	MarkNew      = "new"
+	MarkMeasured = "measured"
+	MarkSkip     = "skip"
 )
 
-// planned is what a dry run says about one configuration: whether it would be measured, and
+// Entry is what a dry run says about one configuration: whether it would be measured, and
 // how long that would take.
-type planned struct {
-	cfg    engine.Config
-	mark   string
-	detail string   // for measured: the run and its settings; for skip: why
-	est    estimate // zero when no stored timing fits
+type Entry struct {
+	Config   engine.Config
+	Mark     string
+	Detail   string   // for measured: the run and its settings; for skip: why
+	Estimate Estimate // zero when no stored timing fits
 }
 
-// estimate is a duration with the range it is likely to fall in.
-type estimate struct{ mid, low, high time.Duration }
+// Estimate is a duration with the range it is likely to fall in.
+type Estimate struct{ Mid, Low, High time.Duration }
 
-func (e estimate) known() bool { return e.mid > 0 }
+// Known reports whether a stored run gave the estimate.
+func (e Estimate) Known() bool { return e.Mid > 0 }
 
-func (e estimate) add(o estimate) estimate {
-	return estimate{e.mid + o.mid, e.low + o.low, e.high + o.high}
+func (e Estimate) add(o Estimate) Estimate {
+	return Estimate{e.Mid + o.Mid, e.Low + o.Low, e.High + o.High}
 }
 
-func (e estimate) String() string {
-	return fmt.Sprintf("%s (%s to %s)", roundDuration(e.mid), roundDuration(e.low), roundDuration(e.high))
+func (e Estimate) String() string {
+	return fmt.Sprintf("%s (%s to %s)", roundDuration(e.Mid), roundDuration(e.Low), roundDuration(e.High))
 }
 
 func roundDuration(d time.Duration) string {
@@ -57,19 +55,10 @@ func roundDuration(d time.Duration) string {
 	}
 }
 
-// openIfExists opens the database at path for a dry run, or returns nil when there is none
-// yet: a plan must not create one.
-func openIfExists(ctx context.Context, path string) (*storage.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	return storage.Open(ctx, path)
-}
-
-// planAgainst marks each configuration of groups against the stored runs, newest first.
+// Mark marks each configuration of groups against the stored runs, newest first.
 // Runs count as measured when they come from the MLX the latest stored run used, as for
 // `inferbench status`: a dry run starts no worker to ask.
-func planAgainst(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) ([]planned, error) {
+func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) ([]Entry, error) {
 	var latest *storage.Run
 	if len(stored) > 0 {
 		latest = &stored[0] // newest first
@@ -97,19 +86,19 @@ func planAgainst(stored []storage.Run, cat *engine.Catalog, groups []engine.Grou
 			current[runKey(r)] = r
 		}
 	}
-	var out []planned
+	var out []Entry
 	for _, g := range groups {
 		for _, c := range g.Configs {
-			p := planned{cfg: c, mark: markNew, est: estimateFrom(stored, key(c), c)}
+			p := Entry{Config: c, Mark: MarkNew, Estimate: estimateFrom(stored, key(c), c)}
 			if r, ok := current[key(c)]; ok && !force {
-				p.mark, p.detail, p.est = markMeasured, measuredDetail(r), estimate{}
+				p.Mark, p.Detail, p.Estimate = MarkMeasured, measuredDetail(r), Estimate{}
 			} else if !force {
 				for _, r := range current {
 					oom := engine.Config{Model: c.Model, Precision: r.Precision, Weights: c.Weights, Context: r.Context,
 						Generate: r.Generate, Batch: r.Batch, MemoryLimit: r.MemoryLimitBytes}
 					if r.Status == storage.StatusOOM && runKey(r).Model == key(c).Model && engine.NeedsMore(oom, c) {
-						p.mark, p.est = markSkip, estimate{}
-						p.detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", oom.Label(), r.ID)
+						p.Mark, p.Estimate = MarkSkip, Estimate{}
+						p.Detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", oom.Label(), r.ID)
 						break
 					}
 				}
@@ -142,7 +131,7 @@ func plural(n int, one, many string) string {
 // estimateFrom predicts how long cfg takes from the stored runs: the same configuration's own
 // duration when it was measured before, else the nearest run of the same model and precision
 // scaled by prompt tokens and decode steps, with a wider range.
-func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) estimate {
+func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) Estimate {
 	reps := cfg.Warmup + cfg.Repeats
 	var best *storage.Run
 	bestScore := 0.0
@@ -154,7 +143,7 @@ func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) est
 		if r.Context == k.Context && r.Batch == k.Batch && r.Generate == k.Generate && r.Warmup+r.Repeats > 0 {
 			per := time.Duration(r.DurationMs / float64(r.Warmup+r.Repeats) * float64(time.Millisecond))
 			d := per * time.Duration(reps)
-			return estimate{d, d * 7 / 10, d * 3 / 2}
+			return Estimate{d, d * 7 / 10, d * 3 / 2}
 		}
 		// Prefer the same batch, then the nearest prompt length.
 		score := ratio(float64(r.Context), float64(k.Context)) * ratio(float64(r.Batch), float64(k.Batch)) * 4
@@ -163,7 +152,7 @@ func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) est
 		}
 	}
 	if best == nil {
-		return estimate{}
+		return Estimate{}
 	}
 	scale := float64(k.Context*k.Batch) / float64(best.Context*best.Batch)
 	perMs := *best.TTFTMs * scale
@@ -171,7 +160,7 @@ func estimateFrom(stored []storage.Run, k storage.RunKey, cfg engine.Config) est
 		perMs += *best.DecodeMsPerToken * float64(max(0, k.Generate-1)) * float64(k.Batch) / float64(best.Batch)
 	}
 	d := time.Duration(perMs * float64(reps) * float64(time.Millisecond))
-	return estimate{d, d / 2, d * 2}
+	return Estimate{d, d / 2, d * 2}
 }
 
 // ratio is how far apart two positive sizes are, as a factor of at least 1.
@@ -182,11 +171,11 @@ func ratio(a, b float64) float64 {
 	return b / a
 }
 
-// printPlan writes a dry run: each configuration with its mark, then the counts and the
+// Print writes a dry run: each configuration with its mark, then the counts and the
 // estimated time of what would be measured.
-func printPlan(w io.Writer, groups []engine.Group, plan []planned) {
+func Print(w io.Writer, groups []engine.Group, plan []Entry) {
 	counts := map[string]int{}
-	var total estimate
+	var total Estimate
 	untimed := 0
 	i := 0
 	for _, g := range groups {
@@ -194,57 +183,31 @@ func printPlan(w io.Writer, groups []engine.Group, plan []planned) {
 		for range g.Configs {
 			p := plan[i]
 			i++
-			counts[p.mark]++
-			detail := p.detail
-			if p.mark == markNew {
-				if p.est.known() {
-					detail = "about " + p.est.String()
-					total = total.add(p.est)
+			counts[p.Mark]++
+			detail := p.Detail
+			if p.Mark == MarkNew {
+				if p.Estimate.Known() {
+					detail = "about " + p.Estimate.String()
+					total = total.add(p.Estimate)
 				} else {
 					detail = "no stored timing of this model and precision"
 					untimed++
 				}
 			}
-			fmt.Fprintf(w, "  %3d. %-44s %-8s %s\n", i, p.cfg.Label(), p.mark, detail)
+			fmt.Fprintf(w, "  %3d. %-44s %-8s %s\n", i, p.Config.Label(), p.Mark, detail)
 		}
 	}
 	fmt.Fprintf(w, "%d configurations in %d groups (one worker each): %d new, %d already measured, %d to be skipped after out-of-memory.\n",
-		len(plan), len(groups), counts[markNew], counts[markMeasured], counts[markSkip])
+		len(plan), len(groups), counts[MarkNew], counts[MarkMeasured], counts[MarkSkip])
 	switch {
-	case counts[markNew] == 0:
+	case counts[MarkNew] == 0:
 		fmt.Fprintln(w, "Nothing to measure.")
-	case untimed == counts[markNew]:
+	case untimed == counts[MarkNew]:
 		fmt.Fprintln(w, "Estimated time: unknown; nothing of these models and precisions is stored yet (loading each model comes on top).")
 	case untimed > 0:
 		fmt.Fprintf(w, "Estimated time: %s for %d configurations, plus %d with no stored timing (and loading each model).\n",
-			total, counts[markNew]-untimed, untimed)
+			total, counts[MarkNew]-untimed, untimed)
 	default:
 		fmt.Fprintf(w, "Estimated time: %s, plus loading each model.\n", total)
 	}
-}
-
-// dryRun prints the plan for cfgs against the database at dbPath (which it does not create),
-// with the warnings a real run would give, and measures nothing.
-func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog, cfgs []engine.Config, force bool, w io.Writer) error {
-	store, err := openIfExists(ctx, dbPath)
-	if err != nil {
-		return err
-	}
-	var stored []storage.Run
-	if store != nil {
-		defer store.Close()
-		if stored, err = store.Runs(ctx, storage.RunFilter{}); err != nil {
-			return err
-		}
-	}
-	groups := engine.Plan(cfgs)
-	plan, err := planAgainst(stored, cat, groups, force)
-	if err != nil {
-		return err
-	}
-	printPlan(w, groups, plan)
-	for _, msg := range planWarnings(cat, cfgs, stored, backendOf(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
-		fmt.Fprintln(w, "warning:", msg)
-	}
-	return nil
 }

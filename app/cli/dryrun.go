@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/plan"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// dryRunUsage is --dry-run's help, the same for every command that has it.
+const dryRunUsage = "print the plan and exit without measuring: each configuration marked new, already measured (by which run) or to be skipped, an estimated time from stored runs, and warnings"
+
+// openIfExists opens the database at path for a dry run, or returns nil when there is none
+// yet: a plan must not create one.
+func openIfExists(ctx context.Context, path string) (*storage.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	return storage.Open(ctx, path)
+}
+
+// dryRun prints the plan for cfgs against the database at dbPath (which it does not create),
+// with the warnings a real run would give, and measures nothing.
+func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog, cfgs []engine.Config, force bool, w io.Writer) error {
+	store, err := openIfExists(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	var stored []storage.Run
+	if store != nil {
+		defer store.Close()
+		if stored, err = store.Runs(ctx, storage.RunFilter{}); err != nil {
+			return err
+		}
+	}
+	groups := engine.Plan(cfgs)
+	entries, err := plan.Mark(stored, cat, groups, force)
+	if err != nil {
+		return err
+	}
+	plan.Print(w, groups, entries)
+	for _, msg := range plan.Warnings(cat, cfgs, stored, plan.Backend(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
+		fmt.Fprintln(w, "warning:", msg)
+	}
+	return nil
+}
+
+// warnBefore gives the warnings of plan.Warnings for cfgs, measured by backend, to warn.
+func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend string, warn func(string)) error {
+	stored, err := b.Store.Runs(ctx, storage.RunFilter{})
+	if err != nil {
+		return err
+	}
+	for _, msg := range plan.Warnings(b.Catalog, cfgs, stored, backend, b.Machine.MemoryBytes) {
+		warn("warning: " + msg)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
