@@ -6,10 +6,12 @@ BIN     := bin/inferbench
 UNAME   := $(shell uname -s)
 REQS    := Resources/worker/requirements-$(if $(filter Darwin,$(UNAME)),darwin,linux).txt Resources/worker/requirements-dev.txt
 STAMP   := $(VENV)/.inferbench-installed
+# The oldest macOS every build (tests' included) targets, defined once in scripts/build.sh.
+export MACOSX_DEPLOYMENT_TARGET := $(shell sed -n 's/^export MACOSX_DEPLOYMENT_TARGET=//p' scripts/build.sh)
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run app test test-worker test-go test-race vet check-darwin clean
+.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin clean
 
 all: build
 
@@ -17,21 +19,29 @@ all: build
 deps:
 	@./scripts/install-deps.sh
 
+# scripts/build.sh carries the flags a Mac build needs (docs/macos.md, "Build flags").
 build: deps
-	$(GO) build -o $(BIN) .
+	GO=$(GO) ./scripts/build.sh $(BIN)
 
 # The Python environment with the pinned mlx / mlx-lm; redone only when the requirements change.
 setup: build $(STAMP)
 $(STAMP): $(REQS)
-	./$(BIN) setup --venv $(VENV) --base-python $(PYTHON) --dev
+	./$(BIN) setup --venv $(VENV) $(if $(PYTHON),--base-python $(PYTHON)) --dev
 	@touch $@
 
 run: setup
 	./$(BIN) run --model gpt2 --precision fp32 --context 128 --generate 32 --warmup 1 --repeats 3
 
 # The menu-bar app bundle: bin/Inferbench.app (ad-hoc signed; docs/macos.md explains distribution).
+# bin/Inferbench.zip is the same, zipped with ditto so the executable bit and signature survive.
 app: build
 	./scripts/bundle-app.sh $(BIN) bin
+
+# The menu-bar app starts, shows its status item, menus and windows, renders the controller's
+# status and quits (macOS only): first the binary, then the same binary inside the bundle.
+self-test: app
+	./$(BIN) menubar --self-test
+	bin/Inferbench.app/Contents/MacOS/inferbench menubar --self-test
 
 vet: build
 	$(GO) vet ./...
@@ -48,9 +58,10 @@ test-go: setup
 check-darwin: deps
 	$(GO) run ./tools/darwincheck ./...
 
-# The background controller and the sensors under the race detector: pause and resume must leave
-# the database consistent.
+# The measure-and-record path, the background controller and the sensors under the race
+# detector: pause and resume must leave the database consistent.
 test-race: setup
+	$(GO) test -race -count=1 -run 'Bench' ./app
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 

@@ -1,3 +1,6 @@
+// Package app is what the front ends share: the environment they run in (Env), setting up
+// Python, and the one path from a configuration to a stored run (Bench, Session, Measurer).
+// It has no Cocoa in it.
 package app
 
 import (
@@ -264,10 +267,12 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 	return run, nil
 }
 
-// key is how a configuration's runs are stored: checkpoint folders by absolute path.
-func (s *Session) key(c engine.Config) storage.RunKey {
+func (s *Session) key(c engine.Config) storage.RunKey { return Key(s.bench.Catalog, c) }
+
+// Key is how a configuration's runs are stored: checkpoint folders by absolute path.
+func Key(cat *engine.Catalog, c engine.Config) storage.RunKey {
 	model := c.Model
-	if ref, err := s.bench.Catalog.ResolveModel(c.Model); err == nil {
+	if ref, err := cat.ResolveModel(c.Model); err == nil {
 		model = ref.Arg
 	}
 	return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context,

@@ -26,8 +26,16 @@ func RequirementsFile(goos string) string {
 // test dependencies are installed too.
 type SetupOptions struct {
 	Venv string
-	Base string
-	Dev  bool
+	// Base is the interpreter the user chose; when empty, the first of Bases new enough, else
+	// a Python that uv installs.
+	Base  string
+	Bases []string
+	// UV is a uv to use rather than look for one; UVSearch is where to look (nil:
+	// Env.uvCandidates). Managed is the Python uv installs when no base is new enough.
+	UV       string
+	UVSearch []string
+	Managed  string
+	Dev      bool
 }
 
 // requirementFiles are the embedded requirements Setup installs.
@@ -49,7 +57,11 @@ func SetupPlan(env Env, opts SetupOptions, out io.Writer) error {
 	if _, err := os.Stat(VenvPython(venv)); err == nil {
 		fmt.Fprintf(out, "Would update the virtual environment in %s\n", venv)
 	} else {
-		fmt.Fprintf(out, "Would create a virtual environment in %s with %s\n", venv, opts.Base)
+		base := opts.Base
+		if base == "" {
+			base = "the first Python 3.10+ of " + strings.Join(opts.Bases, ", ") + " (else one uv installs)"
+		}
+		fmt.Fprintf(out, "Would create a virtual environment in %s with %s\n", venv, base)
 	}
 	for _, name := range requirementFiles(env, opts) {
 		b, err := fs.ReadFile(resources.Worker(), name)
@@ -67,6 +79,14 @@ func SetupPlan(env Env, opts SetupOptions, out io.Writer) error {
 	return nil
 }
 
+// DefaultSetupOptions are setup's where the flags do not say otherwise.
+func DefaultSetupOptions(env Env) SetupOptions {
+	return SetupOptions{Venv: env.DefaultVenv(), Bases: basePythons(env.GOOS), Managed: managedPython}
+}
+
+// explicit reports whether the user named this interpreter.
+func (o SetupOptions) explicit(base string) bool { return o.Base != "" && base == o.Base }
+
 // Setup creates (or updates) the Python environment with the pinned mlx and mlx-lm, writing
 // its progress to out.
 func Setup(ctx context.Context, env Env, opts SetupOptions, out io.Writer) error {
@@ -75,11 +95,11 @@ func Setup(ctx context.Context, env Env, opts SetupOptions, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	opts.Venv = venv
 	py := VenvPython(venv)
 	if _, err := os.Stat(py); err != nil {
-		fmt.Fprintf(out, "Creating a virtual environment in %s\n", venv)
-		if err := runVisible(ctx, out, opts.Base, "-m", "venv", venv); err != nil {
-			return fmt.Errorf("create virtual environment with %s: %w; install Python 3.10+ with its venv module (Debian: apt-get install python3-venv) or pass --base-python", opts.Base, err)
+		if err := createEnvironment(ctx, env, opts, out); err != nil {
+			return err
 		}
 	}
 	files := requirementFiles(env, opts)

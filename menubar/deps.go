@@ -34,6 +34,8 @@ type App interface {
 	CheckPython(ctx context.Context) error
 	Setup(ctx context.Context, out io.Writer) error
 	DataDir() string
+	// Executable is the running binary: only one inside Inferbench.app can open at login.
+	Executable() string
 
 	// Log is where the app logs; Close releases what it opened, once the controller stopped.
 	Log() *slog.Logger

@@ -9,20 +9,14 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
+
+	"github.com/inferbench/inferbench/app/desktop"
 )
 
 // Launch at login goes through SMAppService (macOS 13), which darwinkit v0.5.0 does not
 // generate: the framework is loaded at run time and the class messaged directly.
 
 const serviceManagementPath = "/System/Library/Frameworks/ServiceManagement.framework/ServiceManagement"
-
-// SMAppServiceStatus values.
-const (
-	smStatusNotRegistered    = 0
-	smStatusEnabled          = 1
-	smStatusRequiresApproval = 2
-	smStatusNotFound         = 3
-)
 
 var loadServiceManagement = sync.OnceValue(func() error {
 	_, err := purego.Dlopen(serviceManagementPath, purego.RTLD_NOW|purego.RTLD_GLOBAL)
@@ -41,17 +35,24 @@ func mainAppService() (objc.Object, error) {
 	return objc.Call[objc.Object](class, objc.Sel("mainAppService")), nil
 }
 
-// launchAtLoginEnabled reports whether the system will open Inferbench at login.
-func launchAtLoginEnabled() bool {
+// loginItemStatus is SMAppService's status of the app's login item.
+func loginItemStatus() (desktop.LoginItemStatus, error) {
 	svc, err := mainAppService()
-	if err != nil || svc.IsNil() {
-		return false
+	if err != nil {
+		return desktop.LoginNotFound, err
 	}
-	return objc.Call[int](svc, objc.Sel("status")) == smStatusEnabled
+	if svc.IsNil() {
+		return desktop.LoginNotFound, nil
+	}
+	return desktop.LoginItemStatus(objc.Call[int](svc, objc.Sel("status"))), nil
 }
 
-// setLaunchAtLogin registers or unregisters the app as a login item.
-func setLaunchAtLogin(on bool) error {
+// changeLoginItem registers or unregisters the app as a login item. Its error is SMAppService's,
+// as the user should read it; desktop.LoginOutcomeFor says what it means.
+func changeLoginItem(change desktop.LoginChange) error {
+	if change == desktop.LoginKeep {
+		return nil
+	}
 	svc, err := mainAppService()
 	if err != nil {
 		return err
@@ -60,22 +61,25 @@ func setLaunchAtLogin(on bool) error {
 		return errors.New("SMAppService has no service for this app")
 	}
 	sel := "unregisterAndReturnError:"
-	if on {
+	if change == desktop.LoginRegister {
 		sel = "registerAndReturnError:"
 	}
 	var nsErr unsafe.Pointer
 	if objc.Call[bool](svc, objc.Sel(sel), &nsErr) {
-		if on && objc.Call[int](svc, objc.Sel("status")) == smStatusRequiresApproval {
-			return errors.New("macOS asks you to allow Inferbench in System Settings › General › Login Items")
-		}
 		return nil
 	}
-	msg := "unknown error"
-	if nsErr != nil {
-		msg = foundation.ErrorFrom(nsErr).LocalizedDescription()
+	if nsErr == nil {
+		return errors.New("SMAppService gave no reason")
 	}
-	if objc.Call[int](svc, objc.Sel("status")) == smStatusNotFound {
-		msg += " (opening at login works only for Inferbench.app, not the bare binary: see docs/macos.md)"
+	return errors.New(foundation.ErrorFrom(nsErr).LocalizedDescription())
+}
+
+// openLoginItemsSettings opens System Settings at Login Items, where the user allows the app.
+func openLoginItemsSettings() {
+	if loadServiceManagement() != nil {
+		return
 	}
-	return fmt.Errorf("%s", msg)
+	if class := objc.GetClass("SMAppService"); class.Ptr() != nil {
+		objc.Call[objc.Void](class, objc.Sel("openSystemSettingsLoginItems"))
+	}
 }

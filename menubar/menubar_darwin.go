@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/progrium/darwinkit/dispatch"
 	"github.com/progrium/darwinkit/macos/appkit"
-	"github.com/progrium/darwinkit/macos/foundation"
 	"github.com/progrium/darwinkit/objc"
 
 	"github.com/inferbench/inferbench/app/agent"
@@ -33,7 +33,8 @@ type shell struct {
 	stop func()
 
 	app        appkit.Application
-	delegate   *appkit.ApplicationDelegate
+	delegate   objc.Object // kept: NSApplication does not retain its delegate
+	mainMenu   appkit.Menu
 	item       appkit.StatusItem
 	menu       appkit.Menu
 	statusLine appkit.MenuItem
@@ -43,15 +44,21 @@ type shell struct {
 	rec   *recWindow
 	prefs *prefsWindow
 	setup *setupWindow
+
+	// probe is set during a self-test: the shell marks each launch step on it.
+	probe *launchProbe
 }
 
 // Run starts the controller, shows the status item and runs the Cocoa event loop until the
 // user quits, the system ends the app, or ctx ends. It calls deps.Close once the controller
-// has stopped.
-func Run(ctx context.Context, deps App) error {
+// has stopped. With opts.SelfTest it quits once the app is up (see Options).
+func Run(ctx context.Context, deps App, opts Options) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Subscribe before the controller runs, so that no status it publishes is missed.
+	statuses, unsubscribe := deps.Controller().Subscribe()
+	defer unsubscribe()
 	done := make(chan error, 1)
 	go func() { done <- deps.Controller().Run(ctx) }()
 
@@ -73,7 +80,7 @@ func Run(ctx context.Context, deps App) error {
 		})
 	}
 	s := &shell{deps: deps, ctx: ctx, stop: stop}
-	go s.follow(ctx)
+	go s.follow(ctx, statuses)
 	go func() {
 		// SIGINT or SIGTERM: end the app the way Quit does.
 		select {
@@ -82,17 +89,19 @@ func Run(ctx context.Context, deps App) error {
 		case <-ctx.Done():
 		}
 	}()
+	if opts.SelfTest > 0 {
+		s.probe = newLaunchProbe(opts.Out)
+		go s.selfTest(parent, opts)
+	}
 
 	s.app = appkit.Application_SharedApplication()
-	s.delegate = &appkit.ApplicationDelegate{}
-	s.delegate.SetApplicationDidFinishLaunching(func(foundation.Notification) { s.launched() })
-	s.delegate.SetApplicationShouldTerminate(func(appkit.Application) appkit.ApplicationTerminateReply {
+	delegate, err := newAppDelegate(&delegateHandlers{didFinishLaunching: s.launched, shouldTerminate: stop})
+	if err != nil {
 		stop()
-		return appkit.TerminateNow
-	})
-	// Closing the last window must not end a menu-bar app.
-	s.delegate.SetApplicationShouldTerminateAfterLastWindowClosed(func(appkit.Application) bool { return false })
-	s.app.SetDelegate(s.delegate)
+		return err
+	}
+	s.delegate = delegate
+	s.app.SetDelegateObject(delegate)
 	s.app.SetActivationPolicy(appkit.ApplicationActivationPolicyAccessory) // no Dock icon, also outside a bundle
 	s.app.Run()
 
@@ -103,6 +112,29 @@ func Run(ctx context.Context, deps App) error {
 	return runErr
 }
 
+// selfTest waits for the launch steps, then quits the way Quit does, which ends the process
+// with status 0. AppKit's terminate: never returns to Run, and the main thread may be what
+// hangs, so a failed self-test ends the process itself, with status 1.
+func (s *shell) selfTest(ctx context.Context, opts Options) {
+	out := opts.Out
+	if out == nil {
+		out = os.Stderr
+	}
+	if err := s.probe.wait(ctx, opts.SelfTest); err != nil {
+		fmt.Fprintf(out, "self-test: FAILED: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(out, "self-test: passed; quitting")
+	onMain(func() { s.app.Terminate(nil) })
+}
+
+// mark records a launch step during a self-test.
+func (s *shell) mark(step launchStep) {
+	if s.probe != nil {
+		s.probe.mark(step)
+	}
+}
+
 // onMain runs f on the main thread, where every Cocoa call must happen, inside its own
 // autorelease pool.
 func onMain(f func()) {
@@ -110,14 +142,17 @@ func onMain(f func()) {
 }
 
 // follow renders every status the controller publishes.
-func (s *shell) follow(ctx context.Context) {
-	ch, unsubscribe := s.deps.Controller().Subscribe()
-	defer unsubscribe()
+func (s *shell) follow(ctx context.Context, ch <-chan agent.Status) {
 	for {
 		select {
 		case st := <-ch:
 			m := desktop.MenuView(st)
-			onMain(func() { s.render(m) })
+			onMain(func() {
+				s.render(m)
+				if !s.item.IsNil() {
+					s.mark(stepRefresh)
+				}
+			})
 		case <-ctx.Done():
 			return
 		}
@@ -125,8 +160,20 @@ func (s *shell) follow(ctx context.Context) {
 }
 
 func (s *shell) launched() {
+	s.mark(stepLaunched)
+	s.buildMainMenu()
 	s.buildMenu()
 	s.render(desktop.MenuView(s.deps.Controller().Status()))
+	if s.probe != nil {
+		// Every window, as the menu opens them, then a status from the controller: Stop on a
+		// stopped controller publishes its status again and starts nothing.
+		s.rec, s.prefs, s.setup = newRecWindow(), s.newPrefsWindow(), newSetupWindow()
+		if !s.rec.win.IsNil() && !s.prefs.win.IsNil() && !s.setup.win.IsNil() {
+			s.mark(stepWindows)
+		}
+		s.deps.Controller().Stop()
+		return // no alerts, which would wait for a click
+	}
 	if err := s.deps.PreferencesProblem(); err != nil {
 		showAlert(appkit.AlertStyleWarning, "Inferbench could not use its saved preferences", err.Error())
 	}
@@ -137,10 +184,43 @@ func (s *shell) launched() {
 	}()
 }
 
+// buildMainMenu installs app.MainMenu. Its items have no target: AppKit sends their actions
+// to the first responder, so Cut, Copy, Paste, Undo and Close Window work in every window.
+func (s *shell) buildMainMenu() {
+	s.mainMenu = appkit.NewMenuWithTitle("")
+	s.mainMenu.Retain()
+	for _, sec := range desktop.MainMenu() {
+		sub := appkit.NewMenuWithTitle(sec.Title)
+		for _, it := range sec.Items {
+			if it.Title == "" {
+				sub.AddItem(appkit.MenuItem_SeparatorItem())
+				continue
+			}
+			mi := appkit.NewMenuItemWithTitleActionKeyEquivalent(it.Title, objc.Sel(it.Action), it.Key)
+			mask := appkit.EventModifierFlagCommand
+			if it.Shift {
+				mask |= appkit.EventModifierFlagShift
+			}
+			mi.SetKeyEquivalentModifierMask(mask)
+			sub.AddItem(mi)
+		}
+		holder := appkit.NewMenuItemWithTitleActionKeyEquivalent(sec.Title, objc.Selector{}, "")
+		holder.SetSubmenu(sub)
+		s.mainMenu.AddItem(holder)
+	}
+	s.app.SetMainMenu(s.mainMenu)
+	if s.app.MainMenu().NumberOfItems() == len(desktop.MainMenu()) {
+		s.mark(stepMainMenu)
+	}
+}
+
 // buildMenu makes the status item and its menu once; render updates the items that change.
 func (s *shell) buildMenu() {
 	s.item = appkit.StatusBar_SystemStatusBar().StatusItemWithLength(appkit.VariableStatusItemLength)
 	s.item.Retain()
+	if !s.item.IsNil() {
+		s.mark(stepStatusItem)
+	}
 	s.menu = appkit.NewMenuWithTitle("Inferbench")
 	s.menu.Retain()
 	s.menu.SetAutoenablesItems(false) // the status line stays disabled, the rest enabled
@@ -159,6 +239,9 @@ func (s *shell) buildMenu() {
 		s.menu.AddItem(appkit.NewMenuItemWithAction(it.Title, it.Key, func(objc.Object) { s.itemClicked(id) }))
 	}
 	s.item.SetMenu(s.menu)
+	if s.item.Menu().NumberOfItems() > 0 {
+		s.mark(stepMenu)
+	}
 }
 
 func (s *shell) render(m desktop.Menu) {
@@ -215,12 +298,22 @@ func (s *shell) background(failure string, f func(ctx context.Context) error) {
 }
 
 // activate brings the app forward: an accessory app's windows otherwise open behind others.
-func (s *shell) activate() { s.app.ActivateIgnoringOtherApps(true) }
+func (s *shell) activate() { activate(s.app) }
+
+// activate uses NSApplication's activate (macOS 14), and activateIgnoringOtherApps:, which
+// 14 deprecates, where there is no activate.
+func activate(a appkit.Application) {
+	if sel := objc.Sel("activate"); a.RespondsToSelector(sel) {
+		objc.Call[objc.Void](a, sel)
+		return
+	}
+	a.ActivateIgnoringOtherApps(true)
+}
 
 // showAlert shows a modal alert and returns the button clicked (appkit.AlertFirstButtonReturn
 // for the first). Without buttons it has one, OK.
 func showAlert(style appkit.AlertStyle, message, info string, buttons ...string) appkit.ModalResponse {
-	appkit.Application_SharedApplication().ActivateIgnoringOtherApps(true)
+	activate(appkit.Application_SharedApplication())
 	a := appkit.NewAlert()
 	a.SetAlertStyle(style)
 	a.SetMessageText(message)

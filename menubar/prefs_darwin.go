@@ -14,6 +14,8 @@ type prefsWindow struct {
 	win                                       appkit.Window
 	idle, models, precisions, budget, latency appkit.TextField
 	requireAC, launchAtLogin                  appkit.Button
+	loginNote                                 appkit.TextField
+	loginSettings                             appkit.Button
 	thermal                                   appkit.PopUpButton
 }
 
@@ -40,6 +42,8 @@ func (s *shell) newPrefsWindow() *prefsWindow {
 	p.budget = field("16GiB")
 	p.latency = field("200")
 	p.launchAtLogin = appkit.NewCheckBox("Open Inferbench at login")
+	p.loginNote = hint("")
+	p.loginSettings = button("Open Login Items…", openLoginItemsSettings)
 
 	form := widgets.NewFormView()
 	form.SetLabelWidth(150)
@@ -55,6 +59,8 @@ func (s *shell) newPrefsWindow() *prefsWindow {
 	form.AddRow("Memory budget", p.budget)
 	form.AddRow("Interactive under (ms/token)", p.latency)
 	form.AddRow("Login", p.launchAtLogin)
+	form.AddRow("", p.loginNote)
+	form.AddRow("", p.loginSettings)
 	st.AddArrangedSubview(form.GridView)
 
 	buttons := appkit.NewHorizontalStackView()
@@ -76,7 +82,15 @@ func (p *prefsWindow) fill(f desktop.PreferencesForm) {
 	p.precisions.SetStringValue(f.Precisions)
 	p.budget.SetStringValue(f.MemoryBudget)
 	p.latency.SetStringValue(f.LatencyMs)
-	p.launchAtLogin.SetState(checkState(f.LaunchAtLogin))
+}
+
+// fillLogin shows the login item as macOS reports it, which the user may have changed in
+// System Settings since the preferences were saved.
+func (p *prefsWindow) fillLogin(v desktop.LoginItemView) {
+	p.launchAtLogin.SetState(checkState(v.Checked))
+	p.launchAtLogin.SetEnabled(v.Enabled)
+	p.loginNote.SetStringValue(v.Note)
+	p.loginSettings.SetHidden(!v.OfferSettings)
 }
 
 func (p *prefsWindow) form() desktop.PreferencesForm {
@@ -97,9 +111,13 @@ func (s *shell) showPreferences() {
 	if s.prefs == nil {
 		s.prefs = s.newPrefsWindow()
 	}
-	prefs := s.deps.Preferences().Form()
-	prefs.LaunchAtLogin = launchAtLoginEnabled() // the system's setting, which the user may change in System Settings
-	s.prefs.fill(prefs)
+	s.prefs.fill(s.deps.Preferences().Form())
+	status, err := loginItemStatus()
+	view := desktop.LoginItemViewFor(status, desktop.InAppBundle(s.deps.Executable()))
+	if err != nil {
+		view = desktop.LoginItemView{Note: err.Error()}
+	}
+	s.prefs.fillLogin(view)
 	s.activate()
 	s.prefs.win.MakeKeyAndOrderFront(nil)
 }
@@ -121,11 +139,38 @@ func (s *shell) savePreferences() {
 				return
 			}
 			win.Close()
-			if p.LaunchAtLogin != launchAtLoginEnabled() {
-				if err := setLaunchAtLogin(p.LaunchAtLogin); err != nil {
-					showAlert(appkit.AlertStyleWarning, "Inferbench could not change whether it opens at login", err.Error())
-				}
-			}
+			s.applyLaunchAtLogin(p.LaunchAtLogin)
 		})
 	}()
+}
+
+// applyLaunchAtLogin registers or unregisters the login item as the checkbox asks, a pending
+// registration included, and says what came of it.
+func (s *shell) applyLaunchAtLogin(want bool) {
+	status, err := loginItemStatus()
+	if err != nil {
+		showAlert(appkit.AlertStyleWarning, "Inferbench could not read whether it opens at login", err.Error())
+		return
+	}
+	change := desktop.LoginChangeFor(status, want)
+	if change == desktop.LoginKeep {
+		return
+	}
+	err = changeLoginItem(change)
+	after, _ := loginItemStatus()
+	o := desktop.LoginOutcomeFor(change, err, after, desktop.InAppBundle(s.deps.Executable()))
+	if o.Title == "" {
+		return
+	}
+	style := appkit.AlertStyleInformational
+	if o.Problem {
+		style = appkit.AlertStyleWarning
+	}
+	if !o.OfferSettings {
+		showAlert(style, o.Title, o.Text)
+		return
+	}
+	if showAlert(style, o.Title, o.Text, "Open Login Items", "OK") == appkit.AlertFirstButtonReturn {
+		openLoginItemsSettings()
+	}
 }

@@ -133,10 +133,12 @@ func (s *shell) exportCSV() {
 	})
 }
 
-// setupWindow shows the output of creating the Python environment.
+// setupWindow shows the output of creating the Python environment. Its fields are touched
+// only on the main thread.
 type setupWindow struct {
 	win  appkit.Window
 	text appkit.TextView
+	log  setupLog
 }
 
 func newSetupWindow() *setupWindow {
@@ -151,17 +153,22 @@ func newSetupWindow() *setupWindow {
 	return w
 }
 
-func (w *setupWindow) append(s string) {
-	w.text.SetString(w.text.String() + s)
-	w.text.ScrollRangeToVisible(foundation.Range{Location: uint64(len(w.text.String()))})
+// append adds output to the window and scrolls to its end, which NSTextView counts in UTF-16
+// units.
+func (w *setupWindow) append(b []byte) {
+	if w.log.write(b) == "" {
+		return // only the start of a character, which the next write completes
+	}
+	w.text.SetString(w.log.String())
+	w.text.ScrollRangeToVisible(foundation.Range{Location: w.log.end()})
 }
 
 // mainWriter hands what is written to the setup window on the main thread.
 type mainWriter struct{ w *setupWindow }
 
 func (m mainWriter) Write(p []byte) (int, error) {
-	s := string(p) // p is reused by the writer's caller once Write returns
-	onMain(func() { m.w.append(s) })
+	b := append([]byte(nil), p...) // p is reused by the writer's caller once Write returns
+	onMain(func() { m.w.append(b) })
 	return len(p), nil
 }
 
@@ -190,12 +197,12 @@ func (s *shell) offerSetup(problem error) {
 		}
 		onMain(func() {
 			if err != nil {
-				w.append("\nSetup failed: " + err.Error() + "\n")
+				w.append([]byte("\nSetup failed: " + err.Error() + "\n"))
 				showAlert(appkit.AlertStyleCritical, "Setup failed",
-					err.Error()+"\n\nInstall Python 3.10 or newer (for example with Homebrew: brew install python), check the network connection, then open Inferbench again to retry, or run `inferbench setup` in Terminal.")
+					err.Error()+"\n\nCheck the network connection, then open Inferbench again to retry, or run `inferbench setup` in Terminal.")
 				return
 			}
-			w.append("\nInferbench is ready. Choose Start in the menu bar to begin benchmarking.\n")
+			w.append([]byte("\nInferbench is ready. Choose Start in the menu bar to begin benchmarking.\n"))
 		})
 	}()
 }

@@ -1,3 +1,6 @@
+// Package advice wires the advisor to stored runs: it turns runs into observations, keeps the
+// current fit (refitted when new runs land), builds candidates and draws the charts, for the
+// command line and the Recommendations window alike.
 package advice
 
 import (
@@ -280,7 +283,7 @@ func FitFor(ctx context.Context, store *storage.DB, cat *engine.Catalog, req Fit
 	f.Left = left
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("there are no runs in %s to learn from yet: measure a few models and contexts first, e.g.\n"+
-			"inferbench sweep --model gpt2,gpt2-medium,gpt2-large --precision fp16,fp32 --context 128-1024*2", store.Path())
+			"inferbench sweep --model gpt2,gpt2-medium,gpt2-large --precision fp16,fp32 --context 128-512*2", store.Path())
 	}
 	fit, err := advisor.Train(obs, advisor.Options{ThresholdMs: req.ThresholdMs})
 	if err != nil {

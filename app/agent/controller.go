@@ -1,3 +1,6 @@
+// Package agent benchmarks in the background: a controller that measures a queue of
+// configurations while its policy (idle, on AC, cool enough) allows, and stops a run within a
+// poll when it no longer does. The menu bar and `inferbench agent` both drive it.
 package agent
 
 import (

@@ -30,7 +30,7 @@ func QueueItems(cfgs []engine.Config) []storage.QueueItem {
 
 // PendingWork is the queue less what this machine has measured with hello's MLX; an MLX
 // upgrade therefore queues everything again.
-func PendingWork(ctx context.Context, store *storage.DB, machine engine.Machine, hello engine.Hello) ([]storage.QueueItem, error) {
+func PendingWork(ctx context.Context, store *storage.DB, cat *engine.Catalog, machine engine.Machine, hello engine.Hello) ([]storage.QueueItem, error) {
 	done, err := app.Completed(ctx, store, machine, hello)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func PendingWork(ctx context.Context, store *storage.DB, machine engine.Machine,
 	}
 	var pending []storage.QueueItem
 	for _, q := range items {
-		if _, ok := done[q.Key()]; !ok {
+		if _, ok := done[app.Key(cat, configOf(q))]; !ok {
 			pending = append(pending, q)
 		}
 	}

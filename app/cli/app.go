@@ -1,5 +1,5 @@
-// Package app is the application core both front ends drive: configuration, the command line,
-// and the wiring of the engine to storage. It has no Cocoa in it.
+// Package cli is the inferbench command line: one file per command, the flags they share, and
+// the sweeper. Main maps every error to an exit code in one place.
 package cli
 
 import (

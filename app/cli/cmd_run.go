@@ -17,30 +17,37 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
+// runOptions are run's flags: one configuration, the output format, and the worker's.
+type runOptions struct {
+	cfg    engine.Config
+	format string
+	plan   bool // --dry-run
+	workerOptions
+}
+
+func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
+	def := grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
+	fs.StringVar(&o.cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
+	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], precisionUsage("weight `precision`"))
+	fs.StringVar(&o.cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
+	fs.IntVar(&o.cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
+	fs.IntVar(&o.cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
+	fs.IntVar(&o.cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
+	fs.IntVar(&o.cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
+	fs.IntVar(&o.cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
+	fs.IntVar(&o.cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
+	fs.IntVar(&o.cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
+	formatFlag(fs, &o.format, report.RunFormats())
+	fs.BoolVar(&o.plan, "dry-run", false, dryRunUsage)
+	o.workerOptions.addFlags(fs, env)
+}
+
 func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		cfg    engine.Config
-		format string
-		plan   bool
-		wo     workerOptions
-		def    = grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
-	)
-	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&cfg.Precision, "precision", def.Precisions[0], precisionUsage("weight `precision`"))
-	fs.StringVar(&cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
-	fs.IntVar(&cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
-	fs.IntVar(&cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
-	fs.IntVar(&cfg.Batch, "batch", def.Batches[0], "`sequences` decoded together")
-	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "warm-up `repetitions`, not recorded")
-	fs.IntVar(&cfg.Repeats, "repeats", def.Repeats, "measured `repetitions`")
-	fs.IntVar(&cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
-	fs.IntVar(&cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
-	fs.DurationVar(&cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	formatFlag(fs, &format, report.RunFormats())
-	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
-	wo.addFlags(fs, env)
+	var o runOptions
+	o.addFlags(fs, env)
 	setUsage(fs, stderr, helpText{
 		synopsis: "run [flags]",
 		description: `Measures one configuration with MLX and stores it: time to first token, prefill tokens/s,
@@ -62,7 +69,12 @@ plan without measuring.`,
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
-	if err := checkFormat(format, report.RunFormats()); err != nil {
+	return o.run(ctx, env, stdout, stderr)
+}
+
+// run measures the configuration, stores it and prints the stored run.
+func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Writer) error {
+	if err := checkFormat(o.format, report.RunFormats()); err != nil {
 		return err
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
@@ -70,13 +82,13 @@ plan without measuring.`,
 		return err
 	}
 	// Bad input is refused before the database is opened or a worker starts.
-	if _, err := cfg.Validate(cat); err != nil {
+	if _, err := o.cfg.Validate(cat); err != nil {
 		return err
 	}
-	if plan {
-		return dryRun(ctx, env, wo.path(env), cat, []engine.Config{cfg}, true, stdout)
+	if o.plan {
+		return dryRun(ctx, env, o.path(env), cat, []engine.Config{o.cfg}, true, stdout)
 	}
-	bench, err := wo.bench(ctx, env, cat, stderr)
+	bench, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,18 +103,18 @@ plan without measuring.`,
 	if err != nil {
 		return err
 	}
-	if err := warnBefore(ctx, bench, []engine.Config{cfg}, hello.Backend, prog.Warn); err != nil {
+	if err := warnBefore(ctx, bench, []engine.Config{o.cfg}, hello.Backend, prog.Warn); err != nil {
 		return err
 	}
-	prog.Start(cfg.Label())
-	run, err := bench.Measure(ctx, cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
+	prog.Start(o.cfg.Label())
+	run, err := bench.Measure(ctx, o.cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
 	prog.Close()
 	if err != nil {
 		return err
 	}
-	if format == "table" {
+	if o.format == "table" {
 		report.WriteRunTable(stdout, run, bench.Store.Path())
-	} else if err := report.WriteRuns(stdout, format, []storage.Run{*run}, false); err != nil {
+	} else if err := report.WriteRuns(stdout, o.format, []storage.Run{*run}, false); err != nil {
 		return err
 	}
 	if run.Status != storage.StatusOK {

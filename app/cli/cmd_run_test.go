@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -71,7 +72,7 @@ func TestRunJSONIsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(full.Samples) != 3 || len(full.Samples[0].TokenLatenciesMs) != 4 {
+	if full.Repeats != 3 || !apptest.Whole(full) || len(full.Samples[0].TokenLatenciesMs) != 4 {
 		t.Fatalf("stored samples: %d, latencies %d", len(full.Samples), len(full.Samples[0].TokenLatenciesMs))
 	}
 }

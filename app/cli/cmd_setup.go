@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"strings"
 
 	"github.com/inferbench/inferbench/app"
 )
@@ -11,9 +12,10 @@ import (
 func runSetup(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("setup", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	opts := app.SetupOptions{}
-	flags.StringVar(&opts.Venv, "venv", env.DefaultVenv(), "`folder` of the virtual environment to create or update")
-	flags.StringVar(&opts.Base, "base-python", "python3", "`interpreter` that creates the environment (Python 3.10 or newer)")
+	opts := app.DefaultSetupOptions(env)
+	flags.StringVar(&opts.Venv, "venv", opts.Venv, "`folder` of the virtual environment to create or update")
+	flags.StringVar(&opts.Base, "base-python", "", "`interpreter` that creates the environment (Python 3.10 or newer); default: the first new enough of "+
+		strings.Join(opts.Bases, ", ")+", else one that uv installs")
 	flags.BoolVar(&opts.Dev, "dev", false, "also install the test dependencies (pytest, mypy, tokenizers)")
 	plan := flags.Bool("dry-run", false, "print the environment and the pinned requirements it would install, and change nothing")
 	setUsage(flags, stderr, helpText{
@@ -21,7 +23,8 @@ func runSetup(ctx context.Context, env app.Env, args []string, stdout, stderr io
 		description: `Creates (or updates) a Python virtual environment with the pinned mlx and mlx-lm the worker needs:
 the CPU backend on Linux, Metal on macOS. pip downloads them from PyPI with their dependencies
 (numpy, transformers, safetensors, tokenizers and others: about 40 packages, several hundred MB
-installed); models are never downloaded.`,
+installed). Where this machine has no Python 3.10 or newer (a stock Mac's is 3.9), uv, from PyPI
+if need be, installs one. Models are never downloaded.`,
 		examples: []string{"setup", "setup --dry-run"},
 		exits:    []exitMeaning{exitDone("the environment is ready"), {ExitFailure, "creating it or installing into it failed (the message says how to fix it)"}, {ExitUsage, "bad flags"}},
 	})

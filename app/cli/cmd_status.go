@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/engine"
@@ -159,8 +160,12 @@ func queueLength(ctx context.Context, store *storage.DB) (int, error) {
 	if len(latest) == 0 {
 		return len(items), nil
 	}
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		return 0, err
+	}
 	l := latest[0]
-	pending, err := agent.PendingWork(ctx, store, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
+	pending, err := agent.PendingWork(ctx, store, cat, engine.DetectMachine(), engine.Hello{Backend: l.Backend, MLX: l.MLXVersion, MLXLM: l.MLXLMVersion})
 	return len(pending), err
 }
 

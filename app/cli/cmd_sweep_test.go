@@ -204,7 +204,7 @@ func checkComplete(t *testing.T, db string, configs, repeats int) {
 	defer store.Close()
 	for _, r := range runs {
 		full, err := store.Run(context.Background(), r.ID)
-		if err != nil || len(full.Samples) != repeats {
+		if err != nil || full.Repeats != repeats || !apptest.Whole(full) {
 			t.Fatalf("run %d has %d samples (%v), want %d", r.ID, len(full.Samples), err, repeats)
 		}
 	}

@@ -1,3 +1,5 @@
+// Package desktop is the core of the menu-bar app: view models, preferences and the content of
+// the Recommendations window, computed here so that the Cocoa shell only renders them.
 package desktop
 
 import (
@@ -264,21 +266,13 @@ func (d *Desktop) CheckPython(ctx context.Context) error {
 }
 
 // Setup creates the Python environment where the worker looks for it, as `inferbench setup` does,
-// writing its progress to out.
+// writing its progress to out. On a Mac without Python 3.10 or newer, uv installs one.
 func (d *Desktop) Setup(ctx context.Context, out io.Writer) error {
-	return app.Setup(ctx, d.env, app.SetupOptions{Venv: d.env.DefaultVenv(), Base: basePython()}, out)
+	return app.Setup(ctx, d.env, app.DefaultSetupOptions(d.env), out)
 }
 
-// basePython prefers Homebrew's Python: an app started from Finder has only /usr/bin on its
-// PATH, whose python3 may be older than the 3.10 MLX needs.
-func basePython() string {
-	for _, p := range []string{"/opt/homebrew/bin/python3", "/usr/local/bin/python3"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "python3"
-}
+// Executable is the running binary's path.
+func (d *Desktop) Executable() string { return d.env.Exe }
 
 // DataDir is where the database, preferences and Python environment live, for the shell to show.
 func (d *Desktop) DataDir() string { return d.env.DataDir() }

@@ -72,6 +72,49 @@ func fixedItems() []MenuItem {
 	}
 }
 
+// MainMenuItem is an item of the app's main menu. Action is an AppKit selector sent to the
+// first responder (the focused text field or the key window), so the standard editing keys
+// work in every window without code of ours. An empty Title is a separator.
+type MainMenuItem struct {
+	Title  string
+	Key    string // pressed with Command
+	Shift  bool   // and with Shift
+	Action string
+}
+
+// MainMenuSection is one menu of the main menu. The first is the application menu, whose
+// title macOS replaces with the app's name.
+type MainMenuSection struct {
+	Title string
+	Items []MainMenuItem
+}
+
+// MainMenu is the main menu. A menu-bar app shows no menu bar of its own, but AppKit still
+// finds Command-key shortcuts in it while one of the app's windows is key: without it, Cut,
+// Copy, Paste, Select All, Undo and Close Window do nothing in Preferences.
+func MainMenu() []MainMenuSection {
+	return []MainMenuSection{
+		{Title: "Inferbench", Items: []MainMenuItem{
+			{Title: "Hide Inferbench", Key: "h", Action: "hide:"},
+			{},
+			{Title: "Quit Inferbench", Key: "q", Action: "terminate:"},
+		}},
+		{Title: "Edit", Items: []MainMenuItem{
+			{Title: "Undo", Key: "z", Action: "undo:"},
+			{Title: "Redo", Key: "z", Shift: true, Action: "redo:"},
+			{},
+			{Title: "Cut", Key: "x", Action: "cut:"},
+			{Title: "Copy", Key: "c", Action: "copy:"},
+			{Title: "Paste", Key: "v", Action: "paste:"},
+			{Title: "Select All", Key: "a", Action: "selectAll:"},
+		}},
+		{Title: "Window", Items: []MainMenuItem{
+			{Title: "Close Window", Key: "w", Action: "performClose:"},
+			{Title: "Minimize", Key: "m", Action: "performMiniaturize:"},
+		}},
+	}
+}
+
 // MenuView turns a controller status into the menu.
 func MenuView(s agent.Status) Menu {
 	m := Menu{Items: fixedItems(), StartPauseTitle: "Pause", StartPauseAction: ActionPause}

@@ -156,3 +156,50 @@ func TestRecViewText(t *testing.T) {
 		t.Errorf("Text() without rows = %q, want the empty message", empty.Text())
 	}
 }
+
+func TestMainMenu(t *testing.T) {
+	type key struct {
+		key   string
+		shift bool
+	}
+	actions := map[string]key{}
+	titles := map[string]string{}
+	var sections []string
+	for _, sec := range MainMenu() {
+		sections = append(sections, sec.Title)
+		for _, it := range sec.Items {
+			if it.Title == "" {
+				if it.Key != "" || it.Action != "" {
+					t.Errorf("%s: a separator with a key or action: %+v", sec.Title, it)
+				}
+				continue
+			}
+			if !strings.HasSuffix(it.Action, ":") {
+				t.Errorf("%s: %q has action %q, not a selector that takes a sender", sec.Title, it.Title, it.Action)
+			}
+			k := key{it.Key, it.Shift}
+			for other, ok := range actions {
+				if ok == k {
+					t.Errorf("%q and %q share the key %+v", it.Title, titles[other], k)
+				}
+			}
+			actions[it.Action], titles[it.Action] = k, it.Title
+		}
+	}
+	if sections[0] != "Inferbench" {
+		t.Errorf("first menu %q, want the application menu", sections[0])
+	}
+	// The first-responder actions that make text fields and windows behave as on any Mac.
+	want := map[string]key{
+		"undo:": {"z", false}, "redo:": {"z", true}, "cut:": {"x", false}, "copy:": {"c", false},
+		"paste:": {"v", false}, "selectAll:": {"a", false}, "performClose:": {"w", false}, "terminate:": {"q", false},
+	}
+	for action, k := range want {
+		if got, ok := actions[action]; !ok || got != k {
+			t.Errorf("%s: key %+v (present %v), want %+v", action, got, ok, k)
+		}
+	}
+	if titles["performClose:"] != "Close Window" || titles["selectAll:"] != "Select All" {
+		t.Errorf("titles %v", titles)
+	}
+}

@@ -1,3 +1,5 @@
+// Package report writes runs for people and programs: the table `inferbench run` prints, and
+// json, jsonl, csv and md with the columns Column defines.
 package report
 
 import (

@@ -1,3 +1,5 @@
+// Package grid describes grids of configurations: lists and ranges as the flags take them
+// ("128-2048*2"), sweep specs that cross them, and sweep files.
 package grid
 
 import (

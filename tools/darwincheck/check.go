@@ -15,11 +15,14 @@ import (
 
 // A Report is the outcome of a check.
 type Report struct {
-	Packages    int          // packages of the module type-checked
-	Errors      []Diagnostic // errors to fix
-	Ignored     []Diagnostic // errors that follow only from cgo not running
-	Files       []string     // Go files type-checked, absolute
-	DarwinFiles []string     // those of Files that a Linux build leaves out
+	Packages int          // packages of the module type-checked
+	Errors   []Diagnostic // errors to fix
+	Ignored  []Diagnostic // errors that follow only from cgo not running
+	// Closures are the places that make a libffi closure through darwinkit,
+	// which crashes the app (see closures.go).
+	Closures    []Diagnostic
+	Files       []string // Go files type-checked, absolute
+	DarwinFiles []string // those of Files that a Linux build leaves out
 }
 
 // A Diagnostic is one error of a package.
@@ -127,6 +130,9 @@ func check(patterns, tags []string) (*Report, error) {
 		}
 	}
 	r.Packages = len(paths)
+	if err := r.checkClosures(pkgs); err != nil {
+		return nil, err
+	}
 	sortDiagnostics(r.Errors)
 	sortDiagnostics(r.Ignored)
 	slices.Sort(r.Files)
@@ -211,4 +217,33 @@ func darwinOnly(ctx *build.Context, file string) bool {
 	}
 	ok, err := ctx.MatchFile(dir, name)
 	return err == nil && !ok
+}
+
+// checkClosures fills r.Closures when the module uses darwinkit.
+func (r *Report) checkClosures(pkgs []*packages.Package) error {
+	uses := false
+	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
+		uses = uses || strings.HasPrefix(pkg.PkgPath+"/", darwinkitPath)
+	})
+	if !uses {
+		return nil
+	}
+	g, err := newClosureGraph(pkgs)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]bool)
+	for _, pkg := range pkgs {
+		if !inModule(pkg) || pkg.TypesInfo == nil {
+			continue
+		}
+		for _, d := range g.closures(pkg) {
+			if key := d.String(); !seen[key] {
+				seen[key] = true
+				r.Closures = append(r.Closures, d)
+			}
+		}
+	}
+	sortDiagnostics(r.Closures)
+	return nil
 }

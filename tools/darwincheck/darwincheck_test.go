@@ -26,6 +26,10 @@ func TestModule(t *testing.T) {
 	for _, d := range r.Errors {
 		t.Errorf("%s", d)
 	}
+	// The menu-bar app must make no libffi closure (see closures.go).
+	for _, d := range r.Closures {
+		t.Errorf("%s", d)
+	}
 	machine := filepath.Join(root, "engine", "machine_darwin.go")
 	if !slices.Contains(r.Files, machine) {
 		t.Errorf("%s was not checked; files: %v", machine, r.Files)
@@ -155,5 +159,33 @@ func TestListError(t *testing.T) {
 	e := packages.Error{Msg: "gcc: error: unrecognized command-line option '-arch'", Kind: packages.ParseError}
 	if f.listError(e) {
 		t.Errorf("listError took a parse error for a toolchain report")
+	}
+}
+
+// TestClosures checks testdata/closures: every darwinkit call there that makes
+// a libffi closure is reported, and those that go through cgo are not.
+func TestClosures(t *testing.T) {
+	r, err := check([]string{"./testdata/closures"}, []string{"inferbench_canary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range r.Errors {
+		t.Errorf("type error %s", d)
+	}
+	dir, err := filepath.Abs(filepath.Join("testdata", "closures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := wants(t, dir)
+	for _, d := range r.Closures {
+		key := filepath.Base(d.Pos.Filename) + ":" + strconv.Itoa(d.Pos.Line)
+		if w, ok := want[key]; ok && strings.Contains(d.Msg, w) {
+			delete(want, key)
+			continue
+		}
+		t.Errorf("unexpected closure %s", d)
+	}
+	for key, w := range want {
+		t.Errorf("%s: missing closure %q", key, w)
 	}
 }

@@ -60,15 +60,19 @@ func main() {
 		d.Pos.Filename = rel(d.Pos.Filename)
 		fmt.Println(strings.ReplaceAll(d.String(), "\n", "\n\t"))
 	}
+	for _, d := range r.Closures {
+		d.Pos.Filename = rel(d.Pos.Filename)
+		fmt.Println(d.String())
+	}
 	fmt.Printf("darwin-only files checked: %d\n", len(r.DarwinFiles))
 	if *verbose {
 		for _, f := range r.DarwinFiles {
 			fmt.Printf("\t%s\n", rel(f))
 		}
 	}
-	fmt.Printf("darwin type-check: %d packages, %d errors (%d ignored cgo errors)\n",
-		r.Packages, len(r.Errors), len(r.Ignored))
-	if len(r.Errors) > 0 {
+	fmt.Printf("darwin type-check: %d packages, %d errors (%d ignored cgo errors), %d libffi closures\n",
+		r.Packages, len(r.Errors), len(r.Ignored), len(r.Closures))
+	if len(r.Errors) > 0 || len(r.Closures) > 0 {
 		os.Exit(1)
 	}
 }

@@ -1,3 +1,5 @@
+// Package progress shows a sweep as it goes: a bar redrawn in place on a terminal, or one line
+// per configuration otherwise.
 package progress
 
 import (

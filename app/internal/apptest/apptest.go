@@ -201,3 +201,7 @@ func WaitNoWorkers(t *testing.T, cacheDir string, within time.Duration) {
 	}
 	t.Fatalf("workers %v outlived inferbench by %s", WorkersIn(cacheDir), within)
 }
+
+// Whole reports whether a stored run holds every repetition it set out to measure; a run cut
+// short would hold fewer.
+func Whole(r *storage.Run) bool { return len(r.Samples) == r.Repeats }
