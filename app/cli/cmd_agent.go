@@ -145,5 +145,8 @@ condition.`,
 		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
 		return nil
 	}
+	if err == nil && once {
+		fmt.Fprintln(stderr, "The queue is measured; see inferbench runs.")
+	}
 	return err
 }
