@@ -39,11 +39,7 @@ func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog
 		}
 	}
 	groups := engine.Plan(cfgs)
-	entries, err := plan.Mark(stored, cat, groups, force)
-	if err != nil {
-		return err
-	}
-	plan.Print(w, groups, entries)
+	plan.Print(w, groups, plan.Mark(stored, cat, groups, force))
 	for _, msg := range plan.Warnings(cat, cfgs, stored, plan.Backend(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
 		fmt.Fprintln(w, "warning:", msg)
 	}

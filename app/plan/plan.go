@@ -58,7 +58,7 @@ func roundDuration(d time.Duration) string {
 // Mark marks each configuration of groups against the stored runs, newest first.
 // Runs count as measured when they come from the MLX the latest stored run used, as for
 // `inferbench status`: a dry run starts no worker to ask.
-func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) ([]Entry, error) {
+func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) []Entry {
 	var latest *storage.Run
 	if len(stored) > 0 {
 		latest = &stored[0] // newest first
@@ -78,25 +78,33 @@ func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, forc
 	sameMLX := func(r storage.Run) bool {
 		return latest != nil && r.Backend == latest.Backend && r.MLXVersion == latest.MLXVersion && r.MLXLMVersion == latest.MLXLMVersion
 	}
-	// The latest current run of each configuration, and the out-of-memory ones among them.
+	// The latest current run of each configuration, and the out-of-memory ones, newest first.
 	current := map[storage.RunKey]storage.Run{}
+	var oomed []storage.Run
 	for i := len(stored) - 1; i >= 0; i-- {
 		r := stored[i]
 		if sameMLX(r) && (r.Status == storage.StatusOK || r.Status == storage.StatusOOM || r.Status == storage.StatusSkipped) {
 			current[runKey(r)] = r
 		}
 	}
+	for _, r := range stored {
+		if current[runKey(r)].ID == r.ID && r.Status == storage.StatusOOM {
+			oomed = append(oomed, r)
+		}
+	}
 	var out []Entry
 	for _, g := range groups {
 		for _, c := range g.Configs {
 			p := Entry{Config: c, Mark: MarkNew, Estimate: estimateFrom(stored, key(c), c)}
-			if r, ok := current[key(c)]; ok && !force {
+			if r, ok := current[key(c)]; ok && !force && r.Status == storage.StatusSkipped {
+				p.Mark, p.Detail, p.Estimate = MarkSkip, fmt.Sprintf("run %d: %s", r.ID, r.Error), Estimate{}
+			} else if ok && !force {
 				p.Mark, p.Detail, p.Estimate = MarkMeasured, measuredDetail(r), Estimate{}
 			} else if !force {
-				for _, r := range current {
+				for _, r := range oomed {
 					oom := engine.Config{Model: c.Model, Precision: r.Precision, Weights: c.Weights, Context: r.Context,
 						Generate: r.Generate, Batch: r.Batch, MemoryLimit: r.MemoryLimitBytes}
-					if r.Status == storage.StatusOOM && runKey(r).Model == key(c).Model && engine.NeedsMore(oom, c) {
+					if r.Model == key(c).Model && engine.NeedsMore(oom, c) {
 						p.Mark, p.Estimate = MarkSkip, Estimate{}
 						p.Detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", oom.Label(), r.ID)
 						break
@@ -106,7 +114,7 @@ func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, forc
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // measuredDetail says which run already answers a configuration, and with which settings.
@@ -115,7 +123,7 @@ func measuredDetail(r storage.Run) string {
 	s := fmt.Sprintf("run %d on %s: %s, %d repetitions in %d %s, mlx %s (%s)",
 		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Repeats, procs, plural(procs, "process", "processes"),
 		r.MLXVersion, r.Backend)
-	if r.Stability == "level shift" {
+	if r.Stability == engine.StabilityShift {
 		s += ", unstable (level shift)"
 	}
 	return s + "; --force measures it again"

@@ -34,10 +34,7 @@ func TestPlanMarks(t *testing.T) {
 	}
 	cfgs := []engine.Config{cfg("fp32", 128, 1), cfg("fp32", 256, 1), cfg("fp32", 512, 8), cfg("fp32", 512, 4)}
 	groups := engine.Plan(cfgs)
-	plan, err := Mark(stored, cat, groups, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := Mark(stored, cat, groups, false)
 	want := map[string]string{"gpt2 fp32 ctx 128 batch 1 gen 32": MarkMeasured, "gpt2 fp32 ctx 256 batch 1 gen 32": MarkNew,
 		"gpt2 fp32 ctx 512 batch 8 gen 32": MarkSkip, "gpt2 fp32 ctx 512 batch 4 gen 32": MarkMeasured}
 	for _, p := range plan {
@@ -60,10 +57,7 @@ func TestPlanMarks(t *testing.T) {
 			}
 		}
 	}
-	forced, err := Mark(stored, cat, groups, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forced := Mark(stored, cat, groups, true)
 	for _, p := range forced {
 		if p.Mark != MarkNew {
 			t.Errorf("--force: %s marked %s", p.Config.Label(), p.Mark)
