@@ -162,11 +162,28 @@ func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config, base, total
 			s.Rep += offset
 			samples = append(samples, s)
 		}
-		if cfg.TargetCI <= 0 || precise(samples, cfg.TargetCI) {
+		if cfg.TargetCI <= 0 || settled(samples, cfg.TargetCI) {
 			break
 		}
 	}
 	return samples, nil
+}
+
+// settled is the adaptive stopping rule: the interval is within ±target of the mean (precise),
+// and the repetitions do not step between two levels, whose average would describe neither; a
+// run that never settles stops at its most repetitions and is stored as a level shift.
+func settled(samples []Sample, target float64) bool {
+	if !precise(samples, target) {
+		return false
+	}
+	var xs []float64
+	for _, s := range samples {
+		if s.DecodeTokensPerSec != nil {
+			xs = append(xs, *s.DecodeTokensPerSec)
+		}
+	}
+	_, shifted := LevelShift(xs)
+	return !shifted
 }
 
 // precise reports whether the 95% confidence interval of the samples' decode tokens/s (prefill

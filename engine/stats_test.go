@@ -164,3 +164,52 @@ func TestSummarizeIntervalIsOverProcessesWhenThereAreSeveral(t *testing.T) {
 		t.Errorf("one process: processes %d, half-width %v", one.Processes, *one.DecodeTokensPerSecCI95)
 	}
 }
+
+func TestAdaptiveRepetitionsStopWhenSettled(t *testing.T) {
+	// Each sequence is fed one repetition at a time, as the runner measures them after its first
+	// three (the default --min-repeats); want is the
+	// repetition count at which the rule stops (0: it never does within the sequence). The
+	// expected counts were worked out by hand from the t quantiles.
+	within := []float64{515.3, 512.6, 454.6, 421.7, 415.1, 406.2, 423.4, 410.2, 414.9, 407.1, 424.1, 431.0,
+		424.3, 428.2, 418.2, 423.2, 470.5, 498.3, 491.9, 487.1} // one H200 process, 20 repetitions in a row
+	tests := []struct {
+		name   string
+		xs     []float64
+		target float64
+		want   int
+	}{
+		{"one level, 3%", recorded["gpt2 fp16 ctx 512, one level"], 0.03, 3},
+		{"one level, 10%", recorded["gpt2 fp16 ctx 512, one level"], 0.10, 3},
+		{"noisy, 5%", recorded["gpt2 fp16 ctx 512, noisy"], 0.05, 5},
+		{"noisy, 3%", recorded["gpt2 fp16 ctx 512, noisy"], 0.03, 0},
+		// Precise enough at 14 repetitions by the interval alone, but the first two ran 20% above
+		// the rest: the rule keeps measuring.
+		{"two levels, 5%", within, 0.05, 0},
+		{"gpt2-medium bf16 two levels, 10%", recorded["gpt2-medium bf16, two levels"], 0.10, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var samples []Sample
+			got := 0
+			for _, x := range tt.xs {
+				samples = append(samples, Sample{DecodeTokensPerSec: ptr(x)})
+				if len(samples) >= 3 && settled(samples, tt.target) { // at least --min-repeats' default
+
+					got = len(samples)
+					break
+				}
+			}
+			if got != tt.want {
+				t.Errorf("stopped at %d repetitions, want %d", got, tt.want)
+			}
+		})
+	}
+	// The interval alone would have stopped the two-level sequence.
+	var samples []Sample
+	for _, x := range within[:14] {
+		samples = append(samples, Sample{DecodeTokensPerSec: ptr(x)})
+	}
+	if !precise(samples, 0.05) {
+		t.Error("14 repetitions should be precise to 5% by the interval alone")
+	}
+}

@@ -28,7 +28,7 @@ type gridOptions struct {
 }
 
 var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
-	"repeats", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
+	"repeats", "processes", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
 
 func (g *gridOptions) add(fs *flag.FlagSet) {
 	def := grid.DefaultSweepSpec()
@@ -40,6 +40,7 @@ func (g *gridOptions) add(fs *flag.FlagSet) {
 	fs.StringVar(&g.spec.Weights, "weights", def.Weights, "`auto`, random or checkpoint")
 	fs.IntVar(&g.spec.Warmup, "warmup", def.Warmup, "warm-up `repetitions` per configuration")
 	fs.IntVar(&g.spec.Repeats, "repeats", def.Repeats, "measured `repetitions` per configuration (fixed; see --target-ci)")
+	fs.IntVar(&g.spec.Processes, "processes", def.Processes, "split each configuration's repetitions over this many fresh worker `processes`; 3 or more gives an interval a rerun lands in")
 	fs.StringVar(&g.targetCI, "target-ci", "", "adaptive repetitions: stop once the 95% confidence interval of decode tokens/s is within this `percent` of the mean (e.g. 2%)")
 	fs.IntVar(&g.spec.MinRepeats, "min-repeats", def.MinRepeats, "with --target-ci, at least this many `repetitions`")
 	fs.IntVar(&g.maxRepeats, "max-repeats", grid.DefaultMaxRepeats, "with --target-ci, at most this many `repetitions`")
@@ -100,19 +101,26 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 	return spec, spec.Validate(cat)
 }
 
+// sweepOptions are sweep's flags: the grid, how to go through it, and the worker's.
+type sweepOptions struct {
+	grid                 gridOptions
+	force, dryRun, quiet bool
+	workerOptions
+}
+
+func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
+	o.grid.add(fs)
+	fs.BoolVar(&o.force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
+	fs.BoolVar(&o.dryRun, "dry-run", false, dryRunUsage)
+	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings and the summary")
+	o.workerOptions.addFlags(fs, env)
+}
+
 func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		grid               gridOptions
-		force, plan, quiet bool
-		wo                 workerOptions
-	)
-	grid.add(fs)
-	fs.BoolVar(&force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
-	fs.BoolVar(&plan, "dry-run", false, dryRunUsage)
-	fs.BoolVar(&quiet, "quiet", false, "print only warnings and the summary")
-	wo.addFlags(fs, env)
+	var o sweepOptions
+	o.addFlags(fs, env)
 	setUsage(fs, stderr, helpText{
 		synopsis: "sweep [flags]",
 		description: `Measures every combination of the list-valued flags, one configuration at a time, and stores each
@@ -138,22 +146,27 @@ resumes it: configurations this machine already measured with the same MLX versi
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench sweep -h)", fs.Arg(0)))
 	}
+	return o.run(ctx, env, fs, stdout, stderr)
+}
+
+// run plans the grid and measures it; fs says which grid flags were given.
+func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, stdout, stderr io.Writer) error {
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
 		return err
 	}
 
 	// The whole grid is checked before the database is opened or a worker starts.
-	spec, err := grid.resolve(fs, cat)
+	spec, err := o.grid.resolve(fs, cat)
 	if err != nil {
 		return err
 	}
-	if plan {
-		return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), force, stdout)
+	if o.dryRun {
+		return dryRun(ctx, env, o.path(env), cat, spec.Configs(), o.force, stdout)
 	}
 	groups := engine.Plan(spec.Configs())
 
-	bench, err := wo.bench(ctx, env, cat, stderr)
+	bench, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -161,7 +174,7 @@ resumes it: configurations this machine already measured with the same MLX versi
 	defer bench.Measurer.Close()
 	mode := progress.Lines
 	switch {
-	case quiet:
+	case o.quiet:
 		mode = progress.Quiet
 	case isTerminal(stderr):
 		mode = progress.Bar
@@ -171,7 +184,7 @@ resumes it: configurations this machine already measured with the same MLX versi
 		total += len(g.Configs)
 	}
 	prog := progress.New(stderr, total, mode, time.Now)
-	s := &sweeper{bench: bench, progress: prog, force: force, delay: spec.Delay}
+	s := &sweeper{bench: bench, progress: prog, force: o.force, delay: spec.Delay}
 	tally, err := s.run(ctx, groups)
 	prog.Close()
 	if errors.Is(err, context.Canceled) {

@@ -225,6 +225,7 @@ func defaultSpec(models ...string) SweepSpec {
 		Batches:    []int{1},
 		Weights:    "auto",
 		Warmup:     1,
+		Processes:  1,
 		Repeats:    5,
 		MinRepeats: 3,
 		Timeout:    30 * time.Minute,

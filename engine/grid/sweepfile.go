@@ -15,7 +15,7 @@ import (
 )
 
 var sweepFields = []string{"models", "precisions", "contexts", "generate", "batches", "weights", "warmup",
-	"repeats", "min_repeats", "target_ci", "delay", "timeout", "memory_limit", "seed"}
+	"repeats", "processes", "min_repeats", "target_ci", "delay", "timeout", "memory_limit", "seed"}
 
 // ParseSweepFile reads a sweep file: one JSON object whose fields describe a grid. name is the
 // file's name, used in error messages.
@@ -29,6 +29,7 @@ var sweepFields = []string{"models", "precisions", "contexts", "generate", "batc
 //	  "weights": "auto",
 //	  "warmup": 1,
 //	  "repeats": 5,
+//	  "processes": 1,
 //	  "min_repeats": 3,
 //	  "target_ci": "2%",
 //	  "delay": "5s",
@@ -47,6 +48,7 @@ var sweepFields = []string{"models", "precisions", "contexts", "generate", "batc
 //	weights       string           "auto" (or "random", "checkpoint")
 //	warmup        number           1
 //	repeats       number           5; with target_ci, the most repetitions, 20 by default
+//	processes     number           1; worker processes the repetitions are split over
 //	min_repeats   number           3; the fewest repetitions, with target_ci only
 //	target_ci     string or number 0, a fixed number of repetitions; else "2%" or 0.02
 //	delay         duration string  "0s": cool-down between configurations
@@ -200,6 +202,8 @@ func (p *sweepParser) field(spec *SweepSpec, key string, keyOff, off int, raw js
 		spec.Warmup, ok = p.integer(key, off, raw, spec.Warmup)
 	case "repeats":
 		spec.Repeats, ok = p.integer(key, off, raw, spec.Repeats)
+	case "processes":
+		spec.Processes, ok = p.integer(key, off, raw, spec.Processes)
 	case "min_repeats":
 		spec.MinRepeats, ok = p.integer(key, off, raw, spec.MinRepeats)
 	case "seed":

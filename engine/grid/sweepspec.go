@@ -23,6 +23,7 @@ type SweepSpec struct {
 	Contexts, Generates, Batches []int
 	Weights                      string        // auto, random, checkpoint
 	Warmup, Repeats              int           // Repeats: fixed count, or the maximum with TargetCI
+	Processes                    int           // worker processes the repetitions are split over; 0 is 1
 	MinRepeats                   int           // with TargetCI, the fewest repetitions
 	TargetCI                     float64       // fraction (0.02 = 2%); 0 = fixed repetitions
 	Delay, Timeout               time.Duration // Delay: cool-down between configurations
@@ -53,6 +54,7 @@ func DefaultSweepSpec() SweepSpec {
 		Weights:    "auto",
 		Warmup:     1,
 		Repeats:    5,
+		Processes:  1,
 		MinRepeats: 3,
 		Timeout:    engine.DefaultTimeout,
 	}
@@ -90,6 +92,7 @@ func (s SweepSpec) config(model, precision string, batch, context, generate int)
 		Batch:       batch,
 		Warmup:      s.Warmup,
 		Repeats:     s.Repeats,
+		Processes:   s.Processes,
 		Seed:        s.Seed,
 		TargetCI:    s.TargetCI,
 		MinRepeats:  s.MinRepeats,
@@ -270,6 +273,13 @@ func (s SweepSpec) fieldProblems() []specProblem {
 	}
 	if s.Warmup < 0 {
 		add([]string{"warmup"}, "warmup %d is negative: use 0 for no warm-up", s.Warmup)
+	}
+	if s.Processes < 0 {
+		add([]string{"processes"}, "processes %d is negative: every configuration runs in at least one worker process", s.Processes)
+	} else if s.Processes > s.Repeats {
+		add([]string{"processes", "repeats"}, "processes %d is more than repeats %d: every process measures at least one repetition", s.Processes, s.Repeats)
+	} else if s.Processes > 1 && s.TargetCI > 0 {
+		add([]string{"processes", "target_ci"}, "processes and target_ci cannot be combined: adaptive repetitions stop within one process")
 	}
 	if s.Repeats < 1 {
 		add([]string{"repeats"}, "repeats %d is below 1: measure each configuration at least once", s.Repeats)

@@ -164,3 +164,42 @@ func TestSweepValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestSweepProcesses(t *testing.T) {
+	cat := testCatalog(t)
+	base := defaultSpec("tiny-gpt2")
+	tests := []struct {
+		name      string
+		processes int
+		targetCI  float64
+		wantErr   string
+	}{
+		{"three processes", 3, 0, ""},
+		{"zero is one", 0, 0, ""},
+		{"negative", -1, 0, "processes -1 is negative"},
+		{"more than repeats", 6, 0, "processes 6 is more than repeats 5"},
+		{"with adaptive repetitions", 2, 0.02, "processes and target_ci cannot be combined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := base
+			s.Processes, s.TargetCI = tt.processes, tt.targetCI
+			if tt.targetCI > 0 {
+				s.Repeats = 20
+			}
+			err := s.Validate(cat)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := s.Configs()[0].Processes; got != tt.processes {
+					t.Errorf("configuration has %d processes, want %d", got, tt.processes)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
