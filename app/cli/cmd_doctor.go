@@ -99,7 +99,7 @@ the database opens.`,
 		if err != nil {
 			bad("database", err.Error(), "move the file aside and run again")
 		} else {
-			ok("database", fmt.Sprintf("%s (%d %s)", path, len(n), plural(len(n), "run", "runs")))
+			ok("database", fmt.Sprintf("%s (%d %s)", path, len(n), report.Plural(len(n), "run", "runs")))
 		}
 	}
 	if problems > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/plan"
@@ -15,19 +14,10 @@ import (
 // dryRunUsage is --dry-run's help, the same for every command that has it.
 const dryRunUsage = "print the plan and exit without measuring: each configuration marked new, already measured (by which run) or to be skipped, an estimated time from stored runs, and warnings"
 
-// openIfExists opens the database at path for a dry run, or returns nil when there is none
-// yet: a plan must not create one.
-func openIfExists(ctx context.Context, path string) (*storage.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	return storage.Open(ctx, path)
-}
-
 // dryRun prints the plan for cfgs against the database at dbPath (which it does not create),
 // with the warnings a real run would give, and measures nothing.
 func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog, cfgs []engine.Config, force bool, w io.Writer) error {
-	store, err := openIfExists(ctx, dbPath)
+	store, err := storage.OpenExisting(ctx, dbPath)
 	if err != nil {
 		return err
 	}
@@ -56,11 +46,4 @@ func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend
 		warn("warning: " + msg)
 	}
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

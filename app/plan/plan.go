@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -121,19 +122,12 @@ func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, forc
 func measuredDetail(r storage.Run) string {
 	procs := max(1, r.Processes)
 	s := fmt.Sprintf("run %d on %s: %s, %d repetitions in %d %s, mlx %s (%s)",
-		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Repeats, procs, plural(procs, "process", "processes"),
+		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Repeats, procs, report.Plural(procs, "process", "processes"),
 		r.MLXVersion, r.Backend)
 	if r.Stability == engine.StabilityShift {
 		s += ", unstable (level shift)"
 	}
 	return s + "; --force measures it again"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // estimateFrom predicts how long cfg takes from the stored runs: the same configuration's own

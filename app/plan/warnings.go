@@ -30,7 +30,7 @@ func Warnings(cat *engine.Catalog, cfgs []engine.Config, stored []storage.Run, b
 		if backend == "cpu" && c.Precision != "fp32" {
 			if slow, n, models := cpuSlowdown(stored, c.Model, c.Precision); n > 0 {
 				once("cpu "+c.Precision, fmt.Sprintf("%s on the CPU backend: measured here %.1f× slower decode than fp32 (median of %d stored %s of %s); fp32 uses BLAS, other precisions take MLX's slower CPU paths",
-					c.Precision, slow, n, plural(n, "pair", "pairs"), models))
+					c.Precision, slow, n, report.Plural(n, "pair", "pairs"), models))
 			} else {
 				once("cpu "+c.Precision, fmt.Sprintf("%s on the CPU backend: expect it to be several times slower than fp32 (fp32 uses BLAS, other precisions take MLX's slower CPU paths); nothing stored yet to say by how much",
 					c.Precision))

@@ -93,3 +93,11 @@ func WriteSummary(w io.Writer, runs []storage.Run, withID bool) error {
 	}
 	return nil
 }
+
+// Plural picks the noun for n of it.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
