@@ -197,7 +197,9 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		row(Label("decode_ms_per_token"), decode+")")
 		tps := rate(r.DecodeTokensPerSec)
 		if r.DecodeTokensPerSecCI95 != nil {
-			if r.Processes > 1 {
+			if len(r.Samples) < MinIntervalReps {
+				tps += fmt.Sprintf(" ± %.1f (95%%, from %d repetitions: too wide to compare by; use --repeats 5)", *r.DecodeTokensPerSecCI95, len(r.Samples))
+			} else if r.Processes > 1 {
 				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands)", *r.DecodeTokensPerSecCI95)
 			} else {
 				tps += fmt.Sprintf(" ± %.1f (95%%, within one process; reruns spread more: --processes 3)", *r.DecodeTokensPerSecCI95)

@@ -60,3 +60,14 @@ func TestJSONEmptyTextIsNull(t *testing.T) {
 		}
 	}
 }
+
+// The run table says when its interval comes from too few repetitions to mean much.
+func TestRunTableFewRepetitions(t *testing.T) {
+	r := summaryRun(2, 1, "")
+	r.Samples = make([]storage.Sample, 2)
+	var b bytes.Buffer
+	WriteRunTable(&b, &r, "runs.db")
+	if !strings.Contains(b.String(), "from 2 repetitions: too wide to compare by") {
+		t.Errorf("no caveat for an interval from 2 repetitions:\n%s", b.String())
+	}
+}
