@@ -181,7 +181,7 @@ func Print(w io.Writer, groups []engine.Group, plan []Entry) {
 	untimed := 0
 	i := 0
 	for _, g := range groups {
-		fmt.Fprintf(w, "%s %s (weights %s): %d configurations\n", g.Model, g.Precision, g.Weights, len(g.Configs))
+		fmt.Fprintf(w, "%s %s (weights %s): %d %s\n", g.Model, g.Precision, g.Weights, len(g.Configs), report.Plural(len(g.Configs), "configuration", "configurations"))
 		for range g.Configs {
 			p := plan[i]
 			i++
@@ -199,16 +199,17 @@ func Print(w io.Writer, groups []engine.Group, plan []Entry) {
 			fmt.Fprintf(w, "  %3d. %-44s %-8s %s\n", i, p.Config.Label(), p.Mark, detail)
 		}
 	}
-	fmt.Fprintf(w, "%d configurations in %d groups (one worker each): %d new, %d already measured, %d to be skipped after out-of-memory.\n",
-		len(plan), len(groups), counts[MarkNew], counts[MarkMeasured], counts[MarkSkip])
+	fmt.Fprintf(w, "%d %s in %d %s (one worker each): %d new, %d already measured, %d to be skipped after out-of-memory.\n",
+		len(plan), report.Plural(len(plan), "configuration", "configurations"), len(groups), report.Plural(len(groups), "group", "groups"), counts[MarkNew], counts[MarkMeasured], counts[MarkSkip])
 	switch {
 	case counts[MarkNew] == 0:
 		fmt.Fprintln(w, "Nothing to measure.")
 	case untimed == counts[MarkNew]:
 		fmt.Fprintln(w, "Estimated time: unknown; nothing of these models and precisions is stored yet (loading each model comes on top).")
 	case untimed > 0:
-		fmt.Fprintf(w, "Estimated time: %s for %d configurations, plus %d with no stored timing (and loading each model).\n",
-			total, counts[MarkNew]-untimed, untimed)
+		timed := counts[MarkNew] - untimed
+		fmt.Fprintf(w, "Estimated time: %s for %d %s, plus %d with no stored timing (and loading each model).\n",
+			total, timed, report.Plural(timed, "configuration", "configurations"), untimed)
 	default:
 		fmt.Fprintf(w, "Estimated time: %s, plus loading each model.\n", total)
 	}
