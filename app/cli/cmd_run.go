@@ -99,11 +99,9 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 		mode = progress.Bar
 	}
 	prog := progress.New(stderr, 1, mode, time.Now)
-	hello, err := bench.Measurer.Hello(ctx)
-	if err != nil {
-		return err
-	}
-	if err := warnBefore(ctx, bench, []engine.Config{o.cfg}, hello.Backend, prog.Warn); err != nil {
+	// The backend is the stored runs' guess: asking a worker here would start it outside
+	// Measure, where its death at start-up is recorded as a result.
+	if err := warnBefore(ctx, bench, []engine.Config{o.cfg}, "", env.GOOS, prog.Warn); err != nil {
 		return err
 	}
 	prog.Start(o.cfg.Label())

@@ -36,11 +36,15 @@ func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog
 	return nil
 }
 
-// warnBefore gives the warnings of plan.Warnings for cfgs, measured by backend, to warn.
-func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend string, warn func(string)) error {
+// warnBefore gives the warnings of plan.Warnings for cfgs, measured by backend ("": the one
+// the stored runs and goos suggest), to warn.
+func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend, goos string, warn func(string)) error {
 	stored, err := b.Store.Runs(ctx, storage.RunFilter{})
 	if err != nil {
 		return err
+	}
+	if backend == "" {
+		backend = plan.Backend(stored, goos)
 	}
 	for _, msg := range plan.Warnings(b.Catalog, cfgs, stored, backend, b.Machine.MemoryBytes) {
 		warn("warning: " + msg)

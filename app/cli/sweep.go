@@ -43,7 +43,7 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, e
 	if err != nil {
 		return tally, err
 	}
-	if err := warnBefore(ctx, s.bench, cfgs, sess.Hello.Backend, s.progress.Warn); err != nil {
+	if err := warnBefore(ctx, s.bench, cfgs, sess.Hello.Backend, "", s.progress.Warn); err != nil {
 		return tally, err
 	}
 	hooks := app.Hooks{Progress: func(p engine.Progress) { s.progress.Rep(p.Rep+1, p.Of, p.Warmup) }}
