@@ -11,7 +11,7 @@ export MACOSX_DEPLOYMENT_TARGET := $(shell sed -n 's/^export MACOSX_DEPLOYMENT_T
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin clean
+.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin notebook clean
 
 all: build
 
@@ -70,5 +70,16 @@ test-race: setup
 test:
 	@$(MAKE) --no-print-directory -k vet check-darwin test-worker test-go test-race
 
+# The analysis notebook, executed headless on the GPT-2 CPU sweep's export (INFERBENCH_CSV picks
+# another), in an environment of its own (pandas, matplotlib, nbclient) beside the worker's.
+NBVENV   ?= .venv-notebook
+NBSTAMP  := $(NBVENV)/.inferbench-installed
+$(NBSTAMP): notebooks/requirements.txt
+	$(PYTHON) -m venv $(NBVENV)
+	$(NBVENV)/bin/pip install -q -r notebooks/requirements.txt
+	@touch $@
+notebook: $(NBSTAMP)
+	$(NBVENV)/bin/python notebooks/execute.py notebooks/analysis.ipynb --out bin/analysis.ipynb
+
 clean:
-	rm -rf bin $(VENV)
+	rm -rf bin $(VENV) $(NBVENV)

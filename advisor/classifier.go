@@ -5,8 +5,8 @@ const (
 	// classLogistic is the logistic regression trained on the labels.
 	classLogistic = "logistic"
 	// classRegression reads the probability off the decode model's
-	// predictive distribution. It stands in when every training run falls in
-	// one class, where a classifier has nothing to separate.
+	// predictive distribution. It stands in when a class has fewer than
+	// MinClassRuns training runs, too few for a classifier to learn from.
 	classRegression = "regression"
 )
 
@@ -27,7 +27,7 @@ func trainClassifier(rows []physics, decodeMs []float64, keys []string, opt Opti
 			pos++
 		}
 	}
-	if pos == 0 || pos == len(labels) {
+	if min(pos, len(labels)-pos) < MinClassRuns {
 		return c, nil
 	}
 	l, err := trainLogistic(rows, labels, keys, opt)

@@ -12,7 +12,7 @@ import (
 var baseFeatures = []string{
 	"log_params", "log_bits_per_weight", "log_weight_bytes", "log_decode_bytes", "log_kv_bytes",
 	"log_flops_per_token", "log_prefill_flops", "log_peak_bytes",
-	"log_context", "log_generate", "log_batch", "log_bandwidth", "bandwidth_unknown",
+	"log_context", "log_generate", "log_batch", "log_bandwidth", "bandwidth_unknown", "log_layers",
 }
 
 const precisionPrefix = "precision="
@@ -43,6 +43,10 @@ func numericFeature(p physics, name string) (float64, error) {
 		return math.Log(p.batch), nil
 	case "log_bandwidth":
 		return logPos(p.bandwidth), nil
+	case "log_layers":
+		// Each layer launches its own kernels: where dispatch rather than bytes bounds a
+		// step (small models on a GPU), time follows the layer count.
+		return math.Log(p.layers), nil
 	case "bandwidth_unknown":
 		if p.bandwidth > 0 {
 			return 0, nil

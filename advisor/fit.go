@@ -17,8 +17,12 @@ const (
 	MinModelsLOMO = 3
 )
 
+// MinClassRuns is the fewest runs a class (interactive or not) needs for the
+// classifier to be trained and its accuracy reported.
+const MinClassRuns = 5
+
 // FitVersion is the layout of a serialized Fit.
-const FitVersion = 1
+const FitVersion = 2
 
 // Options tune Train. Zero values take the defaults.
 type Options struct {
@@ -69,6 +73,25 @@ type Fit struct {
 	Interactive *Classifier `json:"interactive"`
 
 	Metrics Metrics `json:"metrics"`
+
+	// HeldOut holds, per target (decode, ttft, memory), every run's
+	// prediction by the chosen kind of model trained in 5-fold
+	// cross-validation without it: what predicted-vs-measured charts draw.
+	HeldOut map[string][]HeldOut `json:"held_out,omitempty"`
+}
+
+// HeldOut is one run predicted by a model that was not trained on it, with
+// its 90% prediction interval.
+type HeldOut struct {
+	RunID     int64   `json:"run_id"`
+	Model     string  `json:"model"`
+	Precision string  `json:"precision"`
+	Context   int     `json:"context"`
+	Batch     int     `json:"batch"`
+	Measured  float64 `json:"measured"`
+	Predicted float64 `json:"predicted"`
+	Low90     float64 `json:"low_90"`
+	High90    float64 `json:"high_90"`
 }
 
 // dataset is the rows a target is trained on.
@@ -77,6 +100,7 @@ type dataset struct {
 	y      []float64
 	keys   []string
 	models []string
+	obs    []Observation
 }
 
 func (d *dataset) add(o Observation, y float64) {
@@ -85,6 +109,19 @@ func (d *dataset) add(o Observation, y float64) {
 	d.y = append(d.y, y)
 	d.keys = append(d.keys, q.key())
 	d.models = append(d.models, o.Model)
+	d.obs = append(d.obs, o)
+}
+
+// heldOut pairs each run with its held-out estimate.
+func (d *dataset) heldOut(est []estimate) []HeldOut {
+	out := make([]HeldOut, len(est))
+	for i, e := range est {
+		o := d.obs[i]
+		lo, hi := e.intervalAt(calibrationLevel)
+		out[i] = HeldOut{RunID: o.RunID, Model: o.Model, Precision: o.Precision, Context: o.Context, Batch: o.Batch,
+			Measured: d.y[i], Predicted: e.value(), Low90: lo, High90: hi}
+	}
+	return out
 }
 
 func distinct(xs []string) int { return len(sortedDistinct(xs)) }
@@ -138,6 +175,12 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 	f.Precisions = precisionsOf(rows)
 	f.Metrics.NRuns = f.NRuns
 	f.Metrics.NModels = len(f.Models)
+	f.Metrics.Warnings = []string{}
+	f.HeldOut = map[string][]HeldOut{}
+	if f.Metrics.NModels < MinModelsLOMO {
+		f.Metrics.warn("only %s measured: leaving one model out needs %d, so how well an unmeasured model is predicted is unknown",
+			plural(f.Metrics.NModels, "model"), MinModelsLOMO)
+	}
 
 	dec := data[targetDecode]
 	if roof, err := trainModel(targetDecode, kindRoofline, dec.rows, dec.y, dec.keys, opt); err == nil {
@@ -160,6 +203,10 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 		m, err := trainModel(t, ev.chosen, d.rows, d.y, d.keys, opt)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", t.describe(), err)
+		}
+		m.calibrate(d.rows, d.y, d.keys, opt)
+		if ev.heldOut != nil {
+			f.HeldOut[string(t)] = d.heldOut(ev.heldOut)
 		}
 		switch t {
 		case targetDecode:

@@ -10,14 +10,21 @@ const (
 	kindBaseline = "baseline" // the geometric mean of the training runs: what any model must beat
 	kindRoofline = "roofline" // physical terms, each scaled by one fitted constant
 	kindLinear   = "linear"   // byte terms with non-negative coefficients and an offset (memory)
+	kindOverhead = "overhead" // per-layer, byte and FLOP costs, per precision, non-negative (see overhead.go)
 	kindRidge    = "ridge"    // log-space ridge regression on the features
 )
 
 // Model predicts one target. Only the parts of its Kind are set.
 type Model struct {
 	Target string `json:"target"` // decode, ttft or memory
-	Kind   string `json:"kind"`   // baseline, roofline, linear or ridge
+	Kind   string `json:"kind"`   // baseline, roofline, linear, overhead or ridge
 	N      int    `json:"n"`      // training runs
+
+	// Spread widens the predictive standard deviation so that intervals
+	// cover what held-out runs showed (see calibrate); 0 means 1.
+	Spread float64 `json:"spread,omitempty"`
+	// Precisions lays out the overhead kind's per-precision terms.
+	Precisions []string `json:"precisions,omitempty"`
 
 	Baseline *Baseline `json:"baseline,omitempty"`
 	Physical *Physical `json:"physical,omitempty"` // roofline and linear
@@ -37,18 +44,17 @@ func trainModel(t target, kind string, rows []physics, y []float64, keys []strin
 	switch kind {
 	case kindBaseline:
 		m.Baseline = fitBaseline(y)
-	case kindRoofline, kindLinear:
+	case kindRoofline, kindLinear, kindOverhead:
+		if kind == kindOverhead {
+			m.Precisions = ownRates(rows)
+		}
 		terms := make([][]float64, len(rows))
 		known := make([]bool, len(rows))
 		for i, p := range rows {
-			if kind == kindRoofline {
-				terms[i] = t.roofTerms(p)
-			} else {
-				terms[i] = t.linearTerms(p)
-			}
+			terms[i] = m.terms(p)
 			known[i] = p.bandwidth > 0
 		}
-		ph, err := fitPhysical(terms, y, known, kind == kindLinear)
+		ph, err := fitPhysical(terms, y, known, kind != kindRoofline)
 		if err != nil {
 			return nil, err
 		}
@@ -134,16 +140,35 @@ func fitRidgeModel(t target, spec ridgeSpec, rows []physics, y []float64) (*Mode
 	return &Model{Target: string(t), Kind: kindRidge, N: len(rows), Design: &d, Ridge: r, Offset: spec.offset}, nil
 }
 
+// terms are the physical terms a roofline, linear or overhead model sums.
+func (m *Model) terms(p physics) []float64 {
+	t := target(m.Target)
+	switch m.Kind {
+	case kindRoofline:
+		return t.roofTerms(p)
+	case kindOverhead:
+		return t.overheadTerms(p, m.Precisions)
+	default:
+		return t.linearTerms(p)
+	}
+}
+
 // estimate predicts the target for p, in log space.
 func (m *Model) estimate(p physics) estimate {
+	e := m.rawEstimate(p)
+	if m.Spread > 0 {
+		e.sd *= m.Spread
+	}
+	return e
+}
+
+func (m *Model) rawEstimate(p physics) estimate {
 	t := target(m.Target)
 	switch m.Kind {
 	case kindBaseline:
 		return m.Baseline.estimate()
-	case kindRoofline:
-		return m.Physical.estimate(t.roofTerms(p), p.bandwidth > 0, m.N)
-	case kindLinear:
-		return m.Physical.estimate(t.linearTerms(p), p.bandwidth > 0, m.N)
+	case kindRoofline, kindLinear, kindOverhead:
+		return m.Physical.estimate(m.terms(p), p.bandwidth > 0, m.N)
 	default:
 		z := m.Design.row(p)
 		mu := m.Ridge.predict(z)

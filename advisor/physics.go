@@ -12,6 +12,7 @@ type physics struct {
 
 	params, weightBytes, bitsPerWeight float64
 	context, generate, batch           float64
+	layers                             float64
 
 	kvBytes       float64 // KV cache at the end of generation, per the whole batch
 	decodeBytes   float64 // bytes read per decode step: weights plus the mean KV cache
@@ -20,6 +21,7 @@ type physics struct {
 	logitsBytes   float64 // fp32 logits of the whole prompt
 	actBytes      float64 // the widest prefill activation (the MLP's)
 	scoreBytes    float64 // attention scores of the prompt, when not fused
+	hiddenBytes   float64 // one hidden state per prompt token per layer: what prefill keeps alive
 
 	bandwidth float64 // GB/s, 0 when unknown
 }
@@ -45,6 +47,7 @@ func derive(q Query) physics {
 		bandwidth:   q.BandwidthGBs,
 	}
 	s := q.Shape
+	p.layers = float64(max(s.Layers, 1))
 	if p.params <= 0 {
 		p.params = float64(EstimateParams(s))
 	}
@@ -62,6 +65,7 @@ func derive(q Query) physics {
 	p.logitsBytes = p.batch * p.context * float64(s.Vocab) * 4
 	p.actBytes = p.batch * p.context * float64(max(s.Intermediate, s.Hidden)) * elem
 	p.scoreBytes = p.batch * float64(s.Heads) * p.context * p.context * elem
+	p.hiddenBytes = p.layers * float64(s.Hidden) * p.batch * p.context * elem
 	return p
 }
 

@@ -118,7 +118,7 @@ func TestRidgePredictionIntervalCoverage(t *testing.T) {
 					t.Fatal(err)
 				}
 				hx, hy := linearData(rng, 100, 0.5, c.coef, c.sd)
-				tq := tQuantile(r.DF)
+				tq := tQuantile(r.DF, level)
 				for i := range hx {
 					zi := make([]float64, len(hx[i]))
 					for j := range zi {

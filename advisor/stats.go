@@ -6,16 +6,16 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// level is the coverage of every prediction interval.
+// level is the coverage of the prediction intervals Predict gives.
 const level = 0.95
 
-// tQuantile is the two-sided critical value of Student's t for the interval
-// level with df degrees of freedom.
-func tQuantile(df float64) float64 {
+// tQuantile is the two-sided critical value of Student's t for an interval
+// of the given coverage with df degrees of freedom.
+func tQuantile(df, coverage float64) float64 {
 	if df < 1 {
 		df = 1
 	}
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.5 + level/2)
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.5 + coverage/2)
 }
 
 // estimate is a prediction in log space: the mean, the predictive standard
@@ -24,8 +24,12 @@ type estimate struct{ mu, sd, df float64 }
 
 func (e estimate) value() float64 { return math.Exp(e.mu) }
 
-func (e estimate) interval() (lo, hi float64) {
-	h := tQuantile(e.df) * e.sd
+func (e estimate) interval() (lo, hi float64) { return e.intervalAt(level) }
+
+// intervalAt is the prediction interval that should hold a new measurement
+// with the given probability.
+func (e estimate) intervalAt(coverage float64) (lo, hi float64) {
+	h := tQuantile(e.df, coverage) * e.sd
 	return math.Exp(e.mu - h), math.Exp(e.mu + h)
 }
 

@@ -75,7 +75,7 @@ func (t target) sizeFeature() string {
 // kinds lists the model kinds tried for the target, simplest first.
 func (t target) kinds() []string {
 	if t == targetMemory {
-		return []string{kindBaseline, kindRoofline, kindLinear, kindRidge}
+		return []string{kindBaseline, kindRoofline, kindLinear, kindOverhead, kindRidge}
 	}
-	return []string{kindBaseline, kindRoofline, kindRidge}
+	return []string{kindBaseline, kindRoofline, kindOverhead, kindRidge}
 }

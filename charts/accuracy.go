@@ -35,7 +35,7 @@ const (
 // measured value on log-log axes, with the line y = x and a band of ±10%
 // around it. Pairs whose values are not both positive are left out, as
 // log axes cannot show them.
-func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (*plot.Plot, error) {
+func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (Figure, error) {
 	var good []Pair
 	for _, pr := range pairs {
 		if pr.Measured > 0 && pr.Predicted > 0 && !math.IsInf(pr.Measured, 0) && !math.IsInf(pr.Predicted, 0) {
@@ -43,7 +43,12 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (*plot.Plot, er
 		}
 	}
 	if len(good) == 0 {
-		return nil, fmt.Errorf("charts: predicted vs measured %s: %w", unit, ErrNoData)
+		what := quantities[unit]
+		if what == "" {
+			what = unit
+		}
+		return nil, noData("Predicted vs measured "+what,
+			"There are no held-out predictions to compare: the advisor needs at least 8 successful runs of 2 or more models to fit and cross-validate a model.")
 	}
 
 	quantity := quantities[unit]
@@ -63,7 +68,7 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (*plot.Plot, er
 	if what == "" {
 		what = unit
 	}
-	title := fmt.Sprintf("Predicted vs measured %s: %d of %d within ±10%%", what, within, len(good))
+	title := fmt.Sprintf("Predicted vs measured %s: %d of %d within ±10%%\neach run predicted by a model fitted without it (cross-validated)", what, within, len(good))
 	axis := func(side string) string {
 		s := side
 		if quantity != "" {
@@ -103,7 +108,41 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (*plot.Plot, er
 		return plotter.XY{X: math.Log10(pr.Measured), Y: math.Log10(pr.Predicted)}
 	}
 	labels := distinctLabels(good)
-	if len(labels) <= maxLabelGroups {
+	models := distinctModels(good)
+	if len(models) > 0 && len(models) <= maxLabelGroups {
+		// One colour per model, the same as on the other charts.
+		o := orderOf(nil, Options{Models: append(append([]string{}, opt.Models...), models...)})
+		all := xysOf(good, xy)
+		present := map[string]bool{}
+		for _, m := range models {
+			present[m] = true
+		}
+		for _, m := range o.models { // in the order the other charts list them
+			if !present[m] {
+				continue
+			}
+			var xys plotter.XYs
+			for _, pr := range good {
+				if pr.Model == m {
+					xys = append(xys, xy(pr))
+				}
+			}
+			s := &plotter.Scatter{XYs: xys, GlyphStyle: draw.GlyphStyle{
+				Color: modelColor(o.model[m]), Radius: vg.Points(3.5), Shape: draw.CircleGlyph{},
+			}}
+			p.Add(s)
+			lg.Add(m, s)
+			lg.avoid(xys, false)
+		}
+		if out := outliers(good); len(out) > 0 {
+			notes := &notes{others: all}
+			for _, pr := range out[:min(len(out), 5)] {
+				notes.add(xy(pr), fmt.Sprintf("%s (%+.0f%%)", pr.Label, 100*(pr.Predicted/pr.Measured-1)))
+			}
+			p.Add(notes)
+			lg.avoid(notes.xys, false)
+		}
+	} else if len(labels) <= maxLabelGroups {
 		for i, l := range labels {
 			var xys plotter.XYs
 			for _, pr := range good {
@@ -146,6 +185,31 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (*plot.Plot, er
 	setLogAxis(&p.Y, lo, hi)
 	p.Add(lg)
 	return p, nil
+}
+
+func xysOf(pairs []Pair, xy func(Pair) plotter.XY) plotter.XYs {
+	out := make(plotter.XYs, len(pairs))
+	for i, pr := range pairs {
+		out[i] = xy(pr)
+	}
+	return out
+}
+
+// distinctModels lists the pairs' models in order of appearance; none when
+// any pair lacks one.
+func distinctModels(pairs []Pair) []string {
+	seen := map[string]bool{}
+	var models []string
+	for _, pr := range pairs {
+		if pr.Model == "" {
+			return nil
+		}
+		if !seen[pr.Model] {
+			seen[pr.Model] = true
+			models = append(models, pr.Model)
+		}
+	}
+	return models
 }
 
 // relErr is the prediction's error relative to the measurement.

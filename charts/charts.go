@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -39,6 +38,7 @@ type Point struct {
 type Pair struct {
 	Measured, Predicted float64
 	Label               string
+	Model               string // colours the pair as its model is coloured elsewhere; optional
 }
 
 // Options holds what the charts compare results against.
@@ -48,13 +48,50 @@ type Options struct {
 	// ThresholdMs is the decode latency above which generation no longer
 	// feels interactive; 0 means none.
 	ThresholdMs float64
+	// MemoryBudgetSource names whose budget MemoryBudgetBytes is, as in
+	// "the measured machine's memory budget"; "" says "the".
+	MemoryBudgetSource string
 	// Title, if set, is appended to every chart's own title, for example
 	// the machine the results came from.
 	Title string
+	// Models, if set, fixes the order of models and so their colours: a
+	// model has the same colour on every chart drawn with these Options.
+	Models []string
+}
+
+func (o Options) budgetName() string {
+	if o.MemoryBudgetSource == "" {
+		return "the"
+	}
+	return o.MemoryBudgetSource
 }
 
 // ErrNoData is returned (wrapped) by a chart that has nothing to draw.
 var ErrNoData = errors.New("no data to draw")
+
+// NoDataError says why a chart has nothing to draw, in words for its reader.
+type NoDataError struct {
+	Title string // the chart's title
+	Why   string
+}
+
+func (e *NoDataError) Error() string { return "charts: " + e.Title + ": " + e.Why }
+
+func (e *NoDataError) Unwrap() error { return ErrNoData }
+
+func noData(title, format string, args ...any) error {
+	return &NoDataError{Title: title, Why: fmt.Sprintf(format, args...)}
+}
+
+// Explain returns the chart to draw in place of one that failed with err: a
+// title and, in the body, the reason there is nothing to draw.
+func Explain(err error) Figure {
+	var nd *NoDataError
+	if errors.As(err, &nd) {
+		return message{title: nd.Title, why: nd.Why}
+	}
+	return message{title: "No chart", why: err.Error()}
+}
 
 // Chart size: 8×5 inches reads well on screen and in documents; PNGs use
 // 150 dpi so text stays sharp when the image is scaled down.
@@ -72,9 +109,9 @@ const svgFonts = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"
 
 // Save writes p as dir/name.png and dir/name.svg, creating dir if needed,
 // and returns the paths written.
-func Save(p *plot.Plot, dir, name string) ([]string, error) {
+func Save(p Figure, dir, name string) ([]string, error) {
 	if p == nil {
-		return nil, errors.New("charts: save: nil plot")
+		return nil, errors.New("charts: save: nil figure")
 	}
 	if name == "" || strings.ContainsAny(name, `/\`) {
 		return nil, fmt.Errorf("charts: save: invalid chart name %q", name)
@@ -115,22 +152,22 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 	return paths, nil
 }
 
-// RenderAll draws every chart that has data into dir and returns the paths
-// written. A chart without data is skipped rather than drawn empty, so the
-// returned paths tell which charts exist. pairs maps a unit such as
-// "ms/token" or "tokens/s" to that quantity's predicted-vs-measured pairs.
-// RenderAll returns an error wrapping ErrNoData only when no chart at all
-// has data.
+// RenderAll draws every chart into dir and returns the paths written. A
+// chart without data is drawn as its title and the reason, so that every
+// chart a reader expects is there and says what it lacks. pairs maps a unit
+// such as "ms/token" or "tokens/s" to that quantity's predicted-vs-measured
+// pairs. RenderAll returns an error wrapping ErrNoData, beside the paths,
+// when no chart at all has data.
 func RenderAll(points []Point, pairs map[string][]Pair, opt Options, dir string) ([]string, error) {
 	type chart struct {
 		name  string
-		build func() (*plot.Plot, error)
+		build func() (Figure, error)
 	}
 	charts := []chart{
-		{"latency-vs-context", func() (*plot.Plot, error) { return LatencyVsContext(points, opt) }},
-		{"throughput-vs-batch", func() (*plot.Plot, error) { return ThroughputVsBatch(points, opt) }},
-		{"memory-vs-context", func() (*plot.Plot, error) { return MemoryVsContext(points, opt) }},
-		{"feasibility-map", func() (*plot.Plot, error) { return FeasibilityMap(points, opt) }},
+		{"latency-vs-context", func() (Figure, error) { return LatencyVsContext(points, opt) }},
+		{"throughput-vs-batch", func() (Figure, error) { return ThroughputVsBatch(points, opt) }},
+		{"memory-vs-context", func() (Figure, error) { return MemoryVsContext(points, opt) }},
+		{"feasibility-map", func() (Figure, error) { return FeasibilityMap(points, opt) }},
 	}
 	units := make([]string, 0, len(pairs))
 	for u := range pairs {
@@ -139,8 +176,8 @@ func RenderAll(points []Point, pairs map[string][]Pair, opt Options, dir string)
 	sort.Strings(units)
 	for _, u := range units {
 		charts = append(charts, chart{
-			"predicted-vs-measured-" + slug(u),
-			func() (*plot.Plot, error) { return PredictedVsMeasured(pairs[u], u, opt) },
+			"predicted-vs-measured-" + pairName(u),
+			func() (Figure, error) { return PredictedVsMeasured(pairs[u], u, opt) },
 		})
 	}
 
@@ -153,7 +190,7 @@ func RenderAll(points []Point, pairs map[string][]Pair, opt Options, dir string)
 		p, err := c.build()
 		if errors.Is(err, ErrNoData) {
 			skipped = append(skipped, c.name)
-			continue
+			p, err = Explain(err), nil
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("charts: %s: %w", c.name, err))
@@ -165,10 +202,22 @@ func RenderAll(points []Point, pairs map[string][]Pair, opt Options, dir string)
 			errs = append(errs, err)
 		}
 	}
-	if len(paths) == 0 && len(errs) == 0 {
-		return nil, fmt.Errorf("charts: nothing to draw, skipped %s: %w", strings.Join(skipped, ", "), ErrNoData)
+	if len(skipped) == len(charts) && len(errs) == 0 {
+		return paths, fmt.Errorf("charts: nothing to draw in %s: %w", strings.Join(skipped, ", "), ErrNoData)
 	}
 	return paths, errors.Join(errs...)
+}
+
+// pairName names a predicted-vs-measured chart by its quantity where it is
+// one Inferbench reports, and by its unit otherwise.
+func pairName(unit string) string {
+	switch unit {
+	case "ms":
+		return "ttft"
+	case "GB":
+		return "peak-memory"
+	}
+	return slug(unit)
 }
 
 // slug turns a unit into a file-name fragment: "ms/token" → "ms-per-token".

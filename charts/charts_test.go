@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,16 +92,16 @@ func testPairs(points []Point) map[string][]Pair {
 }
 
 // chartFuncs builds every chart from the test data.
-func chartFuncs(points []Point, pairs map[string][]Pair, opt Options) map[string]func() (*plot.Plot, error) {
-	return map[string]func() (*plot.Plot, error){
-		"latency-vs-context":  func() (*plot.Plot, error) { return LatencyVsContext(points, opt) },
-		"throughput-vs-batch": func() (*plot.Plot, error) { return ThroughputVsBatch(points, opt) },
-		"memory-vs-context":   func() (*plot.Plot, error) { return MemoryVsContext(points, opt) },
-		"feasibility-map":     func() (*plot.Plot, error) { return FeasibilityMap(points, opt) },
-		"predicted-vs-measured-ms-per-token": func() (*plot.Plot, error) {
+func chartFuncs(points []Point, pairs map[string][]Pair, opt Options) map[string]func() (Figure, error) {
+	return map[string]func() (Figure, error){
+		"latency-vs-context":  func() (Figure, error) { return LatencyVsContext(points, opt) },
+		"throughput-vs-batch": func() (Figure, error) { return ThroughputVsBatch(points, opt) },
+		"memory-vs-context":   func() (Figure, error) { return MemoryVsContext(points, opt) },
+		"feasibility-map":     func() (Figure, error) { return FeasibilityMap(points, opt) },
+		"predicted-vs-measured-ms-per-token": func() (Figure, error) {
 			return PredictedVsMeasured(pairs["ms/token"], "ms/token", opt)
 		},
-		"predicted-vs-measured-tokens-per-s": func() (*plot.Plot, error) {
+		"predicted-vs-measured-tokens-per-s": func() (Figure, error) {
 			return PredictedVsMeasured(pairs["tokens/s"], "tokens/s", opt)
 		},
 	}
@@ -125,6 +126,35 @@ func mixedPoints() []Point {
 	)
 }
 
+// manyPoints is a GPU sweep's worth of series: seven models by five
+// precisions, too many for one legend, so the line charts become panels.
+func manyPoints() []Point {
+	models := []struct {
+		name           string
+		params         float64
+		layers, dModel int
+	}{{"gpt2", 124e6, 12, 768}, {"smollm2-135m", 135e6, 30, 576}, {"gpt2-medium", 355e6, 24, 1024}, {"qwen2.5-0.5b", 494e6, 24, 896},
+		{"gpt2-large", 774e6, 36, 1280}, {"llama-3.2-1b", 1236e6, 16, 2048}, {"gpt2-xl", 1558e6, 48, 1600}}
+	precisions := []struct {
+		name string
+		bpp  float64
+	}{{"fp32", 4}, {"fp16", 2}, {"bf16", 2}, {"int8", 1.06}, {"int4", 0.56}}
+	var pts []Point
+	for _, m := range models {
+		for _, pr := range precisions {
+			for _, batch := range []int{1, 8} {
+				for _, ctx := range []int{16, 32, 48, 128, 256, 512, 960, 1024} {
+					ms, _, mem := decode(m.params, pr.bpp, m.layers, m.dModel, ctx, batch)
+					ms += 0.12 * float64(m.layers) // dispatch per layer
+					pts = append(pts, Point{Model: m.name, Precision: pr.name, Context: ctx, Batch: batch, Status: "ok",
+						MsPerToken: ms, TokensPerSec: float64(batch) * 1000 / ms, PeakMemoryBytes: mem})
+				}
+			}
+		}
+	}
+	return pts
+}
+
 // testSets are the data sets every chart is drawn from: the GPT-2 sweep
 // against a budget and threshold, and the mixed one with neither but with
 // a machine named in the titles.
@@ -135,6 +165,7 @@ var testSets = []struct {
 }{
 	{"gpt2", testPoints, testOptions},
 	{"mixed", mixedPoints, Options{Title: "MacBook Pro M3 Max, MLX 0.21, 64 GB unified memory"}},
+	{"many", manyPoints, Options{ThresholdMs: 5, MemoryBudgetBytes: 140e9, MemoryBudgetSource: "the measured machine's"}},
 }
 
 func TestChartsRender(t *testing.T) {
@@ -271,28 +302,26 @@ func TestRenderAllSkipsChartsWithoutData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		filepath.Join(dir, "latency-vs-context.png"), filepath.Join(dir, "latency-vs-context.svg"),
-		filepath.Join(dir, "feasibility-map.png"), filepath.Join(dir, "feasibility-map.svg"),
+	// Every chart is written; those without data say why in their body.
+	var want []string
+	for _, name := range []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "predicted-vs-measured-ms-per-token"} {
+		want = append(want, filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg"))
 	}
 	if fmt.Sprint(paths) != fmt.Sprint(want) {
 		t.Errorf("RenderAll wrote %v, want %v", paths, want)
 	}
-	entries, err := os.ReadDir(dir)
+	svg, err := os.ReadFile(filepath.Join(dir, "throughput-vs-batch.svg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != len(want) {
-		t.Errorf("%s holds %d files, want %d", dir, len(entries), len(want))
+	if !strings.Contains(string(svg), "No run has a decode throughput") {
+		t.Errorf("the throughput chart without data does not say why")
 	}
 
 	empty := filepath.Join(t.TempDir(), "charts")
 	paths, err = RenderAll(nil, nil, testOptions, empty)
-	if !errors.Is(err, ErrNoData) || len(paths) != 0 {
-		t.Errorf("RenderAll with no data: got (%v, %v), want ErrNoData", paths, err)
-	}
-	if _, err := os.Stat(empty); !os.IsNotExist(err) {
-		t.Errorf("RenderAll with no data created %s", empty)
+	if !errors.Is(err, ErrNoData) || len(paths) != 8 {
+		t.Errorf("RenderAll with no data: got (%v, %v), want 8 explanations and ErrNoData", paths, err)
 	}
 }
 
@@ -314,7 +343,7 @@ func TestPreview(t *testing.T) {
 }
 
 func TestPrecisionOrder(t *testing.T) {
-	o := orderOf([]Point{{Precision: "int4"}, {Precision: "q8_0"}, {Precision: "mixed"}, {Precision: "bf16"}, {Precision: "fp16"}, {Precision: "fp32"}})
+	o := orderOf([]Point{{Precision: "int4"}, {Precision: "q8_0"}, {Precision: "mixed"}, {Precision: "bf16"}, {Precision: "fp16"}, {Precision: "fp32"}}, Options{})
 	want := "[fp32 bf16 fp16 q8_0 int4 mixed]"
 	if got := fmt.Sprint(o.precisions); got != want {
 		t.Errorf("precision order %s, want %s", got, want)
@@ -357,13 +386,18 @@ func TestSlug(t *testing.T) {
 }
 
 func TestBands(t *testing.T) {
-	b := newBands(1, 64)
+	b := newBands(1, 64, 0)
 	if len(b.colors) != latencyBands || b.index(1) != 0 || b.index(64) != latencyBands-1 || b.index(5) != 2 {
 		t.Errorf("bands over [1, 64]: edges %v; index(1)=%d index(5)=%d index(64)=%d",
 			b.edges, b.index(1), b.index(5), b.index(64))
 	}
-	if one := newBands(3, 3); len(one.colors) != 1 || one.index(3) != 0 {
+	if one := newBands(3, 3, 0); len(one.colors) != 1 || one.index(3) != 0 {
 		t.Errorf("bands over [3, 3]: %d bands", len(one.colors))
+	}
+	// An interactive threshold inside the range is a band edge.
+	th := newBands(1, 1000, 200)
+	if !slices.Contains(th.edges, 200) || th.index(199) == th.index(201) || len(th.colors) != latencyBands {
+		t.Errorf("bands over [1, 1000] with threshold 200: edges %v", th.edges)
 	}
 }
 
@@ -391,8 +425,34 @@ func TestMemoryBudgetFarAbove(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(p.Title.Text, "far above every run"); got != tt.inTitle {
-			t.Errorf("budget %d: title %q", tt.budget, p.Title.Text)
+		title := p.(*plot.Plot).Title.Text
+		if got := strings.Contains(title, "far above every run"); got != tt.inTitle {
+			t.Errorf("budget %d: title %q", tt.budget, title)
+		}
+	}
+}
+
+// A threshold far above every run is named in the title instead of squashing the lines.
+func TestThresholdFarAbove(t *testing.T) {
+	points := []Point{
+		{Model: "gpt2", Precision: "fp16", Context: 128, Batch: 1, MsPerToken: 1.6, Status: "ok"},
+		{Model: "gpt2", Precision: "fp16", Context: 512, Batch: 1, MsPerToken: 2.0, Status: "ok"},
+	}
+	for _, tt := range []struct {
+		threshold float64
+		inTitle   bool
+	}{{200, true}, {5, false}} {
+		f, err := LatencyVsContext(points, Options{ThresholdMs: tt.threshold})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := f.(*plot.Plot)
+		if got := strings.Contains(p.Title.Text, "far under"); got != tt.inTitle {
+			t.Errorf("threshold %v: title %q", tt.threshold, p.Title.Text)
+		}
+		// Both ranges span under tenfold, so the axis is linear.
+		if top := p.Y.Max; tt.inTitle == (top >= tt.threshold) {
+			t.Errorf("threshold %v: the axis reaches %.1f ms/token", tt.threshold, top)
 		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/palette"
-	"gonum.org/v1/plot/palette/brewer"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -38,7 +36,7 @@ type cell struct {
 // Cells that ran out of memory, exceed opt.ThresholdMs or exceed
 // opt.MemoryBudgetBytes are hatched and marked "×"; each cell states its
 // latency.
-func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
+func FeasibilityMap(points []Point, opt Options) (Figure, error) {
 	usable := func(pt Point) bool {
 		return pt.Context > 0 && pt.Batch > 0 && (isOK(pt) && pt.MsPerToken > 0 || isOOM(pt))
 	}
@@ -49,7 +47,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		}
 	}
 	if batch == 0 {
-		return nil, fmt.Errorf("charts: feasibility map: %w", ErrNoData)
+		return nil, noData("Feasibility map", "No run has a decode latency or ran out of memory, so there is nothing to place on the map.")
 	}
 	// Use the longest context that the most configurations reached, so
 	// that a few long-context predictions do not leave the map empty.
@@ -69,7 +67,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		}
 	}
 
-	o := orderOf(points)
+	o := orderOf(points, opt)
 	rows, cols := len(o.models), len(o.precisions)
 	cells := make([][]cell, rows)
 	for i := range cells {
@@ -94,7 +92,7 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 			}
 		}
 	}
-	bands := newBands(lo, hi)
+	bands := newBands(lo, hi, opt.ThresholdMs)
 
 	p := newPlot(fmt.Sprintf("Feasibility at context %d, batch %d: decode latency (ms/token)", context, batch),
 		"precision", "model", opt)
@@ -112,7 +110,8 @@ func FeasibilityMap(points []Point, opt Options) (*plot.Plot, error) {
 		key.Add(fmt.Sprintf("slower than %s ms/token", formatTick(opt.ThresholdMs)), blank{})
 	}
 	if opt.MemoryBudgetBytes > 0 {
-		key.Add(fmt.Sprintf("over the %s GB budget", formatTick(math.Round(gigabytes(opt.MemoryBudgetBytes)*10)/10)), blank{})
+		key.Add(fmt.Sprintf("over %s budget,", opt.budgetName()), blank{})
+		key.Add(fmt.Sprintf("%s GB", formatTick(math.Round(gigabytes(opt.MemoryBudgetBytes)*10)/10)), blank{})
 	}
 
 	// Rows run top to bottom in model order, so row i is drawn at y = rows-1-i.
@@ -279,71 +278,6 @@ func inkFor(background color.Color) color.Color {
 	}
 	return color.Black
 }
-
-// bands splits [lo, hi] into latency bands evenly spaced on a log scale,
-// since latencies across model sizes and precisions differ by factors.
-type bands struct {
-	edges  []float64 // len(colors)+1 edges, increasing
-	colors []color.Color
-}
-
-func newBands(lo, hi float64) bands {
-	if math.IsInf(lo, 0) {
-		// No latency at all (every cell failed): one band, never used.
-		lo, hi = 1, 1
-	}
-	n := latencyBands
-	if hi <= lo*1.0001 {
-		n = 1
-	}
-	pal, err := brewer.GetPalette(brewer.TypeSequential, "YlOrRd", latencyBands)
-	if err != nil {
-		panic(err) // YlOrRd has 3 to 9 colours; latencyBands is within that
-	}
-	all := pal.Colors()
-	b := bands{}
-	if n == 1 {
-		b.edges = []float64{lo, hi}
-		b.colors = []color.Color{all[latencyBands/2]}
-		return b
-	}
-	step := math.Log(hi/lo) / float64(n)
-	for i := 0; i <= n; i++ {
-		b.edges = append(b.edges, lo*math.Exp(step*float64(i)))
-	}
-	b.edges[n] = hi // no rounding error at the top
-	b.colors = all
-	return b
-}
-
-func (b bands) index(v float64) int {
-	for i := 1; i < len(b.edges)-1; i++ {
-		if v < b.edges[i] {
-			return i - 1
-		}
-	}
-	return len(b.colors) - 1
-}
-
-func (b bands) label(i int) string {
-	if len(b.colors) == 1 {
-		return formatMs(b.edges[0]) + " ms/token"
-	}
-	return fmt.Sprintf("%s – %s ms/token", formatMs(b.edges[i]), formatMs(b.edges[i+1]))
-}
-
-// palette returns the band colours; a single band is repeated so that
-// plotter.HeatMap has a range to scale over.
-func (b bands) palette() palette.Palette {
-	if len(b.colors) == 1 {
-		return colors{b.colors[0], b.colors[0]}
-	}
-	return colors(b.colors)
-}
-
-type colors []color.Color
-
-func (c colors) Colors() []color.Color { return c }
 
 // cellGrid is the heat map's data: z[row][col], row 0 at the bottom.
 type cellGrid struct{ z [][]float64 }

@@ -38,8 +38,8 @@ var modelColors = []color.Color{
 // Each precision has a filled glyph for measured points and the hollow
 // version for predicted ones, so the two read as the same series.
 var (
-	filledGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, boldPlus{}}
-	hollowGlyphs = []draw.GlyphDrawer{draw.RingGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, boldPlus{}}
+	filledGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}, boldPlus{}, boldCross{}}
+	hollowGlyphs = []draw.GlyphDrawer{draw.RingGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, boldPlus{}, boldCross{}}
 )
 
 var (
@@ -96,10 +96,19 @@ func addGrid(p *plot.Plot) {
 type order struct {
 	models, precisions []string
 	model, precision   map[string]int
+	thin               bool // small panels: thinner lines and smaller glyphs
 }
 
-func orderOf(points []Point) order {
+func orderOf(points []Point, opt Options) order {
 	o := order{model: map[string]int{}, precision: map[string]int{}}
+	// The models of Options come first, so that every chart drawn with the
+	// same Options gives a model the same colour, whatever it draws.
+	for _, m := range opt.Models {
+		if _, ok := o.model[m]; !ok {
+			o.model[m] = len(o.models)
+			o.models = append(o.models, m)
+		}
+	}
 	for _, pt := range points {
 		if _, ok := o.model[pt.Model]; !ok {
 			o.model[pt.Model] = len(o.models)
@@ -164,14 +173,25 @@ func seriesStyle(o order, k seriesKey) (draw.LineStyle, draw.GlyphStyle) {
 	}
 	ls := draw.LineStyle{Color: c, Width: vg.Points(2), Dashes: plotutil.Dashes(pi)}
 	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: glyphs[pi%len(glyphs)]}
+	if o.thin {
+		ls.Width, gs.Radius = vg.Points(1.2), vg.Points(2.2)
+	}
 	return ls, gs
 }
 
 // addSeries draws xys as a line with glyphs and lists it in the legend.
+// Predicted series are glyphs alone: a line is drawn only over a range that
+// was measured.
 func addSeries(p *plot.Plot, lg *legendBox, o order, k seriesKey, xys plotter.XYs, label string) {
 	ls, gs := seriesStyle(o, k)
-	line := &plotter.Line{XYs: xys, LineStyle: ls}
 	scatter := &plotter.Scatter{XYs: xys, GlyphStyle: gs}
+	if k.predicted {
+		p.Add(scatter)
+		lg.Add(label, scatter)
+		lg.avoid(xys, false)
+		return
+	}
+	line := &plotter.Line{XYs: xys, LineStyle: ls}
 	p.Add(line, scatter)
 	lg.Add(label, line, scatter)
 	lg.avoid(xys, true)
@@ -226,6 +246,44 @@ func setLogAxis(a *plot.Axis, lo, hi float64) {
 func setLinearAxis(a *plot.Axis, hi float64) {
 	a.Tick.Marker = linearTicks{}
 	a.Min, a.Max = 0, hi*1.05
+}
+
+// setContextTicks makes a a log2 axis of context lengths: doublings are
+// evenly spaced and labelled at powers of two, so that nearby contexts such
+// as 960 and 1024 never overprint; each measured context gets a tick mark.
+func setContextTicks(a *plot.Axis, values []int) {
+	lo, hi := float64(values[0]), float64(values[len(values)-1])
+	if lo == hi {
+		lo, hi = lo/2, hi*2
+	}
+	var ticks []plot.Tick
+	labelled := map[int]bool{}
+	for e := int(math.Floor(math.Log2(lo))); e <= int(math.Ceil(math.Log2(hi))); e++ {
+		v := math.Exp2(float64(e))
+		if v >= lo/1.01 && v <= hi*1.01 {
+			ticks = append(ticks, plot.Tick{Value: math.Log10(v), Label: strconv.Itoa(int(v))})
+			labelled[int(v)] = true
+		}
+	}
+	if len(ticks) > 6 {
+		// Crowded: label every other doubling, counting down from the largest.
+		for i := range ticks {
+			if (len(ticks)-1-i)%2 == 1 {
+				ticks[i].Label = ""
+			}
+		}
+	}
+	if len(ticks) < 2 {
+		// A range within one doubling: label its ends.
+		ticks = []plot.Tick{{Value: math.Log10(lo), Label: strconv.Itoa(int(lo))}, {Value: math.Log10(hi), Label: strconv.Itoa(int(hi))}}
+	}
+	for _, v := range values {
+		if !labelled[v] {
+			ticks = append(ticks, plot.Tick{Value: math.Log10(float64(v))})
+		}
+	}
+	a.Tick.Marker = plot.ConstantTicks(ticks)
+	a.Min, a.Max = math.Log10(lo)-0.03, math.Log10(hi)+0.03
 }
 
 // setValueTicks makes a a log axis labelled at exactly the values

@@ -59,3 +59,26 @@ func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
 	}
 	return id, nil
 }
+
+// Machines returns every recorded machine by its id, so that a run's
+// machine_id can be read as the chip and memory it was measured on.
+func (db *DB) Machines(ctx context.Context) (map[int64]Machine, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, chip, cores, memory_bytes, os, os_version, arch, hostname FROM machines`)
+	if err != nil {
+		return nil, fmt.Errorf("read machines: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]Machine{}
+	for rows.Next() {
+		var id int64
+		var m Machine
+		if err := rows.Scan(&id, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname); err != nil {
+			return nil, fmt.Errorf("read machines: %w", err)
+		}
+		out[id] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read machines: %w", err)
+	}
+	return out, nil
+}

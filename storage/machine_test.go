@@ -76,3 +76,25 @@ func TestFingerprintSeparatesFields(t *testing.T) {
 		t.Error("fingerprint is not deterministic")
 	}
 }
+
+func TestMachinesReadsWhatUpsertStored(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	a, b := testMachine(), testMachine()
+	b.Chip, b.MemoryBytes = "NVIDIA H200", 150_000_000_000
+	ida, err := db.UpsertMachine(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idb, err := db.UpsertMachine(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Machines(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[ida] != a || got[idb] != b {
+		t.Errorf("Machines = %+v, want %d: %+v and %d: %+v", got, ida, a, idb, b)
+	}
+}

@@ -4,18 +4,12 @@
 package advice
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 
-	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
@@ -41,34 +35,7 @@ func ThisMachine(ctx context.Context, store *storage.DB) (MachineInfo, error) {
 	if err != nil {
 		return MachineInfo{}, fmt.Errorf("identify this machine: %w", err)
 	}
-	return MachineInfo{ID: id, Chip: m.Chip, MemoryBytes: m.MemoryBytes, BandwidthGBs: bandwidthOf(m.Chip)}, nil
-}
-
-var appleBandwidths = sync.OnceValue(func() map[string]float64 {
-	rows, err := csv.NewReader(bytes.NewReader(resources.AppleSilicon())).ReadAll()
-	if err != nil || len(rows) == 0 {
-		panic(fmt.Sprintf("embedded apple_silicon.csv: %v", err)) // fixed at build time
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	chip, bw := col["chip"], col["bandwidth_gbs"]
-	out := map[string]float64{}
-	for _, r := range rows[1:] {
-		if v, err := strconv.ParseFloat(r[bw], 64); err == nil && v > 0 {
-			out[r[chip]] = v
-		}
-	}
-	return out
-})
-
-// bandwidthOf returns the memory bandwidth of an Apple chip in GB/s ("Apple M3 Pro" → 153.6),
-// or 0 when it is not known: any CPU that is not Apple silicon, a chip newer than the table,
-// or one the table lists by GPU core count (M3 Max), which the chip name does not give.
-func bandwidthOf(chip string) float64 {
-	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(chip), "Apple "))
-	return appleBandwidths()[name]
+	return MachineInfo{ID: id, Chip: m.Chip, MemoryBytes: m.MemoryBytes, BandwidthGBs: engine.PeakBandwidthGBs("", m.Chip)}, nil
 }
 
 // Hot reports whether a run was measured while the machine throttled; its speed says more
@@ -161,13 +128,20 @@ func EstimateWeights(cat *engine.Catalog, sh advisor.Shape, precision string) (p
 // LeftOut counts the runs observations did not pass on, so the user can be told why.
 type LeftOut struct {
 	Hot          int // measured while the machine throttled
+	Unstable     int // repetitions that stepped between two levels (engine.StabilityShift)
 	UnknownShape int // of a model whose architecture could not be read
 }
 
 // observations turns stored runs into what the advisor learns from: successful and
 // out-of-memory runs of models whose shape is known. Runs measured while the machine was hot
 // (serious or critical thermal pressure) are left out unless includeHot.
-func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, includeHot bool) ([]advisor.Observation, LeftOut) {
+// Include names the runs a fit learns from although they are normally left out.
+type Include struct {
+	Hot      bool // measured while the machine was hot
+	Unstable bool // repetitions at two levels: their mean describes neither
+}
+
+func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, include Include) ([]advisor.Observation, LeftOut) {
 	var (
 		obs  []advisor.Observation
 		left LeftOut
@@ -177,8 +151,12 @@ func Observations(runs []storage.Run, cat *engine.Catalog, m MachineInfo, includ
 		if r.Status != storage.StatusOK && r.Status != storage.StatusOOM {
 			continue
 		}
-		if Hot(r) && !includeHot {
+		if Hot(r) && !include.Hot {
 			left.Hot++
+			continue
+		}
+		if r.Stability == engine.StabilityShift && !include.Unstable {
+			left.Unstable++
 			continue
 		}
 		o, ok := Observation(r, cat, sh, m)
@@ -202,7 +180,11 @@ func Observation(r storage.Run, cat *engine.Catalog, sh *Shapes, m MachineInfo) 
 		Context: r.Context, Generate: r.Generate, Batch: r.Batch,
 		MemoryLimitBytes: r.MemoryLimitBytes,
 	}
-	if r.MachineID == m.ID {
+	switch {
+	case r.PeakBandwidthGBs != nil && *r.PeakBandwidthGBs > 0:
+		// The worker knew the device's nominal bandwidth (a GPU it recognised).
+		o.BandwidthGBs = *r.PeakBandwidthGBs
+	case r.MachineID == m.ID:
 		o.BandwidthGBs = m.BandwidthGBs
 	}
 	// A run that failed before loading its model has no counts; an estimate places it.
@@ -240,6 +222,8 @@ type FitRequest struct {
 	ThresholdMs float64
 	Refit       bool // train even when the stored fit is current
 	IncludeHot  bool // train on runs measured while the machine was hot too
+	// IncludeUnstable trains on runs whose repetitions stepped between two levels too.
+	IncludeUnstable bool
 }
 
 // CurrentFit returns the newest stored fit for the interactive threshold when it has seen
@@ -279,7 +263,7 @@ func FitFor(ctx context.Context, store *storage.DB, cat *engine.Catalog, req Fit
 		}
 	}
 
-	obs, left := Observations(runs, cat, m, req.IncludeHot)
+	obs, left := Observations(runs, cat, m, Include{Hot: req.IncludeHot, Unstable: req.IncludeUnstable})
 	f.Left = left
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("there are no runs in %s to learn from yet: measure a few models and contexts first, e.g.\n"+

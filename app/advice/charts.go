@@ -1,49 +1,80 @@
 package advice
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
-// RenderCharts draws every chart the stored runs allow into dir: measurements, predictions of
-// the current fit, and its accuracy. Without a fit (too little data) it draws the measurements
-// and returns why there is no fit as fitErr.
+// RenderCharts draws every chart into dir: measurements, predictions of the current fit, and
+// its accuracy; a chart without data says why in its body. Without a fit (too little data) it
+// draws the measurements and returns why there is no fit as fitErr. Without a budget in opt it
+// draws the memory of the machine the runs were measured on. err wraps charts.ErrNoData, beside
+// the paths of the explanations, when there is nothing at all to draw.
 func RenderCharts(ctx context.Context, store *storage.DB, cat *engine.Catalog, opt charts.Options, dir string) (paths []string, fitErr, err error) {
 	runs, err := store.Runs(ctx, storage.RunFilter{})
 	if err != nil {
 		return nil, nil, err
 	}
-	points, generate := chartPoints(runs)
-	if len(points) == 0 {
-		return nil, nil, fmt.Errorf("nothing to draw: %s has no successful or out-of-memory runs yet; measure some with inferbench sweep", store.Path())
+	if opt.MemoryBudgetBytes == 0 {
+		if opt.MemoryBudgetBytes, err = MeasuredMemory(ctx, store, runs); err != nil {
+			return nil, nil, err
+		}
+		opt.MemoryBudgetSource = "the measured machine's"
 	}
+	opt.Models = modelsBySize(runs)
+	points, generate := chartPoints(runs)
 	// Charts of measurements alone are worth drawing when there is too little data to fit.
-	f, fitErr := CurrentFit(ctx, store, cat, opt.ThresholdMs, false)
+	var f *Fitted
+	if len(points) > 0 {
+		f, fitErr = CurrentFit(ctx, store, cat, opt.ThresholdMs, false)
+	}
 	if f != nil {
 		points = append(points, predictedPoints(f, cat, points, generate)...)
 	}
-	paths, err = charts.RenderAll(points, nil, opt, dir)
-	if err != nil && !errors.Is(err, charts.ErrNoData) {
-		return nil, fitErr, err
-	}
-	if f != nil {
-		more, err := accuracyCharts(f, cat, opt, dir)
-		paths = append(paths, more...)
-		if err != nil {
-			return nil, fitErr, err
+	paths, err = charts.RenderAll(points, heldOutPairs(f), opt, dir)
+	return paths, fitErr, err
+}
+
+// MeasuredMemory is the memory of the machine most runs were measured on: the budget their
+// out-of-memory runs met, whichever machine draws the charts. 0 when unknown.
+func MeasuredMemory(ctx context.Context, store *storage.DB, runs []storage.Run) (int64, error) {
+	count := map[int64]int{}
+	var most int64
+	for _, r := range runs {
+		count[r.MachineID]++
+		if count[r.MachineID] > count[most] {
+			most = r.MachineID
 		}
 	}
-	if len(paths) == 0 {
-		return nil, fitErr, fmt.Errorf("nothing to draw: the runs in %s have no decode latency or peak memory", store.Path())
+	if most == 0 {
+		return 0, nil
 	}
-	return paths, fitErr, nil
+	machines, err := store.Machines(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return machines[most].MemoryBytes, nil
+}
+
+// modelsBySize orders the measured models from the fewest parameters to the most, which fixes
+// each model's colour on every chart.
+func modelsBySize(runs []storage.Run) []string {
+	params := map[string]int64{}
+	for _, r := range runs {
+		params[r.Model] = max(params[r.Model], r.Params)
+	}
+	models := make([]string, 0, len(params))
+	for m := range params {
+		models = append(models, m)
+	}
+	slices.SortFunc(models, func(a, b string) int { return cmp.Or(cmp.Compare(params[a], params[b]), cmp.Compare(a, b)) })
+	return models
 }
 
 // chartPoints are the successful and out-of-memory runs as the charts take them, and the
@@ -120,59 +151,24 @@ func predictedPoints(f *Fitted, cat *engine.Catalog, measured []charts.Point, ge
 	return pts
 }
 
-// accuracyCharts draws predicted against measured for the runs the fit was trained on. The
-// advisor does not expose its cross-validated predictions, so these are in-sample, and the
-// titles say so: fit's MAPE figures are the out-of-sample ones.
-func accuracyCharts(f *Fitted, cat *engine.Catalog, opt charts.Options, dir string) ([]string, error) {
-	used := map[int64]bool{}
-	for _, id := range f.Fit.RunIDs {
-		used[id] = true
+// heldOutPairs are the fit's cross-validated predictions, by unit: each run predicted by a
+// model trained without it. No fit gives each predicted-vs-measured chart nothing to draw,
+// which it says.
+func heldOutPairs(f *Fitted) map[string][]charts.Pair {
+	pairs := map[string][]charts.Pair{"ms/token": nil, "ms": nil, "GB": nil}
+	if f == nil {
+		return pairs
 	}
-	var trained []storage.Run
-	for _, r := range f.Runs {
-		if used[r.ID] {
-			trained = append(trained, r)
-		}
-	}
-	obs, _ := Observations(trained, cat, f.Machine, true)
-	pairs := map[string][]charts.Pair{}
-	for _, o := range obs {
-		if o.Status != advisor.StatusOK {
-			continue
-		}
-		pr := f.Fit.Predict(o.Query())
-		label := o.Model + " " + o.Precision
-		if o.DecodeMsPerToken > 0 {
-			pairs["ms/token"] = append(pairs["ms/token"], charts.Pair{Measured: o.DecodeMsPerToken, Predicted: pr.DecodeMsPerToken, Label: label})
-		}
-		if o.TTFTMs > 0 {
-			pairs["ms"] = append(pairs["ms"], charts.Pair{Measured: o.TTFTMs, Predicted: pr.TTFTMs, Label: label})
-		}
-		if o.PeakMemoryBytes > 0 {
-			pairs["GB"] = append(pairs["GB"], charts.Pair{Measured: float64(o.PeakMemoryBytes) / 1e9, Predicted: float64(pr.PeakMemoryBytes) / 1e9, Label: label})
+	for _, c := range []struct {
+		target, unit string
+		scale        float64
+	}{{"decode", "ms/token", 1}, {"ttft", "ms", 1}, {"memory", "GB", 1e-9}} {
+		for _, h := range f.Fit.HeldOut[c.target] {
+			pairs[c.unit] = append(pairs[c.unit], charts.Pair{Measured: h.Measured * c.scale, Predicted: h.Predicted * c.scale,
+				Label: fmt.Sprintf("%s %s ctx %d b%d", h.Model, h.Precision, h.Context, h.Batch), Model: h.Model})
 		}
 	}
-	opt.Title = "in-sample: runs the fit was trained on"
-	var paths []string
-	for _, c := range []struct{ unit, name string }{
-		{"ms/token", "predicted-vs-measured-ms-per-token"},
-		{"ms", "predicted-vs-measured-ttft"},
-		{"GB", "predicted-vs-measured-peak-memory"},
-	} {
-		p, err := charts.PredictedVsMeasured(pairs[c.unit], c.unit, opt)
-		if errors.Is(err, charts.ErrNoData) {
-			continue
-		}
-		if err != nil {
-			return paths, err
-		}
-		written, err := charts.Save(p, dir, c.name)
-		paths = append(paths, written...)
-		if err != nil {
-			return paths, err
-		}
-	}
-	return paths, nil
+	return pairs
 }
 
 func TokensPerSec(batch int, msPerToken float64) float64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -15,8 +16,9 @@ func configOf(q storage.QueueItem) engine.Config {
 		MemoryLimit: q.MemoryLimitBytes, Timeout: engine.DefaultTimeout}
 }
 
-// QueueItems orders configurations so that early runs teach the advisor most (see
-// engine.TeachingOrder) and numbers them as priorities.
+// QueueItems orders configurations so that the first runs span every model's range (see
+// engine.TeachingOrder) and numbers them as priorities; once there are enough runs to train
+// the advisor, Controller.next picks where its predictions are least certain instead.
 func QueueItems(cfgs []engine.Config) []storage.QueueItem {
 	ordered := engine.TeachingOrder(cfgs)
 	items := make([]storage.QueueItem, len(ordered))
@@ -79,5 +81,11 @@ func (c *Controller) next(ctx context.Context) (*app.Session, engine.Config, int
 	if len(due) == 0 {
 		return sess, engine.Config{}, 0, nil
 	}
-	return sess, due[0], len(due), nil
+	// The queue's own order (the teaching order) starts; once the advisor can be trained, the
+	// configuration its decode models disagree on most goes next.
+	i, err := advice.MostInformative(ctx, c.cfg.Bench.Store, c.cfg.Bench.Catalog, due)
+	if err != nil {
+		return nil, engine.Config{}, 0, err
+	}
+	return sess, due[i], len(due), nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 
@@ -86,6 +87,14 @@ func parseAdvice(fs *flag.FlagSet, args []string, format *string, thresholdMs *f
 		return err
 	}
 	return checkThreshold(*thresholdMs)
+}
+
+// warnFit writes the fit's warnings to stderr, so that no prediction is shown from a fit that
+// should not be trusted without saying so.
+func warnFit(stderr io.Writer, f *advice.Fitted) {
+	for _, w := range f.Fit.Metrics.Warnings {
+		fmt.Fprintf(stderr, "inferbench: warning: %s\n", w)
+	}
 }
 
 // fitSummary describes a fit in one line.

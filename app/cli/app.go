@@ -45,6 +45,7 @@ func commands() []command {
 		{"predict", "predict a configuration's speed and memory", runPredict},
 		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
 		{"charts", "draw the runs and predictions as PNG and SVG", runCharts},
+		{"report", "write an analysis of the runs as one HTML page and its Markdown twin", runReport},
 		{"models", "list the model catalog and precisions", runModels},
 		{"setup", "create the Python environment with MLX", runSetup},
 		{"doctor", "check the Python environment, the worker and the database", runDoctor},

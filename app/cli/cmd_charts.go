@@ -24,14 +24,17 @@ func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		thresholdMs float64
 	)
 	fs.StringVar(&out, "out", "", "`folder` to write the charts to (required)")
-	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: this machine's memory)")
+	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	db.addFlags(fs, env)
 	setUsage(fs, stderr, helpText{
 		synopsis: "charts --out DIR [flags]",
 		description: `Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
-vs batch, peak memory vs context with the memory budget and the out-of-memory points, predicted
-vs measured, and a feasibility map. Configurations never measured are filled in from the fit.`,
+vs batch, peak memory vs context with the memory budget of the machine the runs were measured on and
+the out-of-memory points, a feasibility map whose colours change at the latency threshold, and
+predicted vs measured for runs predicted by models fitted without them (cross-validated). Pairs of
+model and precision never measured together are filled in from the fit, as hollow glyphs. A chart
+without data says why in its body. inferbench report adds the analysis around them.`,
 		examples: []string{"charts --out charts/"},
 		exits:    []exitMeaning{exitDone("drawn"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
 	})
@@ -60,16 +63,14 @@ vs measured, and a feasibility map. Configurations never measured are filled in 
 		return err
 	}
 	defer store.Close()
-	machine, err := advice.ThisMachine(ctx, store)
-	if err != nil {
-		return err
-	}
-	if budget == 0 {
-		budget = machine.MemoryBytes
-	}
-	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs}, out)
+	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs, MemoryBudgetSource: "the given"}
+	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, out)
 	if fitErr != nil {
 		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
+	}
+	if errors.Is(err, charts.ErrNoData) {
+		fmt.Fprintf(stderr, "inferbench: %s has no successful or out-of-memory runs yet: each chart says so; measure some with inferbench sweep\n", store.Path())
+		err = nil
 	}
 	if err != nil {
 		return err

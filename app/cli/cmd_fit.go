@@ -20,7 +20,8 @@ import (
 // be measured, so that scripts need not test for their presence.
 var requiredFitKeys = []string{"n_runs", "n_models", "decode_mape_cv", "decode_r2_cv", "ttft_mape_cv", "ttft_r2_cv",
 	"memory_mape_cv", "memory_r2_cv", "decode_mape_leave_one_model_out", "ttft_mape_leave_one_model_out",
-	"memory_mape_leave_one_model_out", "interactive_accuracy_cv", "interactive_precision_cv",
+	"memory_mape_leave_one_model_out", "interval_coverage_90", "ttft_interval_coverage_90",
+	"memory_interval_coverage_90", "interactive_accuracy_cv", "interactive_precision_cv",
 	"interactive_recall_cv", "interactive_f1_cv", "interactive_auc_cv", "interactive_brier_cv"}
 
 func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
@@ -35,6 +36,7 @@ func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	formatFlag(fs, &format, tableOrJSON)
 	db.addFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
+	fs.BoolVar(&req.IncludeUnstable, "include-unstable", false, "also learn from runs whose repetitions stepped between two levels (stability \"level shift\")")
 	setUsage(fs, stderr, helpText{
 		synopsis: "fit [flags]",
 		description: `Fits models of decode ms/token, time to first token and peak memory, and a classifier of
@@ -59,6 +61,8 @@ recommend, charts and the menu-bar window; and prints how well it predicts.`,
 	if err != nil {
 		return err
 	}
+	// Warnings go to stderr as well, so that a script reading the JSON still shows them.
+	warnFit(stderr, f)
 	if format == "json" {
 		return writeFitJSON(stdout, f)
 	}
@@ -80,6 +84,7 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 			out[k] = nil
 		}
 	}
+	out["class_counts"] = map[string]int{"interactive": f.Fit.Metrics.InteractivePositive, "not_interactive": f.Fit.Metrics.InteractiveNegative}
 	out["fit_id"] = f.Record.ID
 	out["created_at"] = f.Record.CreatedAt
 	out["max_run_id"] = f.Record.MaxRunID
@@ -87,7 +92,11 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 	out["models"] = f.Fit.Models
 	out["precisions"] = f.Fit.Precisions
 	out["hot_runs_left_out"] = f.Left.Hot
+	out["unstable_runs_left_out"] = f.Left.Unstable
 	out["runs_of_unknown_models"] = f.Left.UnknownShape
+	if costs := f.Fit.DecodeCosts(); costs != nil {
+		out["decode_costs"] = costs
+	}
 	if f.Fit.BandwidthEfficiency > 0 {
 		out["bandwidth_efficiency"] = f.Fit.BandwidthEfficiency
 	}
@@ -107,21 +116,25 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 	if f.Left.Hot > 0 {
 		fmt.Fprintf(w, "Left out %s measured while the machine was hot; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
 	}
+	if f.Left.Unstable > 0 {
+		fmt.Fprintf(w, "Left out %s whose repetitions stepped between two levels; --include-unstable learns from those too.\n", countOf(f.Left.Unstable, "run"))
+	}
 	if f.Left.UnknownShape > 0 {
 		fmt.Fprintf(w, "Left out %s of models whose architecture could not be read.\n", countOf(f.Left.UnknownShape, "run"))
 	}
 	fmt.Fprintln(w, "\nEvery figure is out of sample: predictions for runs the model was not trained on.")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nTARGET\tMODEL\tMAPE (5-FOLD CV)\tR² (CV)\tMAPE (LEAVE ONE MODEL OUT)")
+	fmt.Fprintln(tw, "\nTARGET\tMODEL\tMAPE (5-FOLD CV)\tR² (CV)\tMAPE (LEAVE ONE MODEL OUT)\tNAIVE BASELINE (CV / LOMO)\t90% INTERVAL COVERAGE")
 	for _, t := range []struct {
-		name, kind     string
-		mape, r2, lomo *float64
+		name, kind                   string
+		mape, r2, lomo, cover, b, bl *float64
 	}{
-		{"decode ms/token", m.DecodeModel, m.DecodeMAPECV, m.DecodeR2CV, m.DecodeMAPELOMO},
-		{"time to first token", m.TTFTModel, m.TTFTMAPECV, m.TTFTR2CV, m.TTFTMAPELOMO},
-		{"peak memory", m.MemoryModel, m.MemoryMAPECV, m.MemoryR2CV, m.MemoryMAPELOMO},
+		{"decode ms/token", m.DecodeModel, m.DecodeMAPECV, m.DecodeR2CV, m.DecodeMAPELOMO, m.IntervalCoverage90, m.DecodeMAPECVBaseline, m.DecodeMAPELOMOBaseline},
+		{"time to first token", m.TTFTModel, m.TTFTMAPECV, m.TTFTR2CV, m.TTFTMAPELOMO, m.TTFTIntervalCoverage90, m.TTFTMAPECVBaseline, m.TTFTMAPELOMOBaseline},
+		{"peak memory", m.MemoryModel, m.MemoryMAPECV, m.MemoryR2CV, m.MemoryMAPELOMO, m.MemoryIntervalCoverage90, m.MemoryMAPECVBaseline, m.MemoryMAPELOMOBaseline},
 	} {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.name, t.kind, fmtPct(t.mape), fmtDec(t.r2), fmtPct(t.lomo))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s / %s\t%s\n", t.name, t.kind, fmtPct(t.mape), fmtDec(t.r2), fmtPct(t.lomo),
+			fmtPct(t.b), fmtPct(t.bl), fmtPct(t.cover))
 	}
 	tw.Flush()
 	if m.NModels < advisor.MinModelsLOMO {
@@ -131,17 +144,37 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 
 	fmt.Fprintf(w, "\nInteractive (decode under %s ms/token): %s classifier; %d runs interactive, %d not.\n",
 		fmtNum(fit.ThresholdMs), m.InteractiveModel, m.InteractivePositive, m.InteractiveNegative)
-	if n := m.InteractivePositive + m.InteractiveNegative; n > 0 {
+	if n := m.InteractivePositive + m.InteractiveNegative; n > 0 && m.InteractiveAccuracyCV != nil {
 		majority := float64(max(m.InteractivePositive, m.InteractiveNegative)) / float64(n)
 		fmt.Fprintf(w, "  accuracy %s (always guessing the larger class: %.1f%%), precision %s, recall %s, F1 %s,\n  AUC %s, Brier score %s\n",
 			fmtPct(m.InteractiveAccuracyCV), 100*majority, fmtPct(m.InteractivePrecisionCV), fmtPct(m.InteractiveRecallCV),
 			fmtDec(m.InteractiveF1CV), fmtDec(m.InteractiveAUCCV), fmtDec(m.InteractiveBrierCV))
 	}
-	switch {
-	case fit.BandwidthEfficiency > 0:
-		fmt.Fprintf(w, "\nDecode reaches %.0f%% of this chip's nominal memory bandwidth.\n", 100*fit.BandwidthEfficiency)
-	case fit.EffectiveBandwidthGBs > 0:
-		fmt.Fprintf(w, "\nDecode behaves as if memory delivered %.1f GB/s (the chip's bandwidth is not known).\n", fit.EffectiveBandwidthGBs)
+	if costs := fit.DecodeCosts(); costs != nil {
+		fmt.Fprintln(w, "\nWhere decode time goes (the overhead model's rates):")
+		for _, c := range costs {
+			line := fmt.Sprintf("  %-6s %.3f ms per layer", c.Precision, c.PerLayerMs)
+			switch {
+			case c.Efficiency > 0:
+				line += fmt.Sprintf(", weights read at %.0f%% of the nominal bandwidth", 100*c.Efficiency)
+			case c.BandwidthGBs > 0:
+				line += fmt.Sprintf(", weights read at %.1f GB/s", c.BandwidthGBs)
+			}
+			fmt.Fprintln(w, line)
+		}
+	} else {
+		switch {
+		case fit.BandwidthEfficiency > 0:
+			fmt.Fprintf(w, "\nDecode reaches %.0f%% of this chip's nominal memory bandwidth (a bytes-only roofline).\n", 100*fit.BandwidthEfficiency)
+		case fit.EffectiveBandwidthGBs > 0:
+			fmt.Fprintf(w, "\nDecode behaves as if memory delivered %.1f GB/s (a bytes-only roofline; the chip's bandwidth is not known).\n", fit.EffectiveBandwidthGBs)
+		}
 	}
-	fmt.Fprintln(w, "\nNext: inferbench predict, inferbench recommend or inferbench charts.")
+	if len(m.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWARNINGS: do not trust this fit where these apply.")
+		for _, warning := range m.Warnings {
+			fmt.Fprintf(w, "  ! %s\n", warning)
+		}
+	}
+	fmt.Fprintln(w, "\nNext: inferbench predict, inferbench recommend, inferbench charts or inferbench report.")
 }

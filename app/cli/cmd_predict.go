@@ -69,6 +69,7 @@ the measurement is shown beside the prediction.`,
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	q, err := f.Query(cat, advice.NewShapes(cat), ref.Arg, cfg.Precision, cfg.Context, cfg.Generate, cfg.Batch)
 	if err != nil {
 		return err

@@ -122,6 +122,7 @@ the budget (the out-of-memory boundary).`,
 	if err != nil {
 		return err
 	}
+	warnFit(stderr, f)
 	if budget == 0 {
 		budget = f.Machine.MemoryBytes
 	}
@@ -194,7 +195,7 @@ the budget (the out-of-memory boundary).`,
 				here = append(here, r)
 			}
 		}
-		obs, _ := advice.Observations(here, cat, f.Machine, false)
+		obs, _ := advice.Observations(here, cat, f.Machine, advice.Include{})
 		bounds = f.Fit.Boundaries(qs, budget, obs)
 	}
 

@@ -105,6 +105,7 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 type sweepOptions struct {
 	grid                 gridOptions
 	force, dryRun, quiet bool
+	order                string // orderGrid or orderInformative
 	workerOptions
 }
 
@@ -113,6 +114,7 @@ func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	fs.BoolVar(&o.force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
 	fs.BoolVar(&o.dryRun, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings and the summary")
+	fs.StringVar(&o.order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
 	o.workerOptions.addFlags(fs, env)
 }
 
@@ -130,12 +132,14 @@ the smallest go first, and when one runs out of memory the configurations that n
 context, larger batch) are recorded as skipped instead of run. Running the same sweep again
 resumes it: configurations this machine already measured with the same MLX version are skipped
 (--force measures them again). Ctrl-C stops within a second; nothing partial is stored.
---dry-run marks each configuration new, already measured or to be skipped, with an estimated time.`,
+--dry-run marks each configuration new, already measured or to be skipped, with an estimated time.
+--order informative measures next, each time, the configuration the advisor's models disagree on most.`,
 		examples: []string{
 			"sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp32,int8,int4 --generate 32",
 			"sweep --model gpt2 --context 64-512*2 --target-ci 2% --max-repeats 20",
 			"sweep --model gpt2-xl --context 128-512*2 --batch 1,8 --memory-limit 16GiB",
 			"sweep --file docs/examples/sweep.json --dry-run",
+			"sweep --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --order informative",
 		},
 		exits: []exitMeaning{exitDone("every configuration stored, whatever its status"), exitOperational, exitBadInput,
 			{ExitInterrupted, "interrupted (what was stored stays: the same command resumes)"}},
@@ -161,6 +165,17 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	if err != nil {
 		return err
 	}
+	if o.order != orderGrid && o.order != orderInformative {
+		return usageError(fmt.Errorf("--order %q: choose grid or informative", o.order))
+	}
+	if o.dryRun && o.order == orderInformative {
+		fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+
+			"chosen as runs land; until there are enough runs to train them, this teaching order decides:")
+		for i, c := range engine.TeachingOrder(spec.Configs()) {
+			fmt.Fprintf(stdout, "  %3d. %s\n", i+1, c.Label())
+		}
+		return nil
+	}
 	if o.dryRun {
 		return dryRun(ctx, env, o.path(env), cat, spec.Configs(), o.force, stdout)
 	}
@@ -185,7 +200,13 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	}
 	prog := progress.New(stderr, total, mode, time.Now)
 	s := &sweeper{bench: bench, progress: prog, force: o.force, delay: spec.Delay}
-	tally, err := s.run(ctx, groups)
+	run := s.run
+	if o.order == orderInformative {
+		run = func(ctx context.Context, _ []engine.Group) (sweepTally, error) {
+			return s.runInformative(ctx, spec.Configs())
+		}
+	}
+	tally, err := run(ctx, groups)
 	prog.Close()
 	if errors.Is(err, context.Canceled) {
 		done := tally.measured + tally.already + tally.skipped + tally.invalid

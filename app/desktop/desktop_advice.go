@@ -22,7 +22,7 @@ func (d *Desktop) advise(ctx context.Context, p Preferences) ([]RecommendationRo
 	if err != nil {
 		return nil, nil, nil
 	}
-	sum := &FitSummary{NRuns: f.Fit.Metrics.NRuns, CreatedAt: f.Record.CreatedAt}
+	sum := &FitSummary{NRuns: f.Fit.Metrics.NRuns, CreatedAt: f.Record.CreatedAt, Warnings: f.Fit.Metrics.Warnings}
 	if v := f.Fit.Metrics.DecodeMAPECV; v != nil {
 		sum.DecodeMAPE = *v
 	}
@@ -45,11 +45,12 @@ func (d *Desktop) advise(ctx context.Context, p Preferences) ([]RecommendationRo
 // chartFiles draws the charts into the cache folder and returns the PNGs for the window.
 func (d *Desktop) chartFiles(ctx context.Context, p Preferences) ([]string, error) {
 	dir := filepath.Join(d.env.CacheDir(), "charts")
-	paths, _, err := advice.RenderCharts(ctx, d.store, d.cat, charts.Options{MemoryBudgetBytes: p.MemoryBudgetBytes, ThresholdMs: p.LatencyThresholdMs}, dir)
-	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil, nil
-		}
+	paths, _, err := advice.RenderCharts(ctx, d.store, d.cat, charts.Options{MemoryBudgetBytes: p.MemoryBudgetBytes, ThresholdMs: p.LatencyThresholdMs, MemoryBudgetSource: "the Preferences'"}, dir)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, nil
+	case err != nil && !errors.Is(err, charts.ErrNoData):
+		// Without data each chart says so, which is worth showing.
 		return nil, err
 	}
 	var pngs []string

@@ -183,8 +183,9 @@ type RecommendationRow struct {
 type FitSummary struct {
 	NRuns      int
 	CreatedAt  time.Time
-	DecodeMAPE float64 // cross-validated mean absolute percentage error of decode ms/token, a fraction; 0 when unknown
-	MemoryMAPE float64 // the same for peak memory
+	DecodeMAPE float64  // cross-validated mean absolute percentage error of decode ms/token, a fraction; 0 when unknown
+	MemoryMAPE float64  // the same for peak memory
+	Warnings   []string // where the fit should not be trusted, from the advisor
 }
 
 // RecView is the Recommendations window's content. With no rows, EmptyMessage says why.
@@ -253,6 +254,12 @@ func fitHeadline(fit *FitSummary, now time.Time) string {
 	}
 	if len(errs) > 0 {
 		h += "; " + strings.Join(errs, ", ")
+	}
+	if n := len(fit.Warnings); n > 0 {
+		h += ". WARNING: " + fit.Warnings[0]
+		if n > 1 {
+			h += fmt.Sprintf(" (and %d more: see inferbench fit)", n-1)
+		}
 	}
 	return h
 }

@@ -94,6 +94,19 @@ func TestRecommendationsViewWithData(t *testing.T) {
 	}
 }
 
+func TestRecommendationsViewWarnsOfABadFit(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	fit := &FitSummary{NRuns: 17, CreatedAt: now, DecodeMAPE: 1.2,
+		Warnings: []string{"decode ms/token: no better than the naive baseline", "second"}}
+	rows := []RecommendationRow{{Model: "gpt2", Precision: "fp32", Batch: 1, Context: 128, MsPerToken: 100}}
+	v := RecommendationsView(rows, fit, now, 0, time.Minute)
+	for _, want := range []string{"WARNING: decode ms/token: no better than the naive baseline", "and 1 more"} {
+		if !strings.Contains(v.Headline, want) {
+			t.Errorf("Headline %q does not say %q", v.Headline, want)
+		}
+	}
+}
+
 func TestRecommendationsViewWithoutData(t *testing.T) {
 	now := time.Now()
 	tests := []struct {

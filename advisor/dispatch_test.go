@@ -1,0 +1,111 @@
+package advisor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// gpuLaw generates measurements as a GPU runs small models: every layer
+// costs a fixed dispatch time, whatever its size, on top of the bytes read
+// at the device's bandwidth; quantized layers launch more kernels, and
+// bf16 kernels are a little slower than fp16's. Decode of a 12-layer model
+// then takes about the same time at any precision, as measured on an H200.
+type gpuLaw struct {
+	perLayerMs   map[string]float64 // decode dispatch time per layer
+	bandwidthGBs float64
+	tflops       float64
+	noise        float64
+}
+
+var h200Law = gpuLaw{
+	perLayerMs:   map[string]float64{"fp16": 0.11, "bf16": 0.12, "int8": 0.15, "int4": 0.16},
+	bandwidthGBs: 2500, tflops: 150, noise: 0.04,
+}
+
+func (l gpuLaw) sweep(t *testing.T, seed uint64) []Observation {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 11))
+	models := []string{"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "smollm2-135m", "qwen2.5-0.5b", "llama-3.2-1b"}
+	bits := map[string]int{"fp16": 16, "bf16": 16, "int8": 8, "int4": 4}
+	var obs []Observation
+	for _, m := range models {
+		s := catalogShape(t, m)
+		params := EstimateParams(s)
+		for _, pr := range []string{"fp16", "bf16", "int8", "int4"} {
+			group := 0
+			if bits[pr] < 16 {
+				group = 64
+			}
+			for _, ctx := range []int{128, 256, 512, 960} {
+				for _, b := range []int{1, 8} {
+					o := Observation{
+						RunID: int64(len(obs) + 1), Model: m, Precision: pr, Status: StatusOK,
+						Params: params, WeightBytes: EstimateWeightBytes(params, bits[pr], group, ""), Shape: s,
+						Context: ctx, Generate: 32, Batch: b,
+					}
+					p := derive(o.Query())
+					noise := func() float64 { return math.Exp(rng.NormFloat64() * l.noise) }
+					layer := l.perLayerMs[pr] * p.layers
+					o.DecodeMsPerToken = (layer + p.decodeBytes/(l.bandwidthGBs*1e6)) * noise()
+					o.TTFTMs = (2*layer + p.prefillFlops/(l.tflops*1e9) + p.weightBytes/(l.bandwidthGBs*1e6)) * noise()
+					o.PeakMemoryBytes = int64((p.weightBytes + p.kvBytes + p.logitsBytes + 300<<20) * math.Exp(rng.NormFloat64()*0.01))
+					obs = append(obs, o)
+				}
+			}
+		}
+	}
+	return obs
+}
+
+// TestTrainOnDispatchBoundLaw is the GPU case: decode follows layer count
+// more than bytes, which a bytes-over-bandwidth roofline cannot fit.
+func TestTrainOnDispatchBoundLaw(t *testing.T) {
+	obs := h200Law.sweep(t, 5)
+	f, err := Train(obs, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.Metrics
+	for _, c := range []struct {
+		name          string
+		got, lo, most float64
+	}{
+		{"decode MAPE (CV)", val(m.DecodeMAPECV), 0, 0.10},
+		{"decode MAPE (leave one model out)", val(m.DecodeMAPELOMO), 0, 0.20},
+		{"TTFT MAPE (CV)", val(m.TTFTMAPECV), 0, 0.15},
+		{"memory MAPE (CV)", val(m.MemoryMAPECV), 0, 0.05},
+		{"decode 90% interval coverage", val(m.IntervalCoverage90), 0.85, 0.95},
+	} {
+		if !(c.lo <= c.got && c.got <= c.most) {
+			t.Errorf("%s = %.3f, want within [%.2f, %.2f]", c.name, c.got, c.lo, c.most)
+		}
+	}
+	if !(val(m.DecodeMAPECVRoofline) > 2*val(m.DecodeMAPECV)) {
+		t.Errorf("roofline decode MAPE %.3f, chosen %s %.3f: the law should defeat a bytes-only roofline",
+			val(m.DecodeMAPECVRoofline), m.DecodeModel, val(m.DecodeMAPECV))
+	}
+	if got := len(f.HeldOut["decode"]); got != len(obs) {
+		t.Errorf("%d held-out decode predictions, want one per run (%d)", got, len(obs))
+	}
+	t.Logf("decode %s: %.1f%% CV, %.1f%% LOMO, coverage %.1f%%; ttft %s %.1f%%; memory %s %.2f%%; warnings %q",
+		m.DecodeModel, 100*val(m.DecodeMAPECV), 100*val(m.DecodeMAPELOMO), 100*val(m.IntervalCoverage90),
+		m.TTFTModel, 100*val(m.TTFTMAPECV), m.MemoryModel, 100*val(m.MemoryMAPECV), m.Warnings)
+}
+
+func TestDecodeCostsReadTheLaw(t *testing.T) {
+	f, err := Train(h200Law.sweep(t, 8), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	costs := f.DecodeCosts()
+	if f.Decode.Kind != kindOverhead || len(costs) != 4 {
+		t.Fatalf("decode %s, costs %+v", f.Decode.Kind, costs)
+	}
+	for _, c := range costs {
+		want := h200Law.perLayerMs[c.Precision]
+		if math.Abs(c.PerLayerMs-want)/want > 0.15 {
+			t.Errorf("%s: %.3f ms per layer, the law has %.3f", c.Precision, c.PerLayerMs, want)
+		}
+	}
+}
