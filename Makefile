@@ -11,7 +11,7 @@ export MACOSX_DEPLOYMENT_TARGET := $(shell sed -n 's/^export MACOSX_DEPLOYMENT_T
 # Tests fail, rather than skip, when the real worker cannot start.
 export INFERBENCH_TEST_PYTHON := $(abspath $(VENV))/bin/python
 
-.PHONY: all build deps setup run app self-test test test-worker test-go test-race vet check-darwin notebook clean
+.PHONY: all build deps setup run app self-test test test-worker test-go test-race test-fuzz vet check-darwin notebook clean
 
 all: build
 
@@ -65,10 +65,25 @@ test-race: setup
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
 	$(GO) test -race -count=1 ./engine/sensors
 
-# Every part runs even when one fails (-k), so one failure does not hide another; make test still
-# fails when any part does.
+# A short run of each fuzz test (their corpora are in testdata/fuzz): the worker-line reader and
+# parser, the list and range syntax, the sweep file.
+FUZZTIME ?= 10s
+test-fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME) ./engine
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLine$$' -fuzztime $(FUZZTIME) ./engine
+	$(GO) test -run '^$$' -fuzz '^FuzzParseIntList$$' -fuzztime $(FUZZTIME) ./engine/grid
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStringList$$' -fuzztime $(FUZZTIME) ./engine/grid
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSweepFile$$' -fuzztime $(FUZZTIME) ./engine/grid
+
+# Every target runs, whatever failed before it, and the list of those that failed comes last.
+TEST_TARGETS := vet check-darwin test-worker test-go test-race test-fuzz
 test:
-	@$(MAKE) --no-print-directory -k vet check-darwin test-worker test-go test-race
+	@failed=""; \
+	for t in $(TEST_TARGETS); do \
+		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make test: passed: $(TEST_TARGETS)"
 
 # The analysis notebook, executed headless on the GPT-2 CPU sweep's export (INFERBENCH_CSV picks
 # another), in an environment of its own (pandas, matplotlib, nbclient) beside the worker's.

@@ -8,11 +8,14 @@ import (
 )
 
 // AtomicFile is written under a temporary name in the destination's folder and renamed into
-// place on Commit, so readers see the old file or the whole new one, never part of it.
+// place on Commit, so readers see the old file or the whole new one, never part of it. A
+// destination that is not a regular file (a terminal, /dev/stdout, a FIFO, /dev/null) cannot
+// be renamed over: it is written in place instead.
 type AtomicFile struct {
 	*os.File
-	path string
-	done bool
+	path    string // the file renamed over: a symlink's target, not the link
+	done    bool
+	inPlace bool
 }
 
 // WriteFileAtomic writes b under a temporary name beside path and renames it into place.
@@ -32,18 +35,48 @@ func WriteFileAtomic(path string, b []byte) error {
 }
 
 // CreateAtomicFile is createAtomic for paths the app chose or a save panel returned: its errors
-// name the path rather than a command-line flag.
+// name the path rather than a command-line flag. A symlink is followed, so the link stays and
+// its target is replaced; a character device or FIFO is opened for writing in place; any other
+// kind of file (a socket, a block device) is refused.
 func CreateAtomicFile(path string) (*AtomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	} else if link, lerr := os.Readlink(path); lerr == nil {
+		// A link to a file yet to be made: make it where the link points.
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		target = link
+	}
+	if fi, err := os.Stat(target); err == nil && !fi.Mode().IsRegular() {
+		m := fi.Mode()
+		if m&fs.ModeCharDevice == 0 && m&fs.ModeNamedPipe == 0 {
+			return nil, fmt.Errorf("cannot write %s: it is neither a regular file, a terminal nor a pipe (%s)", path, m.Type())
+		}
+		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		return &AtomicFile{File: f, path: target, inPlace: true}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	return &AtomicFile{File: f, path: path}, nil
+	return &AtomicFile{File: f, path: target}, nil
 }
 
 // Commit makes the file durable and moves it into place. A file already at the path keeps its
 // permissions; a new one gets the usual 0644 rather than CreateTemp's 0600.
 func (f *AtomicFile) Commit() error {
+	if f.inPlace {
+		f.done = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", f.path, err)
+		}
+		return nil
+	}
 	mode := fs.FileMode(0o644)
 	if fi, err := os.Stat(f.path); err == nil {
 		mode = fi.Mode().Perm()
@@ -73,5 +106,7 @@ func (f *AtomicFile) Abort() {
 	}
 	f.done = true
 	f.Close()
-	os.Remove(f.Name())
+	if !f.inPlace {
+		os.Remove(f.Name())
+	}
 }

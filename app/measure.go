@@ -54,6 +54,10 @@ type Bench struct {
 	// CPUBandwidth, when set, gives the machine's memory bandwidth in GB/s for runs on the CPU
 	// backend, whose roof no table knows (Env.CopyBandwidth).
 	CPUBandwidth func() float64
+	// StoreRetry is how long a finished run waits to be stored while the database is locked
+	// elsewhere or the disk is full (default DefaultStoreRetry); Warn, when set, hears why.
+	StoreRetry time.Duration
+	Warn       func(string)
 }
 
 // Hooks are what a front end hears of, and may decide, during one measurement.
@@ -121,7 +125,7 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 	}
 	readings = append(readings, b.Read(ctx))
 	// The run is complete: it is stored even if the user presses Ctrl-C now.
-	return b.record(context.WithoutCancel(ctx), res, conditionsAround(readings...))
+	return b.record(ctx, res, conditionsAround(readings...))
 }
 
 // Read takes one sensor reading; without sensors, or when reading fails, everything is unknown.
@@ -141,8 +145,14 @@ func ReadSensors(ctx context.Context, src sensors.Source) sensors.Reading {
 
 // record stores a result and its machine in one go and returns the stored run. It is the one
 // place runs are written.
-func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions) (*storage.Run, error) {
-	machineID, err := b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+// The write itself is not cancelled by ctx; only a wait for a locked database or a full disk is.
+func (b *Bench) record(wait context.Context, res *engine.Result, cond Conditions) (*storage.Run, error) {
+	ctx := context.WithoutCancel(wait)
+	var machineID int64
+	err := b.retryStore(wait, func() (err error) {
+		machineID, err = b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
@@ -150,7 +160,11 @@ func (b *Bench) record(ctx context.Context, res *engine.Result, cond Conditions)
 	run.MachineID = machineID
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
-	id, err := b.Store.InsertRun(ctx, run)
+	var id int64
+	err = b.retryStore(wait, func() (err error) {
+		id, err = b.Store.InsertRun(ctx, run)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store run: %w", err)
 	}
@@ -178,6 +192,9 @@ type Session struct {
 	Hello engine.Hello
 	done  map[storage.RunKey]string // stored status of each configuration measured before
 	oomed []engine.Config
+	// skipped holds the configurations stored as skipped before; they count as done only
+	// while an out-of-memory run of this session's still rules them out.
+	skipped map[storage.RunKey]bool
 }
 
 // Begin starts a session over cfgs, the configurations it may be asked about: the stored
@@ -188,7 +205,7 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{bench: b, Hello: hello, done: map[storage.RunKey]string{}}
+	s := &Session{bench: b, Hello: hello, done: map[storage.RunKey]string{}, skipped: map[storage.RunKey]bool{}}
 	if force {
 		return s, nil
 	}
@@ -196,8 +213,16 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 		return nil, err
 	}
 	for _, c := range cfgs {
-		if s.done[s.key(c)] == storage.StatusOOM {
+		if st, _ := s.status(c); st == storage.StatusOOM {
 			s.oomed = append(s.oomed, c)
+		}
+	}
+	// A stored skip stands only while a confirmed out-of-memory run still rules it out; one
+	// inferred from a kill that was never confirmed is measured again (see Check).
+	for k, st := range s.done {
+		if st == storage.StatusSkipped {
+			delete(s.done, k)
+			s.skipped[k] = true
 		}
 	}
 	return s, nil
@@ -229,12 +254,15 @@ func (v Verdict) Due() bool { return v.Already == "" && v.Skipped == nil }
 // Check decides whether cfg needs measuring, storing it as skipped when an out-of-memory run
 // rules it out.
 func (s *Session) Check(ctx context.Context, cfg engine.Config) (Verdict, error) {
-	if status, ok := s.done[s.key(cfg)]; ok {
+	if status, ok := s.status(cfg); ok {
 		return Verdict{Already: status}, nil
 	}
 	for _, a := range s.oomed {
 		if !engine.NeedsMore(a, cfg) {
 			continue
+		}
+		if s.wasSkipped(cfg) {
+			return Verdict{Already: storage.StatusSkipped}, nil
 		}
 		ref, err := s.bench.Catalog.ResolveModel(cfg.Model)
 		if err != nil {
@@ -267,16 +295,46 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 	return run, nil
 }
 
+// key is how a configuration's runs are stored: checkpoint folders by absolute path, and every
+// setting that changes what is measured (weights, warm-ups, repetitions, processes, budget).
+// Settings that only bound it (--timeout) are left out.
 func (s *Session) key(c engine.Config) storage.RunKey { return Key(s.bench.Catalog, c) }
 
-// Key is how a configuration's runs are stored: checkpoint folders by absolute path.
+// Key is the key a configuration's runs are stored under.
 func Key(cat *engine.Catalog, c engine.Config) storage.RunKey {
 	model := c.Model
 	if ref, err := cat.ResolveModel(c.Model); err == nil {
 		model = ref.Arg
 	}
 	return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context,
-		Generate: c.Generate, Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit}
+		Generate: c.Generate, Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit,
+		Weights: c.Weights, Warmup: c.Warmup, Repeats: c.Repeats, Processes: max(1, c.Processes)}
+}
+
+// LookupRun finds a configuration in a map of stored keys. Weights "auto" are stored as the
+// weights they chose (random or checkpoint), or as auto when nothing was loaded (a skip).
+func LookupRun[V any](m map[storage.RunKey]V, cat *engine.Catalog, c engine.Config) (V, bool) {
+	k := Key(cat, c)
+	if v, ok := m[k]; ok || k.Weights != "auto" {
+		return v, ok
+	}
+	for _, w := range []string{"random", "checkpoint"} {
+		k.Weights = w
+		if v, ok := m[k]; ok {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (s *Session) status(c engine.Config) (string, bool) {
+	return LookupRun(s.done, s.bench.Catalog, c)
+}
+
+func (s *Session) wasSkipped(c engine.Config) bool {
+	skipped, _ := LookupRun(s.skipped, s.bench.Catalog, c)
+	return skipped
 }
 
 // IsInvalid reports whether err is MLX refusing a configuration: nothing was measured, and

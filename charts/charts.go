@@ -30,6 +30,7 @@ type Point struct {
 	MsPerToken       float64 // decode latency; 0 when unknown
 	TokensPerSec     float64 // decode throughput over the batch; 0 when unknown
 	PeakMemoryBytes  int64
+	BytesPerStep     int64  // bytes a decode step reads (weights and KV cache); 0 when unknown
 	Status           string // "ok", "oom", "skipped", ...; "" counts as "ok"
 	Predicted        bool
 }
@@ -57,6 +58,9 @@ type Options struct {
 	// Models, if set, fixes the order of models and so their colours: a
 	// model has the same colour on every chart drawn with these Options.
 	Models []string
+	// PeakBandwidthGBs is the memory bandwidth of the device the runs were measured on, the
+	// roof of the roofline chart; 0 when unknown.
+	PeakBandwidthGBs float64
 }
 
 func (o Options) budgetName() string {
@@ -168,6 +172,7 @@ func RenderAll(points []Point, pairs map[string][]Pair, opt Options, dir string)
 		{"throughput-vs-batch", func() (Figure, error) { return ThroughputVsBatch(points, opt) }},
 		{"memory-vs-context", func() (Figure, error) { return MemoryVsContext(points, opt) }},
 		{"feasibility-map", func() (Figure, error) { return FeasibilityMap(points, opt) }},
+		{"roofline", func() (Figure, error) { return Roofline(points, opt) }},
 	}
 	units := make([]string, 0, len(pairs))
 	for u := range pairs {

@@ -26,7 +26,7 @@ var gpt2 = []struct {
 	{"gpt2-large", 774e6, 36, 1280},
 }
 
-var testOptions = Options{MemoryBudgetBytes: 1.9e9, ThresholdMs: 10}
+var testOptions = Options{MemoryBudgetBytes: 1.9e9, ThresholdMs: 10, PeakBandwidthGBs: 68}
 
 // decode models a memory-bound decode step: every token reads the weights
 // and the KV cache once, at 68 GB/s, plus a fixed 0.8 ms of overhead.
@@ -56,6 +56,7 @@ func testPoints() []Point {
 						pt.Status = "oom"
 					} else {
 						pt.MsPerToken, pt.TokensPerSec, pt.PeakMemoryBytes = ms, tps, mem
+						pt.BytesPerStep = int64(m.params*pr.bpp + float64(2*m.layers*m.dModel*2)*float64(ctx*batch))
 					}
 					pts = append(pts, pt)
 				}
@@ -98,6 +99,7 @@ func chartFuncs(points []Point, pairs map[string][]Pair, opt Options) map[string
 		"throughput-vs-batch": func() (Figure, error) { return ThroughputVsBatch(points, opt) },
 		"memory-vs-context":   func() (Figure, error) { return MemoryVsContext(points, opt) },
 		"feasibility-map":     func() (Figure, error) { return FeasibilityMap(points, opt) },
+		"roofline":            func() (Figure, error) { return Roofline(points, opt) },
 		"predicted-vs-measured-ms-per-token": func() (Figure, error) {
 			return PredictedVsMeasured(pairs["ms/token"], "ms/token", opt)
 		},
@@ -146,8 +148,9 @@ func manyPoints() []Point {
 				for _, ctx := range []int{16, 32, 48, 128, 256, 512, 960, 1024} {
 					ms, _, mem := decode(m.params, pr.bpp, m.layers, m.dModel, ctx, batch)
 					ms += 0.12 * float64(m.layers) // dispatch per layer
+					bytes := int64(m.params*pr.bpp + float64(2*m.layers*m.dModel*2)*float64(ctx*batch))
 					pts = append(pts, Point{Model: m.name, Precision: pr.name, Context: ctx, Batch: batch, Status: "ok",
-						MsPerToken: ms, TokensPerSec: float64(batch) * 1000 / ms, PeakMemoryBytes: mem})
+						MsPerToken: ms, TokensPerSec: float64(batch) * 1000 / ms, PeakMemoryBytes: mem, BytesPerStep: bytes})
 				}
 			}
 		}
@@ -165,7 +168,7 @@ var testSets = []struct {
 }{
 	{"gpt2", testPoints, testOptions},
 	{"mixed", mixedPoints, Options{Title: "MacBook Pro M3 Max, MLX 0.21, 64 GB unified memory"}},
-	{"many", manyPoints, Options{ThresholdMs: 5, MemoryBudgetBytes: 140e9, MemoryBudgetSource: "the measured machine's"}},
+	{"many", manyPoints, Options{ThresholdMs: 5, MemoryBudgetBytes: 140e9, MemoryBudgetSource: "the measured machine's", PeakBandwidthGBs: 4800}},
 }
 
 func TestChartsRender(t *testing.T) {
@@ -274,7 +277,7 @@ func TestRenderAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{
-		"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map",
+		"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "roofline",
 		"predicted-vs-measured-ms-per-token", "predicted-vs-measured-tokens-per-s",
 	} {
 		for _, ext := range []string{".png", ".svg"} {
@@ -283,8 +286,8 @@ func TestRenderAll(t *testing.T) {
 			}
 		}
 	}
-	if len(paths) != 12 {
-		t.Errorf("RenderAll wrote %d files, want 12: %v", len(paths), paths)
+	if len(paths) != 14 {
+		t.Errorf("RenderAll wrote %d files, want 14: %v", len(paths), paths)
 	}
 }
 
@@ -304,7 +307,7 @@ func TestRenderAllSkipsChartsWithoutData(t *testing.T) {
 	}
 	// Every chart is written; those without data say why in their body.
 	var want []string
-	for _, name := range []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "predicted-vs-measured-ms-per-token"} {
+	for _, name := range []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "roofline", "predicted-vs-measured-ms-per-token"} {
 		want = append(want, filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg"))
 	}
 	if fmt.Sprint(paths) != fmt.Sprint(want) {
@@ -320,8 +323,8 @@ func TestRenderAllSkipsChartsWithoutData(t *testing.T) {
 
 	empty := filepath.Join(t.TempDir(), "charts")
 	paths, err = RenderAll(nil, nil, testOptions, empty)
-	if !errors.Is(err, ErrNoData) || len(paths) != 8 {
-		t.Errorf("RenderAll with no data: got (%v, %v), want 8 explanations and ErrNoData", paths, err)
+	if !errors.Is(err, ErrNoData) || len(paths) != 10 {
+		t.Errorf("RenderAll with no data: got (%v, %v), want 10 explanations and ErrNoData", paths, err)
 	}
 }
 
@@ -453,6 +456,30 @@ func TestThresholdFarAbove(t *testing.T) {
 		// Both ranges span under tenfold, so the axis is linear.
 		if top := p.Y.Max; tt.inTitle == (top >= tt.threshold) {
 			t.Errorf("threshold %v: the axis reaches %.1f ms/token", tt.threshold, top)
+		}
+	}
+}
+
+func TestRoofline(t *testing.T) {
+	points := testPoints()
+	if _, err := Roofline(points, testOptions); err != nil {
+		t.Fatal(err)
+	}
+	// Without the bytes a step reads there is nothing to place.
+	var old []Point
+	for _, pt := range points {
+		pt.BytesPerStep = 0
+		old = append(old, pt)
+	}
+	if _, err := Roofline(old, testOptions); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "schema version 5") {
+		t.Errorf("runs without bytes per step: %v", err)
+	}
+	for _, tt := range []struct {
+		gbs  float64
+		want string
+	}{{4800, "4800"}, {546, "546"}, {5.2942, "5.29"}, {68.25, "68.2"}} {
+		if got := formatBandwidth(tt.gbs); got != tt.want {
+			t.Errorf("formatBandwidth(%v) = %q, want %q", tt.gbs, got, tt.want)
 		}
 	}
 }

@@ -71,6 +71,10 @@ func invalidf(format string, args ...any) error {
 
 // Validate checks a configuration against the catalog before any process starts, and returns
 // the resolved model reference.
+// MaxCount bounds every count in a configuration (tokens, batch, repetitions): 2^31-1, as the
+// worker protocol does.
+const MaxCount = 1<<31 - 1
+
 func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 	switch c.Weights {
 	case "auto", "random", "checkpoint":
@@ -86,6 +90,14 @@ func (c Config) Validate(cat *Catalog) (ModelRef, error) {
 		if f.v < f.min {
 			return ModelRef{}, invalidf("%s must be at least %d, got %d", f.name, f.min, f.v)
 		}
+		// The protocol carries 32-bit counts, and sums such as context + generate must not
+		// overflow on the way.
+		if f.v > MaxCount {
+			return ModelRef{}, invalidf("%s must be at most %d, got %d", f.name, MaxCount, f.v)
+		}
+	}
+	if c.Context+c.Generate > MaxCount {
+		return ModelRef{}, invalidf("--context %d plus --generate %d is more than %d tokens", c.Context, c.Generate, MaxCount)
 	}
 	if c.processes() > c.Repeats {
 		return ModelRef{}, invalidf("--processes %d is more than --repeats %d: every process measures at least one repetition", c.Processes, c.Repeats)

@@ -15,7 +15,10 @@ const (
 	StatusTimeout     = "timeout"
 	StatusError       = "error" // the worker reported an internal error and lived
 	StatusInterrupted = "interrupted"
-	StatusSkipped     = "skipped" // recorded without measuring: an out-of-memory run rules it out
+	StatusSkipped     = "skipped" // recorded without measuring: a confirmed out-of-memory run rules it out
+	// StatusKilled is a worker killed by SIGKILL from outside Inferbench that the system does
+	// not record as out of memory: `kill -9`, a supervisor. It rules nothing out.
+	StatusKilled = "killed"
 )
 
 // Result is one measured configuration, successful or not.
@@ -253,11 +256,16 @@ func (r *Runner) settle(res *Result, err error) (*Result, error) {
 		r.current = nil
 	}
 	var (
-		reqErr  *RequestError
-		exitErr *ExitError
-		toErr   *timeoutError
+		reqErr   *RequestError
+		exitErr  *ExitError
+		toErr    *timeoutError
+		startErr *StartError
 	)
 	switch {
+	case errors.As(err, &startErr):
+		// No worker came up: nothing was measured, and the error says how to fix the setup.
+		r.Close()
+		return nil, err
 	case errors.As(err, &reqErr) && reqErr.Kind == KindInvalid:
 		return nil, &InvalidError{Msg: reqErr.Message}
 	case errors.As(err, &reqErr) && reqErr.Kind == KindOOM:
@@ -266,6 +274,8 @@ func (r *Runner) settle(res *Result, err error) (*Result, error) {
 		res.Status, res.Error = StatusError, reqErr.Message
 	case errors.As(err, &exitErr) && exitErr.OOM():
 		res.Status, res.Error = StatusOOM, exitErr.Error()
+	case errors.As(err, &exitErr) && exitErr.KilledOutside():
+		res.Status, res.Error = StatusKilled, exitErr.Error()
 	case errors.As(err, &exitErr):
 		res.Status, res.Error = StatusCrash, exitErr.Error()
 	case errors.As(err, &toErr):

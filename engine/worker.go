@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,7 +40,20 @@ type Worker struct {
 	hello   Hello
 	killed  atomic.Bool // we killed it, so a SIGKILL is not an OOM
 	nextID  atomic.Int64
+	oom     oomMark
+	// oomEvidence, set before exited is closed, says where the system recorded an
+	// out-of-memory kill of the worker; "" when it did not.
+	oomEvidence string
 }
+
+// MaxLineBytes bounds one line from the worker. The largest real event (a sample of a long
+// generation) is a few hundred kilobytes; a longer line is a broken worker, and reading it
+// whole would let the worker exhaust Inferbench's memory.
+const MaxLineBytes = 1 << 20
+
+// DefaultStartTimeout bounds the wait for a worker's hello when nothing else is given:
+// importing MLX on a cold disk takes seconds.
+const DefaultStartTimeout = 2 * time.Minute
 
 type eventOrErr struct {
 	ev  *event
@@ -49,17 +62,22 @@ type eventOrErr struct {
 
 // StartWorker starts the worker and waits for its hello line.
 func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
-	if spec.StartTimeout == 0 {
-		spec.StartTimeout = 2 * time.Minute
+	if spec.StartTimeout <= 0 {
+		spec.StartTimeout = DefaultStartTimeout
 	}
-	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker")
+	// The folder on the command line tells, in ps, which inferbench's worker this is.
+	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker", spec.Dir)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+spec.Dir, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Dir = spec.Dir
 	// Its own process group: a terminal's Ctrl-C reaches only inferbench, which decides what
 	// to do, and Kill can take down anything the worker started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Where the system can, it kills the worker when inferbench dies (workerProcAttr); the
+	// worker also exits when its stdin closes or its parent changes.
+	cmd.SysProcAttr = workerProcAttr()
+	cmd.Env = append(cmd.Env, fmt.Sprintf("INFERBENCH_PARENT_PID=%d", os.Getpid()))
 	w := &Worker{
+		oom:    markOOM(),
 		cmd:    cmd,
 		events: make(chan eventOrErr, 64),
 		exited: make(chan struct{}),
@@ -80,7 +98,7 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 		cmd.Stderr = w.stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start worker %s: %w; check --python or run `inferbench setup`", spec.Python, err)
+		return nil, &StartError{Python: spec.Python, Err: err}
 	}
 	go w.read(stdout)
 
@@ -89,8 +107,8 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	ev, err := w.next(ctx)
 	if err != nil {
 		w.Kill()
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("worker did not say hello within %s: %w", spec.StartTimeout, err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return nil, &StartError{Python: spec.Python, Err: fmt.Errorf("worker did not say hello within %s (raise --timeout on a slow disk): %w", spec.StartTimeout, err)}
 		}
 		var exit *ExitError
 		if errors.As(err, &exit) {
@@ -110,13 +128,18 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 func (w *Worker) read(stdout io.Reader) {
 	r := bufio.NewReaderSize(stdout, 1<<16)
 	for {
-		line, err := r.ReadBytes('\n')
-		if len(strings.TrimSpace(string(line))) > 0 {
+		line, err := readLine(r, MaxLineBytes)
+		if errors.Is(err, errLineTooLong) {
+			// The worker is broken: stop it, report it, and discard the rest unread.
+			w.killed.Store(true)
+			w.signalKill()
+			w.deliver(eventOrErr{err: &ProtocolError{Line: string(line), Reason: fmt.Sprintf("a line longer than %d bytes", MaxLineBytes)}})
+			_, _ = io.Copy(io.Discard, r)
+			break
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
 			ev, derr := decodeEvent(line)
-			select {
-			case w.events <- eventOrErr{ev: ev, err: derr}:
-			case <-w.quit: // keep draining so the process can exit and be reaped
-			}
+			w.deliver(eventOrErr{ev: ev, err: derr})
 		}
 		if err != nil {
 			break
@@ -124,8 +147,40 @@ func (w *Worker) read(stdout io.Reader) {
 	}
 	// Wait only after stdout is drained, as os/exec requires.
 	w.waitErr = w.cmd.Wait()
+	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL && !w.killed.Load() {
+		w.oomEvidence, _ = confirmOOM(w.oom, w.cmd.Process.Pid)
+	}
 	close(w.exited)
 	close(w.events)
+}
+
+// deliver hands an event to whoever reads them, or drops it once nobody will, so that the
+// process can still exit and be reaped.
+func (w *Worker) deliver(e eventOrErr) {
+	select {
+	case w.events <- e:
+	case <-w.quit:
+	}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads one line of at most max bytes. Beyond max it returns the first bytes read
+// and errLineTooLong, having held no more than max bytes.
+func readLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		frag, err := r.ReadSlice('\n')
+		if len(line)+len(frag) > max {
+			const keep = 200 // enough of the line to show what it was
+			head := line[:min(len(line), keep)]
+			return append(head, frag[:min(len(frag), keep-len(head))]...), errLineTooLong
+		}
+		line = append(line, frag...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
 }
 
 // next returns the worker's next event, or why there is none.
@@ -296,9 +351,14 @@ func (w *Worker) Close() error {
 func (w *Worker) Kill() {
 	w.killed.Store(true)
 	w.stopReading()
+	w.signalKill()
+	<-w.exited
+}
+
+// signalKill sends SIGKILL to the worker and anything it started.
+func (w *Worker) signalKill() {
 	_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
 	_ = w.cmd.Process.Kill()
-	<-w.exited
 }
 
 func (w *Worker) stopReading() {
@@ -321,7 +381,7 @@ func (w *Worker) Alive() bool {
 // exitError describes how the process ended; call only after exited is closed.
 func (w *Worker) exitError() error {
 	<-w.exited
-	e := &ExitError{StderrTail: w.stderr.String(), KilledByUs: w.killed.Load()}
+	e := &ExitError{StderrTail: w.stderr.String(), KilledByUs: w.killed.Load(), OOMEvidence: w.oomEvidence}
 	var xe *exec.ExitError
 	if errors.As(w.waitErr, &xe) {
 		if ws, ok := xe.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -333,92 +393,4 @@ func (w *Worker) exitError() error {
 		e.ExitCode = -1
 	}
 	return e
-}
-
-// RequestError is an error event: the worker is alive and refused or failed one request.
-type RequestError struct {
-	Kind    string // invalid, oom or internal
-	Message string
-}
-
-func (e *RequestError) Error() string { return fmt.Sprintf("worker: %s: %s", e.Kind, e.Message) }
-
-// ExitError is a worker that ended without being asked to.
-type ExitError struct {
-	Signal     syscall.Signal // non-zero when killed by a signal
-	ExitCode   int
-	KilledByUs bool
-	StderrTail string
-}
-
-// OOM reports whether the death looks like the kernel's out-of-memory killer (Linux) or jetsam
-// (macOS): both send SIGKILL, and Inferbench itself did not.
-func (e *ExitError) OOM() bool {
-	return !e.KilledByUs && e.Signal == syscall.SIGKILL
-}
-
-func (e *ExitError) Error() string {
-	var how string
-	switch {
-	case e.Signal != 0 && e.OOM():
-		how = fmt.Sprintf("killed by signal %d (%s), most likely out of memory", int(e.Signal), e.Signal)
-	case e.Signal != 0:
-		how = fmt.Sprintf("killed by signal %d (%s)", int(e.Signal), e.Signal)
-	default:
-		how = fmt.Sprintf("exited with status %d", e.ExitCode)
-	}
-	msg := "worker " + how
-	if t := strings.TrimSpace(e.StderrTail); t != "" {
-		msg += "; its last output:\n" + lastLines(t, 12)
-	}
-	return msg
-}
-
-// StartError is a worker that died before saying hello: usually a missing or broken environment.
-type StartError struct {
-	Python string
-	Exit   *ExitError
-}
-
-func (e *StartError) Error() string {
-	hint := "run `inferbench doctor` to see what is missing"
-	if strings.Contains(e.Exit.StderrTail, "No module named") {
-		hint = "the Python environment lacks MLX: run `inferbench setup` (or `make setup`), or point --python / INFERBENCH_PYTHON at an interpreter with mlx and mlx-lm"
-	}
-	return fmt.Sprintf("the MLX worker (%s) failed to start: %v\n%s", e.Python, e.Exit, hint)
-}
-
-func (e *StartError) Unwrap() error { return e.Exit }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// tail keeps the last bytes written to it: a dead worker's stderr explains its death.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func newTail(max int) *tail { return &tail{max: max} }
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }

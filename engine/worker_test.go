@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,7 +71,7 @@ func TestWorkerRefusesBadRequests(t *testing.T) {
 	}
 }
 
-func TestWorkerKilledBySignalIsOOM(t *testing.T) {
+func TestWorkerKilledFromOutsideIsNotOOM(t *testing.T) {
 	w := startLoaded(t, "tiny-llama", "fp32")
 	ctx := context.Background()
 	errc := make(chan error, 1)
@@ -85,10 +87,10 @@ func TestWorkerKilledBySignalIsOOM(t *testing.T) {
 	}
 	err := <-errc
 	var exit *ExitError
-	if !errors.As(err, &exit) || !exit.OOM() {
-		t.Fatalf("err = %v, want an ExitError that reads as out of memory", err)
+	if !errors.As(err, &exit) || exit.OOM() || !exit.KilledOutside() {
+		t.Fatalf("err = %v, want an ExitError of a kill from outside, not out of memory", err)
 	}
-	if !strings.Contains(err.Error(), "killed by signal 9 (killed), most likely out of memory") {
+	if !strings.Contains(err.Error(), "killed by signal 9 (killed) from outside Inferbench") {
 		t.Fatalf("message %q does not explain the death", err)
 	}
 }
@@ -173,6 +175,57 @@ func TestWorkerMisbehaving(t *testing.T) {
 			}
 			if w.Alive() {
 				t.Fatal("a worker that broke the protocol or died must not be left running")
+			}
+		})
+	}
+}
+
+// TestWorkerEndlessLine: a worker that writes a line without end is stopped as soon as the
+// line passes MaxLineBytes, and reading it holds no more than that.
+func TestWorkerEndlessLine(t *testing.T) {
+	hello := `{"type":"hello","protocol":2,"pid":1,"python":"3","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"fake","memory_bytes":1,"recommended_working_set_bytes":null}`
+	spec := WorkerSpec{Python: fakeInterpreter(t, `echo '`+hello+`'; read line; printf '{"type":"loaded","note":"'; exec tr '\\0' a < /dev/zero`), Dir: t.TempDir(), StartTimeout: time.Minute}
+	w, err := StartWorker(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Kill()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = w.Load(context.Background(), LoadRequest{Model: "tiny-gpt2", Precision: "fp32", Weights: "random"})
+	runtime.ReadMemStats(&after)
+	var perr *ProtocolError
+	if !errors.As(err, &perr) || !strings.Contains(err.Error(), "a line longer than") {
+		t.Fatalf("err = %v, want a protocol error for a line that is too long", err)
+	}
+	if w.Alive() {
+		t.Fatal("a worker that wrote an endless line is still running")
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 100<<20 {
+		t.Fatalf("reading the line allocated %d MB, want it bounded near %d MB", grown>>20, MaxLineBytes>>20)
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	tests := []struct {
+		name, in string
+		max      int
+		want     string
+		tooLong  bool
+	}{
+		{"short", "abc\ndef\n", 10, "abc\n", false},
+		{"exactly max", "abcd\n", 5, "abcd\n", false},
+		{"one over", "abcde\n", 5, "abcde\n", true},
+		{"no newline at EOF", "abc", 10, "abc", false},
+		{"far beyond the buffer", strings.Repeat("x", 100_000), 50_000, strings.Repeat("x", 200), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := bufio.NewReaderSize(strings.NewReader(tt.in), 16)
+			got, err := readLine(r, tt.max)
+			if errors.Is(err, errLineTooLong) != tt.tooLong || string(got) != tt.want {
+				t.Fatalf("readLine = %q, %v; want %q, too long %v", got, err, tt.want, tt.tooLong)
 			}
 		})
 	}

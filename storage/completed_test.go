@@ -36,7 +36,8 @@ func TestCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := func(c int, limit int64) RunKey {
-		return RunKey{Model: base.Model, Precision: base.Precision, Context: c, Generate: base.Generate, Batch: base.Batch, MemoryLimitBytes: limit}
+		return RunKey{Model: base.Model, Precision: base.Precision, Context: c, Generate: base.Generate, Batch: base.Batch, MemoryLimitBytes: limit,
+			Weights: "random", Repeats: 1, Processes: 1}
 	}
 	want := map[RunKey]string{key(128, 0): StatusOK, key(256, 0): StatusOOM, key(512, 16<<30): StatusOOM}
 	if len(got) != len(want) {

@@ -84,6 +84,9 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 type DB struct {
 	db   *sql.DB
 	path string
+	// readOnly is a database opened by OpenReadOnly in place it cannot write, or a path with
+	// no database behind it: caches (machines, fits) are not written.
+	readOnly bool
 }
 
 // Open opens the database at path, creating it and its folder if needed, and
@@ -99,12 +102,29 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, &OpenError{Path: path, Kind: ErrNotWritable, Reason: "cannot resolve the path", Hint: hintLocation, Err: err}
 	}
+	if err := CheckPath(abs); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, &OpenError{Path: abs, Kind: ErrNotWritable, Reason: "cannot create its folder", Hint: hintLocation, Err: err}
 	}
 	if err := probe(ctx, abs); err != nil {
 		return nil, err
 	}
+	// A database this call creates and then cannot set up (a full disk) is removed again, so
+	// that no empty file is left to be mistaken for one.
+	fresh := !exists(abs)
+	db, err := openFile(ctx, abs)
+	if err != nil && fresh {
+		for _, p := range []string{abs, abs + "-wal", abs + "-shm", abs + "-journal"} {
+			os.Remove(p)
+		}
+	}
+	return db, err
+}
+
+// openFile opens and migrates a database file that passed the probe.
+func openFile(ctx context.Context, abs string) (*DB, error) {
 
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")

@@ -29,6 +29,9 @@ func (db *DB) SaveFit(ctx context.Context, f *FitRecord) (int64, error) {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = time.Now()
 	}
+	if db.readOnly {
+		return 0, nil // a fit is a cache: without write access it is computed again next time
+	}
 	res, err := db.db.ExecContext(ctx, `INSERT INTO fits (created_at, n_runs, max_run_id, threshold_ms, model_json, metrics_json)
 		VALUES (?, ?, ?, ?, ?, ?)`, formatTime(f.CreatedAt), f.NRuns, f.MaxRunID, f.ThresholdMs, string(f.Model), string(f.Metrics))
 	if err != nil {

@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -37,6 +39,15 @@ func (m Machine) Fingerprint() string {
 // has the same fingerprint.
 func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
 	fp := m.Fingerprint()
+	if db.readOnly {
+		// Nothing is inserted: a machine the file does not know has no runs in it (id 0).
+		var id int64
+		err := db.db.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("read machine: %w", err)
+		}
+		return id, nil
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("save machine: %w", err)

@@ -28,7 +28,8 @@ type QueueItem struct {
 // Key is the configuration the item measures.
 func (q QueueItem) Key() RunKey {
 	return RunKey{Model: q.Model, Precision: q.Precision, Context: q.Context, Generate: q.Generate,
-		Batch: q.Batch, MemoryLimitBytes: q.MemoryLimitBytes}
+		Batch: q.Batch, MemoryLimitBytes: q.MemoryLimitBytes, Weights: q.Weights, Warmup: q.Warmup,
+		Repeats: q.Repeats, Processes: 1}
 }
 
 // Enqueue adds items in one transaction; an item already queued keeps its place but takes the

@@ -28,7 +28,8 @@ func TestQueue(t *testing.T) {
 	if got[0].Context != 1024 || got[1].Context != 128 {
 		t.Errorf("queue order by priority: %d then %d", got[0].Context, got[1].Context)
 	}
-	if got[0].Key() != (RunKey{Model: "gpt2", Precision: "fp16", Context: 1024, Generate: 32, Batch: 1}) {
+	if got[0].Key() != (RunKey{Model: "gpt2", Precision: "fp16", Context: 1024, Generate: 32, Batch: 1,
+		Weights: "auto", Warmup: 1, Repeats: 5, Processes: 1}) {
 		t.Errorf("key = %+v", got[0].Key())
 	}
 	if err := db.ClearQueue(ctx); err != nil {

@@ -24,9 +24,10 @@ const (
 	StatusError       = engine.StatusError
 	StatusInterrupted = engine.StatusInterrupted
 	StatusSkipped     = engine.StatusSkipped
+	StatusKilled      = engine.StatusKilled
 )
 
-var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped}
+var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped, StatusKilled}
 
 // Statuses lists every status a stored run can have: the one list that help texts and
 // --status checks read.

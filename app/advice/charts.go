@@ -28,6 +28,7 @@ func RenderCharts(ctx context.Context, store *storage.DB, cat *engine.Catalog, o
 		opt.MemoryBudgetSource = "the measured machine's"
 	}
 	opt.Models = modelsBySize(runs)
+	opt.PeakBandwidthGBs = peakBandwidth(runs)
 	points, generate := chartPoints(runs)
 	// Charts of measurements alone are worth drawing when there is too little data to fit.
 	var f *Fitted
@@ -60,6 +61,22 @@ func MeasuredMemory(ctx context.Context, store *storage.DB, runs []storage.Run) 
 		return 0, err
 	}
 	return machines[most].MemoryBytes, nil
+}
+
+// peakBandwidth is the peak memory bandwidth the runs were placed under, when they all name the
+// same one; runs of several devices share no roof, and 0 says so.
+func peakBandwidth(runs []storage.Run) float64 {
+	peak := 0.0
+	for _, r := range runs {
+		if r.PeakBandwidthGBs == nil || *r.PeakBandwidthGBs <= 0 {
+			continue
+		}
+		if peak != 0 && *r.PeakBandwidthGBs != peak {
+			return 0
+		}
+		peak = *r.PeakBandwidthGBs
+	}
+	return peak
 }
 
 // modelsBySize orders the measured models from the fewest parameters to the most, which fixes
@@ -99,6 +116,9 @@ func chartPoints(runs []storage.Run) ([]charts.Point, int) {
 		}
 		if r.PeakMemoryBytes != nil {
 			pt.PeakMemoryBytes = *r.PeakMemoryBytes
+		}
+		if r.DecodeBytesPerStep != nil {
+			pt.BytesPerStep = *r.DecodeBytesPerStep
 		}
 		pts = append(pts, pt)
 	}

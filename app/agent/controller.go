@@ -52,6 +52,12 @@ type ControllerConfig struct {
 	// with an error when a sensor the policy needs cannot be read, which waiting does not cure.
 	Once bool
 	Log  *slog.Logger
+	// Lock, when set, is taken around each run, so that the controller measures only while no
+	// other inferbench does (app.LockMeasuring); an error from it means waiting. Nil for a
+	// caller that holds the lock itself.
+	Lock func(context.Context) (release func(), err error)
+	// Timeout bounds each queued configuration's measurement (default engine.DefaultTimeout).
+	Timeout time.Duration
 }
 
 // Controller is the one state machine behind the menu bar and `inferbench agent`: it runs
@@ -161,7 +167,7 @@ func (c *Controller) publish(s Status) {
 }
 
 // Run drives the controller until ctx ends (or, with Once, the queue is empty). It returns
-// ctx's error or nil.
+// ctx's error, nil, or, with Once, the *engine.StartError of a worker that cannot start.
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.update(func(s *Status) { *s = Status{State: StateStopped, Reason: "agent exited", Reading: s.Reading} })
 	want := StateStopped
@@ -194,6 +200,7 @@ func (c *Controller) Run(ctx context.Context) error {
 			continue
 		}
 		next, err := c.step(ctx)
+		var start *engine.StartError
 		switch {
 		case errors.Is(err, errQueueEmpty) && c.cfg.Once:
 			return nil
@@ -201,6 +208,8 @@ func (c *Controller) Run(ctx context.Context) error {
 			return err
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
+		case c.cfg.Once && errors.As(err, &start):
+			return err
 		}
 		if next != "" {
 			want = next
@@ -241,6 +250,10 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 			s.State, s.Reason = StateWaiting, "cannot start a worker: "+app.FirstLine(err.Error())
 		})
 		c.cfg.Log.Error("queue", "err", err)
+		var start *engine.StartError
+		if c.cfg.Once && errors.As(err, &start) {
+			return "", err // nothing here will change by itself: say why and stop
+		}
 		if next, _ := c.sleep(ctx, 10*c.cfg.WaitPoll); next != "" {
 			return next, nil
 		}
@@ -254,6 +267,14 @@ func (c *Controller) step(ctx context.Context) (State, error) {
 			return "", errQueueEmpty
 		}
 		return c.sleep(ctx, c.cfg.WaitPoll)
+	}
+	if c.cfg.Lock != nil {
+		release, err := c.cfg.Lock(ctx)
+		if err != nil {
+			c.update(func(s *Status) { s.State, s.Reason, s.Current = StateWaiting, app.FirstLine(err.Error()), "" })
+			return c.sleep(ctx, c.cfg.WaitPoll)
+		}
+		defer release()
 	}
 	c.update(func(s *Status) {
 		s.State, s.Reason, s.Current, s.Rep, s.Of, s.Pending, s.Reading = StateRunning, "", cfg.Label(), 0, cfg.Repeats, pending, reading

@@ -26,7 +26,7 @@ func TestControllerStopsWhenTheUserReturns(t *testing.T) {
 	if s.Reason != "user active (idle 2s of 5m0s)" {
 		t.Errorf("reason %q", s.Reason)
 	}
-	for len(apptest.WorkersIn(rig.cache)) > 0 {
+	for len(apptest.WorkersIn(t, rig.cache)) > 0 {
 		if time.Since(t0) > time.Second {
 			t.Fatalf("the worker outlived the user's return by %s", time.Since(t0))
 		}
@@ -89,9 +89,9 @@ func TestControllerPauseAndResume(t *testing.T) {
 	rig.waitFor(t, "running", 2*time.Minute, func(s Status) bool { return s.State == StateRunning && s.Rep >= 1 })
 	rig.ctl.Pause()
 	rig.waitFor(t, "paused", time.Second, func(s Status) bool { return s.State == StatePaused })
-	if len(apptest.WorkersIn(rig.cache)) > 0 {
+	if len(apptest.WorkersIn(t, rig.cache)) > 0 {
 		time.Sleep(200 * time.Millisecond)
-		if len(apptest.WorkersIn(rig.cache)) > 0 {
+		if len(apptest.WorkersIn(t, rig.cache)) > 0 {
 			t.Fatal("a worker is still measuring while paused")
 		}
 	}

@@ -43,7 +43,7 @@ func PendingWork(ctx context.Context, store *storage.DB, cat *engine.Catalog, ma
 	}
 	var pending []storage.QueueItem
 	for _, q := range items {
-		if _, ok := done[app.Key(cat, configOf(q))]; !ok {
+		if _, ok := app.LookupRun(done, cat, configOf(q)); !ok {
 			pending = append(pending, q)
 		}
 	}
@@ -60,7 +60,11 @@ func (c *Controller) next(ctx context.Context) (*app.Session, engine.Config, int
 	}
 	cfgs := make([]engine.Config, 0, len(items))
 	for _, q := range items {
-		if cfg := configOf(q); !c.dropped[cfg] {
+		cfg := configOf(q)
+		if c.cfg.Timeout > 0 {
+			cfg.Timeout = c.cfg.Timeout
+		}
+		if !c.dropped[cfg] {
 			cfgs = append(cfgs, cfg)
 		}
 	}

@@ -248,47 +248,41 @@ func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 	mustContain(t, "infeasible recommend", r.stdout, "Nothing is feasible", "The fastest candidate", "ms/token")
 }
 
-func TestFitLeavesOutHotRuns(t *testing.T) {
-	env, db, s, n := seeded(t)
-	for _, c := range []int{96, 192, 384} {
-		r := s.Run("gpt2-medium", "fp16", c, 1)
-		r.ThermalWorst = "serious"
-		s.Insert(r)
+func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
+	tests := []struct {
+		name, key, flag, says string
+		mark                  []func(*storage.Run)
+	}{
+		{"hot", "hot_runs_left_out", "--include-hot", "Left out 4 runs measured while the machine was hot",
+			[]func(*storage.Run){
+				func(r *storage.Run) { r.ThermalWorst = "serious" }, func(r *storage.Run) { r.ThermalWorst = "serious" },
+				func(r *storage.Run) { r.ThermalWorst = "serious" }, func(r *storage.Run) { r.ThermalWorst = "critical" },
+			}},
+		{"unstable", "unstable_runs_left_out", "--include-unstable", "Left out 2 runs whose repetitions stepped between two levels",
+			[]func(*storage.Run){
+				func(r *storage.Run) { r.Stability = engine.StabilityShift }, func(r *storage.Run) { r.Stability = engine.StabilityShift },
+			}},
 	}
-	r := s.Run("gpt2", "fp32", 96, 1)
-	r.ThermalWorst = "critical"
-	s.Insert(r)
-	var cool, all map[string]any
-	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &cool)
-	if cool["n_runs"] != float64(n) || cool["hot_runs_left_out"] != 4.0 {
-		t.Errorf("n_runs %v, hot left out %v, want %d and 4", cool["n_runs"], cool["hot_runs_left_out"], n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, db, s, n := seeded(t)
+			for i, mark := range tt.mark {
+				r := s.Run("gpt2-medium", "fp16", 96<<i, 1)
+				mark(r)
+				s.Insert(r)
+			}
+			var kept, all map[string]any
+			decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &kept)
+			if kept["n_runs"] != float64(n) || kept[tt.key] != float64(len(tt.mark)) {
+				t.Errorf("n_runs %v, %s %v; want %d and %d", kept["n_runs"], tt.key, kept[tt.key], n, len(tt.mark))
+			}
+			decodeJSON(t, cli(t, env, "fit", "--format", "json", tt.flag, "--db", db), &all)
+			if all["n_runs"] != float64(n+len(tt.mark)) {
+				t.Errorf("with %s n_runs %v, want %d", tt.flag, all["n_runs"], n+len(tt.mark))
+			}
+			mustContain(t, "fit table", cli(t, env, "fit", "--db", db).stdout, tt.says)
+		})
 	}
-	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--include-hot", "--db", db), &all)
-	if all["n_runs"] != float64(n+4) {
-		t.Errorf("with --include-hot n_runs %v, want %d", all["n_runs"], n+4)
-	}
-	res := cli(t, env, "fit", "--db", db)
-	mustContain(t, "fit table", res.stdout, "Left out 4 runs measured while the machine was hot")
-}
-
-func TestFitLeavesOutUnstableRuns(t *testing.T) {
-	env, db, s, n := seeded(t)
-	for _, c := range []int{96, 192} {
-		r := s.Run("gpt2-medium", "fp16", c, 1)
-		r.Stability = engine.StabilityShift
-		s.Insert(r)
-	}
-	var steady, all map[string]any
-	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &steady)
-	if steady["n_runs"] != float64(n) || steady["unstable_runs_left_out"] != 2.0 {
-		t.Errorf("n_runs %v, unstable left out %v, want %d and 2", steady["n_runs"], steady["unstable_runs_left_out"], n)
-	}
-	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--include-unstable", "--db", db), &all)
-	if all["n_runs"] != float64(n+2) {
-		t.Errorf("with --include-unstable n_runs %v, want %d", all["n_runs"], n+2)
-	}
-	res := cli(t, env, "fit", "--db", db)
-	mustContain(t, "fit table", res.stdout, "Left out 2 runs whose repetitions stepped between two levels")
 }
 
 func TestChartsWritesImages(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/inferbench/inferbench/app"
@@ -18,12 +19,16 @@ import (
 // Version is the inferbench version, set at build time with -ldflags "-X ...app/cli.Version=...".
 var Version = "0.1.0-dev"
 
-// Exit codes: 0 success, 1 a measured failure or an operational error, 2 bad input (flags,
-// configurations, a --db that cannot be written), 130 interrupted.
+// Exit codes, the same for every command (usage and docs/reliability.md list them): 0 success,
+// 1 a measured failure or an operational error (a worker that cannot start, another inferbench
+// measuring, a full disk), 2 bad input (flags, configurations, a --db that is not a usable
+// database file), 3 an internal error (a bug: please report it), 130 interrupted (Ctrl-C,
+// SIGTERM). A Go runtime crash would exit 2, which means bad input, so panics end as 3.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2
+	ExitInternal    = 3
 	ExitInterrupted = 130
 )
 
@@ -54,7 +59,13 @@ func commands() []command {
 }
 
 // Main runs the command line and returns the process's exit code.
-func Main(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "inferbench: internal error (a bug in Inferbench; please report it with this output): %v\n%s", r, debug.Stack())
+			code = ExitInternal
+		}
+	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return ExitOK
@@ -86,6 +97,10 @@ Start here:
   inferbench run --model gpt2 --context 128 --generate 32 --precision fp32
 
 Run "inferbench <command> -h" for a command's flags.
+
+Exit status: 0 success; 1 a failed measurement or an operational error (the worker cannot
+start, another inferbench is measuring, the disk is full); 2 bad input (flags, configurations,
+a --db that is not a usable database); 3 an internal error; 130 interrupted.
 `)
 }
 
@@ -122,7 +137,8 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "inferbench: interrupted")
 		return ExitInterrupted
-	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, storage.ErrNotWritable):
+	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, storage.ErrNotWritable),
+		errors.Is(err, storage.ErrNotDatabase), errors.Is(err, storage.ErrTooNew):
 		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
 		return ExitUsage
 	default:

@@ -77,7 +77,7 @@ condition.`,
 		},
 		exits: []exitMeaning{exitDone("the queue is measured (--once) or the agent was stopped"),
 			{ExitFailure, "the queue cannot progress here (a sensor the policy needs cannot be read, the worker cannot start) or the database failed"},
-			{ExitUsage, "bad input, or an empty queue"}},
+			{ExitUsage, "bad input, or an empty queue"}, exitInterrupted},
 	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
@@ -102,10 +102,25 @@ condition.`,
 		if plan {
 			return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), false, stdout)
 		}
-		items = agent.QueueItems(spec.Configs())
+		cfgs := spec.Configs()
+		// A checkpoint folder is queued by its absolute path, as its runs are stored: a
+		// relative one would never match them.
+		for i := range cfgs {
+			if ref, err := cat.ResolveModel(cfgs[i].Model); err == nil {
+				cfgs[i].Model = ref.Arg
+			}
+		}
+		items = agent.QueueItems(cfgs)
 	} else if plan {
 		return usageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
 	}
+	// The agent measures for as long as it runs: it holds the lock from the start, so that the
+	// queue it edits is the one it measures.
+	release, err := wo.lock(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer release()
 	store, err := wo.open(ctx, env)
 	if err != nil {
 		return err
@@ -128,6 +143,7 @@ condition.`,
 	} else if len(queued) == 0 {
 		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
+	wo.timeoutFrom(fs, grid.spec.Timeout)
 	wspec, err := wo.spec(env, stderr)
 	if err != nil {
 		return err
@@ -137,13 +153,14 @@ condition.`,
 	machine := engine.DetectMachine()
 	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
 		CPUBandwidth: env.CopyBandwidth(machine)}
-	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once, Timeout: grid.spec.Timeout,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()
 	err = ctl.Run(ctx)
 	if errors.Is(err, context.Canceled) {
+		// Exit 130, as every command that is interrupted.
 		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
-		return nil
+		return err
 	}
 	if err == nil && once {
 		fmt.Fprintln(stderr, "The queue is measured; see inferbench runs.")

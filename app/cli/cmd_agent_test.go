@@ -94,8 +94,9 @@ func TestStatusOfARunningAgent(t *testing.T) {
 		t.Fatalf("status of a running agent: %v\n%s", st, out)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("agent on Ctrl-C: %v\n%s", err, out)
+	// Interrupted, as every command: exit 130.
+	if code := exitOf(cmd.Wait()); code != ExitInterrupted {
+		t.Fatalf("agent on Ctrl-C: exit %d, want %d\n%s", code, ExitInterrupted, out)
 	}
 	if st := statusJSON(t, env, db); st["state"] != "stopped" {
 		t.Fatalf("status after Ctrl-C: %v", st)

@@ -58,7 +58,7 @@ without data says why in its body. inferbench report adds the analysis around th
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		file, w = f, f
 	}
 
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -112,9 +112,9 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 				rows = append(rows, report.SampleRow{Run: full, Sample: &full.Samples[j]})
 			}
 		}
-		err = report.WriteRows(w, format, report.SampleColumns(), rows, report.RowOptions{Array: true, SafeCSV: true})
+		err = report.WriteRows(w, format, report.SampleColumns(), rows, report.RowOptions{Array: true})
 	} else {
-		err = report.WriteRows(w, format, report.RunColumns(), runs, report.RowOptions{Array: true, SafeCSV: true})
+		err = report.WriteRows(w, format, report.RunColumns(), runs, report.RowOptions{Array: true})
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", outName(out), err)

@@ -60,7 +60,7 @@ the measurement is shown beside the prediction.`,
 	if ref.Source == "hf" {
 		return usageError(fmt.Errorf("--model %s: a prediction needs the model's architecture; pass its checkpoint folder or a catalog name", cfg.Model))
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ the budget (the out-of-memory boundary).`,
 		}
 	}
 
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ plan without measuring.`,
 	if fs.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
+	o.timeoutFrom(fs, o.cfg.Timeout)
 	return o.run(ctx, env, stdout, stderr)
 }
 
@@ -88,10 +89,11 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 	if o.plan {
 		return dryRun(ctx, env, o.path(env), cat, []engine.Config{o.cfg}, true, stdout)
 	}
-	bench, err := o.bench(ctx, env, cat, stderr)
+	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
 	mode := progress.Quiet

@@ -53,7 +53,7 @@ from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory
 		}
 		filter.Since = t
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

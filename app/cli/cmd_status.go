@@ -77,7 +77,7 @@ other settings would do.`,
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.openReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -181,10 +181,12 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	}
 	groups := engine.Plan(spec.Configs())
 
-	bench, err := o.bench(ctx, env, cat, stderr)
+	o.timeoutFrom(fs, spec.Timeout)
+	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer bench.Store.Close()
 	defer bench.Measurer.Close()
 	mode := progress.Lines

@@ -133,7 +133,7 @@ func (t sweepTally) report(w io.Writer, dbPath string) error {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%d configurations: %d measured", t.total, t.measured)
-	for _, st := range []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout, storage.StatusError} {
+	for _, st := range []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout, storage.StatusError, storage.StatusKilled} {
 		if n := t.byStatus[st]; n > 0 {
 			fmt.Fprintf(w, ", %d %s", n, st)
 		}

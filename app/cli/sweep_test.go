@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func (r *sweepRig) statuses(t *testing.T) []string {
 	}
 	var got []string
 	for _, run := range runs {
-		got = append(got, run.Precision+" "+itoa(run.Context)+" "+run.Status)
+		got = append(got, run.Precision+" "+strconv.Itoa(run.Context)+" "+run.Status)
 	}
 	slices.Sort(got)
 	return got
@@ -145,5 +146,114 @@ func TestSweeperInterruptStoresNothingPartial(t *testing.T) {
 	}
 	if got := r.statuses(t); len(got) != 0 {
 		t.Fatalf("stored %v after an interrupt", got)
+	}
+}
+
+// A kill from outside rules nothing out, and what it cut short is measured again on resume; a
+// skip inferred from an oom that was never confirmed (stored before confirmation existed) is
+// measured again too, while one ruled out by a confirmed oom stands.
+func TestSweeperKilledAndUnconfirmedSkips(t *testing.T) {
+	cfg := func(precision string, context int) engine.Config {
+		return engine.Config{Model: "tiny-llama", Precision: precision, Weights: "random", Context: context, Generate: 4,
+			Batch: 1, Repeats: 2}
+	}
+	grid := []engine.Config{cfg("fp32", 16), cfg("fp32", 32), cfg("fp32", 64)}
+	r := newSweepRig(t, nil, grid...)
+	if _, _, err := r.sweep(context.Background(), &apptest.Measurer{Outcomes: map[string]string{cfg("fp32", 32).Label(): "killed"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.statuses(t), []string{"fp32 16 ok", "fp32 32 killed", "fp32 64 ok"}; !slices.Equal(got, want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+	again := &apptest.Measurer{}
+	if _, _, err := r.sweep(context.Background(), again, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Ran(); !slices.Equal(got, []string{cfg("fp32", 32).Label()}) {
+		t.Fatalf("resume ran %v, want only the killed configuration", got)
+	}
+
+	// An old database: an oom that was any SIGKILL, and the skip it led to.
+	legacy := newSweepRig(t, nil, grid...)
+	hello, _ := (&apptest.Measurer{}).Hello(context.Background())
+	mid, err := legacy.bench.Store.UpsertMachine(context.Background(), app.StorageMachine(legacy.bench.Machine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []struct {
+		context       int
+		status, error string
+	}{
+		{16, "ok", ""},
+		{32, "oom", "worker killed by signal 9 (killed), most likely out of memory"},
+		{64, "skipped", "skipped: needs more memory than tiny-llama fp32 ctx 32, which ran out of memory"},
+	} {
+		run := &storage.Run{MachineID: mid, Model: "tiny-llama", ModelSource: "catalog", Weights: "random", Precision: "fp32",
+			Context: row.context, Generate: 4, Batch: 1, Repeats: 2, Status: row.status, Error: row.error,
+			Backend: hello.Backend, MLXVersion: hello.MLX, MLXLMVersion: hello.MLXLM, CreatedAt: time.Now().UTC(),
+			ThermalStart: "unknown", ThermalEnd: "unknown", ThermalWorst: "unknown", PowerSource: "unknown", LowPower: "unknown"}
+		if _, err := legacy.bench.Store.InsertRun(context.Background(), run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &apptest.Measurer{}
+	if _, _, err := legacy.sweep(context.Background(), m, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Ran(), []string{cfg("fp32", 32).Label(), cfg("fp32", 64).Label()}; !slices.Equal(got, want) {
+		t.Fatalf("resume of an old database ran %v, want %v", got, want)
+	}
+
+	// A confirmed oom's skip stands.
+	confirmed := newSweepRig(t, nil, grid...)
+	if _, _, err := confirmed.sweep(context.Background(), &apptest.Measurer{Outcomes: map[string]string{cfg("fp32", 32).Label(): "oom"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	m = &apptest.Measurer{}
+	tally, _, err := confirmed.sweep(context.Background(), m, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Ran()) != 0 || tally.already != 3 {
+		t.Fatalf("resume after a confirmed oom ran %v (%d already), want nothing", m.Ran(), tally.already)
+	}
+	if got, want := confirmed.statuses(t), []string{"fp32 16 ok", "fp32 32 oom", "fp32 64 skipped"}; !slices.Equal(got, want) {
+		t.Fatalf("stored %v, want %v (no second skip)", got, want)
+	}
+}
+
+// A configuration counts as measured only with the settings that change the measurement:
+// other repetitions, warm-ups, weights or processes measure it again.
+func TestSweeperResumeKeyIncludesSettings(t *testing.T) {
+	base := engine.Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Batch: 1, Repeats: 1}
+	r := newSweepRig(t, nil, base)
+	if _, _, err := r.sweep(context.Background(), &apptest.Measurer{}, false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(*engine.Config)
+		again  bool
+	}{
+		{"the same settings", func(*engine.Config) {}, false},
+		{"weights auto, which chose random", func(c *engine.Config) { c.Weights = "auto" }, false},
+		{"more repetitions", func(c *engine.Config) { c.Repeats = 20 }, true},
+		{"checkpoint weights", func(c *engine.Config) { c.Weights = "checkpoint" }, true},
+		{"warm-ups", func(c *engine.Config) { c.Warmup = 3 }, true},
+		{"processes", func(c *engine.Config) { c.Processes = 3 }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			tt.change(&cfg)
+			r.groups = engine.Plan([]engine.Config{cfg})
+			m := &apptest.Measurer{}
+			if _, _, err := r.sweep(context.Background(), m, false); err != nil {
+				t.Fatal(err)
+			}
+			if ran := len(m.Ran()) == 1; ran != tt.again {
+				t.Fatalf("measured again: %v, want %v", ran, tt.again)
+			}
+		})
 	}
 }

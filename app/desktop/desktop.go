@@ -108,8 +108,11 @@ func New(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, error) {
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
 	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
 		CPUBandwidth: env.CopyBandwidth(machine)}
+	dbPath := env.DBPath("")
 	d.controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
-		Log: d.log.With("component", "controller")})
+		Log: d.log.With("component", "controller"),
+		// The app measures only while no sweep or agent does, and waits while one does.
+		Lock: func(ctx context.Context) (func(), error) { return app.LockMeasuring(ctx, env, dbPath, false) }})
 	d.Advise, d.Charts = d.advise, d.chartFiles
 	return d, nil
 }
@@ -234,7 +237,7 @@ func (d *Desktop) ExportCSV(ctx context.Context, path string) error {
 		return err
 	}
 	defer f.Abort()
-	if err := report.WriteRows(f, "csv", report.RunColumns(), runs, report.RowOptions{Array: true, SafeCSV: true}); err != nil {
+	if err := report.WriteRows(f, "csv", report.RunColumns(), runs, report.RowOptions{Array: true}); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Commit()

@@ -30,12 +30,11 @@ func WriteRuns(w io.Writer, format string, runs []storage.Run, array bool) error
 
 // RowOptions adjust how WriteRows prints.
 type RowOptions struct {
-	Array   bool // json: an array even for one row
-	SafeCSV bool // csv: escape text cells a spreadsheet would read as a formula
+	Array bool // json: an array even for one row
 }
 
 // WriteRows prints rows as json (objects, in an array when opt.Array), jsonl (one object per
-// line), csv (RFC 4180 with a header) or md (a Markdown table).
+// line), csv (RFC 4180 with a header, formula-like cells escaped) or md (a Markdown table).
 func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, opt RowOptions) error {
 	switch format {
 	case "json", "jsonl":
@@ -64,10 +63,9 @@ func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, op
 		_, err := w.Write(buf.Bytes())
 		return err
 	case "csv":
-		text := cell
-		if opt.SafeCSV {
-			text = SafeCell
-		}
+		// Every CSV is spreadsheet-safe: worker text (a device name, an error) that a
+		// spreadsheet would run as a formula is escaped, whichever command writes it.
+		text := SafeCell
 		cw := csv.NewWriter(w)
 		cw.Write(columnNames(cols))
 		for k := range rows {

@@ -142,13 +142,14 @@ func atoi(s string) (int, error) {
 
 // ParseStringList parses a comma-separated list of names, such as "gpt2,gpt2-medium". Items are
 // trimmed of spaces; an empty item is an error; names that repeat are kept once, in the order
-// they first appear.
+// they first appear. A comma that is part of a name (a checkpoint folder's) is written \, and
+// a backslash before a comma as \\.
 func ParseStringList(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, invalidf("empty list: give at least one name")
 	}
 	var out []string
-	for i, item := range strings.Split(s, ",") {
+	for i, item := range splitUnescaped(s) {
 		item = strings.TrimSpace(item)
 		if item == "" {
 			return nil, invalidf("item %d of %q is empty: remove the extra comma", i+1, s)
@@ -158,6 +159,25 @@ func ParseStringList(s string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// splitUnescaped splits s at commas not escaped as \, and unescapes \, and \\ in the items.
+func splitUnescaped(s string) []string {
+	var items []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && (s[i+1] == ',' || s[i+1] == '\\'):
+			cur.WriteByte(s[i+1])
+			i++
+		case s[i] == ',':
+			items = append(items, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(s[i])
+		}
+	}
+	return append(items, cur.String())
 }
 
 var byteUnits = map[string]int64{

@@ -102,6 +102,9 @@ func TestParseStringList(t *testing.T) {
 		{in: "  ", wantErr: "empty list"},
 		{in: "gpt2,,int4", wantErr: `item 2 of "gpt2,,int4" is empty: remove the extra comma`},
 		{in: "gpt2, ", wantErr: `item 2 of "gpt2, " is empty`},
+		{in: `./ckpt\,v2,gpt2`, want: []string{"./ckpt,v2", "gpt2"}},
+		{in: `C:\\,gpt2`, want: []string{`C:\`, "gpt2"}},
+		{in: `a\b`, want: []string{`a\b`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -232,6 +232,29 @@ def _read_stdin(lines: "queue.Queue[bytes]", events: IO[str]) -> None:
     _exit(events)
 
 
+def parent_gone(parent: int) -> bool:
+    """Whether the process that started the worker has died: an orphan is re-parented, so its
+    parent pid changes (to 1, or to a subreaper)."""
+    return parent > 1 and os.getppid() != parent
+
+
+def _watch_parent(parent: int, events: IO[str], interval: float = 0.2) -> None:
+    """Ends the worker within `interval` of its owner's death, even where no parent-death
+    signal exists (macOS) and mid-measurement, when nobody reads stdin's end-of-file."""
+    while not parent_gone(parent):
+        time.sleep(interval)
+    log.info("parent %d is gone: exiting", parent)
+    _exit(events)
+
+
+def _parent_pid() -> int:
+    """The owner's pid, as inferbench passes it (INFERBENCH_PARENT_PID); 0 when not given."""
+    try:
+        return int(os.environ.get("INFERBENCH_PARENT_PID", "0"))
+    except ValueError:
+        return 0
+
+
 def _exit(events: IO[str]) -> None:
     try:
         events.flush()
@@ -251,6 +274,9 @@ def main() -> int:
     worker = Worker(emitter)
     emitter.emit(hello().event())
     threading.Thread(target=_read_stdin, args=(lines, events), name="stdin", daemon=True).start()
+    parent = _parent_pid()
+    if parent > 1:
+        threading.Thread(target=_watch_parent, args=(parent, events), name="parent", daemon=True).start()
     while worker.handle_line(lines.get()):
         pass
     log.info("shutdown requested: exiting")

@@ -324,3 +324,51 @@ def test_closing_stdin_mid_measurement_exits_promptly(worker: WorkerProcess) -> 
         seen.append(json.loads(raw)["type"])
     assert "done" not in seen
 
+
+
+# --- The owner's death --------------------------------------------------------------------------
+
+
+def test_parent_gone_sees_a_changed_parent() -> None:
+    assert protocol.parent_gone(os.getppid()) is False
+    assert protocol.parent_gone(os.getppid() + 1) is True
+    assert protocol.parent_gone(0) is False  # no parent named: nothing to watch
+
+
+def test_the_parent_watch_exits_when_the_parent_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    exited = threading.Event()
+    monkeypatch.setattr(protocol, "_exit", lambda events: exited.set())
+    watch = threading.Thread(target=protocol._watch_parent, args=(os.getppid() + 1, io.StringIO(), 0.01), daemon=True)
+    watch.start()
+    assert exited.wait(30), "the watch did not end the worker"
+
+
+def test_an_orphaned_worker_exits_though_its_stdin_stays_open(tmp_path: Path) -> None:
+    # An intermediate process starts the worker, naming itself the parent, and dies; the worker's
+    # stdin is this test's pipe, still open, so only the parent watch can end it.
+    pid_file = tmp_path / "pid"
+    starter = (
+        "import os, subprocess, sys\n"
+        "env = dict(os.environ, INFERBENCH_PARENT_PID=str(os.getpid()))\n"
+        f"p = subprocess.Popen([sys.executable, '-m', 'inferbench_worker'], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd={str(WORKER_ROOT)!r})\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "os._exit(0)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(WORKER_ROOT))
+    stdin_r, stdin_w = os.pipe()
+    try:
+        subprocess.run([sys.executable, "-c", starter], stdin=stdin_r, env=env, check=True, timeout=120)
+        pid = int(pid_file.read_text())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _running(pid):
+            time.sleep(0.05)
+        assert not _running(pid), f"worker {pid} outlived its parent"
+    finally:
+        os.close(stdin_r)
+        os.close(stdin_w)
+
+
+def _running(pid: int) -> bool:
+    """Whether pid is a live process (a zombie that nobody reaped counts as gone)."""
+    out = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return out != "" and not out.startswith("Z")

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,7 +27,10 @@ import (
 func Env(t *testing.T, needWorker bool) app.Env {
 	t.Helper()
 	home := t.TempDir()
-	vars := map[string]string{"XDG_CACHE_HOME": filepath.Join(home, "cache"), "XDG_DATA_HOME": filepath.Join(home, "data")}
+	// Its own machine lock: tests measure side by side, as other tests and test runs on the
+	// machine do.
+	vars := map[string]string{"XDG_CACHE_HOME": filepath.Join(home, "cache"), "XDG_DATA_HOME": filepath.Join(home, "data"),
+		"INFERBENCH_LOCK_DIR": home}
 	py := os.Getenv("INFERBENCH_TEST_PYTHON")
 	if py == "" {
 		py = filepath.Join(moduleRoot(), ".venv", "bin", "python")
@@ -169,37 +173,72 @@ func Seeded(t *testing.T) (app.Env, string, *Synthetic, int) {
 	return Env(t, false), path, s, s.Sweep()
 }
 
-// WorkersIn lists live worker processes unpacked under cacheDir: a worker's working
-// directory is its unpacked folder.
-func WorkersIn(cacheDir string) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+// Process is one live process as ps(1) lists it.
+type Process struct {
+	PID, PPID int
+	Command   string
+}
+
+// Processes lists live processes with ps(1), which Linux and macOS both have: zombies, which
+// hold nothing and only wait to be reaped, are left out.
+func Processes(t *testing.T) []Process {
+	t.Helper()
+	out, err := exec.Command("ps", "-A", "-o", "pid=,ppid=,stat=,command=").Output()
+	if err != nil {
+		t.Fatalf("ps: %v", err)
+	}
+	var ps []Process
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || strings.HasPrefix(f[2], "Z") {
 			continue
 		}
-		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
-		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		zombie := strings.Contains(string(stat), ") Z ")
-		if err == nil && strings.HasPrefix(cwd, cacheDir) && !zombie {
-			pids = append(pids, pid)
+		pid, err1 := strconv.Atoi(f[0])
+		ppid, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ps = append(ps, Process{PID: pid, PPID: ppid, Command: strings.Join(f[3:], " ")})
+	}
+	return ps
+}
+
+// WorkersIn lists live worker processes unpacked under cacheDir: a worker's command line names
+// the folder it runs from.
+func WorkersIn(t *testing.T, cacheDir string) []int {
+	t.Helper()
+	var pids []int
+	for _, p := range Processes(t) {
+		if strings.Contains(p.Command, "inferbench_worker") && strings.Contains(p.Command, cacheDir) {
+			pids = append(pids, p.PID)
 		}
 	}
 	return pids
 }
 
-// WaitNoWorkers fails the test if worker processes from cacheDir outlive within.
+// WorkerOf returns the pid of a live worker that parent started, or 0.
+func WorkerOf(t *testing.T, parent int) int {
+	t.Helper()
+	for _, p := range Processes(t) {
+		if p.PPID == parent && strings.Contains(p.Command, "inferbench_worker") {
+			return p.PID
+		}
+	}
+	return 0
+}
+
+// WaitNoWorkers fails the test if worker processes from cacheDir are still alive after within.
+// Callers give a generous bound: the event it waits for is the workers' end, not a time.
 func WaitNoWorkers(t *testing.T, cacheDir string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		if len(WorkersIn(cacheDir)) == 0 {
+		if len(WorkersIn(t, cacheDir)) == 0 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("workers %v outlived inferbench by %s", WorkersIn(cacheDir), within)
+	t.Fatalf("workers %v outlived inferbench by %s", WorkersIn(t, cacheDir), within)
 }
 
 // Whole reports whether a stored run holds every repetition it set out to measure; a run cut

@@ -12,8 +12,8 @@ import (
 // measures nothing, and each configuration's run ends as Outcomes says. The real one, a worker
 // running MLX, is exercised by the integration tests.
 type Measurer struct {
-	// Outcomes gives a run's status by configuration label: "ok" (the default), "oom", or
-	// "invalid" for a configuration MLX refuses.
+	// Outcomes gives a run's status by configuration label: "ok" (the default), "oom",
+	// "killed", or "invalid" for a configuration MLX refuses.
 	Outcomes map[string]string
 	// Hold, when set, makes every run wait, after its first repetition, for a value from Hold
 	// or for its context to end; then the run is cut short and returns the context's error.
@@ -69,8 +69,12 @@ func (m *Measurer) Run(ctx context.Context, cfg engine.Config, progress func(eng
 		return nil, ctx.Err()
 	}
 	res.FinishedAt = time.Now().UTC()
-	if outcome == "oom" {
+	switch outcome {
+	case "oom":
 		res.Status, res.Error = engine.StatusOOM, "scripted out-of-memory"
+		return res, nil
+	case "killed":
+		res.Status, res.Error = engine.StatusKilled, "scripted kill from outside"
 		return res, nil
 	}
 	res.Status, res.Samples, res.Summary = engine.StatusOK, samples, engine.Summarize(samples)
