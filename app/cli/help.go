@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	resources "github.com/inferbench/inferbench/Resources"
@@ -43,8 +44,13 @@ func setUsage(fs *flag.FlagSet, w io.Writer, h helpText) {
 				fmt.Fprintf(w, "  inferbench %s\n", e)
 			}
 		}
-		parts := make([]string, len(h.exits))
-		for i, e := range h.exits {
+		// Every command can end in an internal error or an interruption.
+		exits := append(slices.Clone(h.exits), exitMeaning{ExitInternal, "an internal error (a bug: please report it)"})
+		if !slices.ContainsFunc(exits, func(e exitMeaning) bool { return e.code == ExitInterrupted }) {
+			exits = append(exits, exitInterrupted)
+		}
+		parts := make([]string, len(exits))
+		for i, e := range exits {
 			parts[i] = fmt.Sprintf("%d %s", e.code, e.meaning)
 		}
 		fmt.Fprintf(w, "\nExit status: %s.\n\nFlags:\n", strings.Join(parts, ", "))
