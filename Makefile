@@ -63,7 +63,7 @@ check-darwin: deps
 test-race: setup
 	$(GO) test -race -count=1 -run 'Bench' ./app
 	$(GO) test -race -count=1 -run 'Controller|Policy' ./app/agent
-	$(GO) test -race -count=1 ./engine/sensors
+	$(GO) test -race -count=1 ./engine/sensors ./engine/power
 
 # A short run of each fuzz test (their corpora are in testdata/fuzz): the worker-line reader and
 # parser, the list and range syntax, the sweep file.

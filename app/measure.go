@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -51,6 +52,8 @@ type Bench struct {
 	Catalog  *engine.Catalog
 	Machine  engine.Machine
 	Sensors  sensors.Source // nil reads nothing: every condition is stored as unknown
+	// Meter reads energy and clocks while a run measures; nil stores them as unknown.
+	Meter power.Meter
 	// CPUBandwidth, when set, gives the machine's memory bandwidth in GB/s for runs on the CPU
 	// backend, whose roof no table knows (Env.CopyBandwidth).
 	CPUBandwidth func() float64
@@ -79,6 +82,10 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	readings := []sensors.Reading{b.Read(ctx)}
+	poll := h.Poll
+	if poll <= 0 {
+		poll = defaultPoll
+	}
 	var (
 		mu      sync.Mutex
 		stop    = make(chan struct{})
@@ -88,10 +95,6 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 		defer close(stopped)
 		if h.Check == nil {
 			return
-		}
-		poll := h.Poll
-		if poll <= 0 {
-			poll = defaultPoll
 		}
 		tick := time.NewTicker(poll)
 		defer tick.Stop()
@@ -113,9 +116,19 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 			}
 		}
 	}()
+	// The meter is read in this process, at the thermal sampling rate, never in the worker:
+	// a thread there would compete with the per-token dispatch being timed.
+	var sampler *power.Sampler
+	if b.Meter != nil {
+		sampler = power.Start(runCtx, b.Meter, poll)
+	}
 	res, err := b.Measurer.Run(runCtx, cfg, h.Progress)
 	close(stop)
 	<-stopped
+	var meter []power.Reading
+	if sampler != nil {
+		meter = sampler.Stop(ctx, b.Meter)
+	}
 	// A run cut short is not a measurement, whatever the worker made of being stopped.
 	if cause := context.Cause(runCtx); cause != nil {
 		return nil, cause
@@ -125,7 +138,24 @@ func (b *Bench) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*stora
 	}
 	readings = append(readings, b.Read(ctx))
 	// The run is complete: it is stored even if the user presses Ctrl-C now.
-	return b.record(ctx, res, conditionsAround(readings...))
+	return b.record(ctx, res, conditionsAround(readings...), b.cost(res, meter))
+}
+
+// cost integrates the meter's readings over the repetitions' wall-clock windows.
+func (b *Bench) cost(res *engine.Result, readings []power.Reading) *power.Summary {
+	if b.Meter == nil {
+		return nil
+	}
+	var windows []power.Window
+	for _, s := range res.Samples {
+		if s.WallStart <= 0 { // a worker that reports no wall clock
+			return &power.Summary{Source: b.Meter.Source()}
+		}
+		windows = append(windows, power.Window{Start: s.WallStart, FirstToken: s.WallFirstToken, End: s.WallEnd,
+			Tokens: res.Config.Batch * res.Config.Generate})
+	}
+	sum := power.Summarize(b.Meter.Source(), readings, windows)
+	return &sum
 }
 
 // Read takes one sensor reading; without sensors, or when reading fails, everything is unknown.
@@ -146,18 +176,21 @@ func ReadSensors(ctx context.Context, src sensors.Source) sensors.Reading {
 // record stores a result and its machine in one go and returns the stored run. It is the one
 // place runs are written.
 // The write itself is not cancelled by ctx; only a wait for a locked database or a full disk is.
-func (b *Bench) record(wait context.Context, res *engine.Result, cond Conditions) (*storage.Run, error) {
+func (b *Bench) record(wait context.Context, res *engine.Result, cond Conditions, cost *power.Summary) (*storage.Run, error) {
 	ctx := context.WithoutCancel(wait)
+	m := StorageMachine(b.Machine)
 	var machineID int64
 	err := b.retryStore(wait, func() (err error) {
-		machineID, err = b.Store.UpsertMachine(ctx, StorageMachine(b.Machine))
+		machineID, err = b.Store.UpsertMachine(ctx, m)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store machine: %w", err)
 	}
 	run := toRun(res, b.peakBandwidth(res.Hello))
+	withCost(run, cost)
 	run.MachineID = machineID
+	run.Machine = storage.StoredMachine{ID: machineID, Fingerprint: m.Fingerprint(), Machine: m}
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
 	var id int64
@@ -271,7 +304,7 @@ func (s *Session) Check(ctx context.Context, cfg engine.Config) (Verdict, error)
 		now := time.Now().UTC()
 		res := &engine.Result{Config: cfg, Model: ref, Status: storage.StatusSkipped, Hello: s.Hello, StartedAt: now, FinishedAt: now,
 			Error: fmt.Sprintf("skipped: needs more memory than %s, which ran out of memory", a.Label())}
-		run, err := s.bench.record(ctx, res, conditionsAround(s.bench.Read(ctx)))
+		run, err := s.bench.record(ctx, res, conditionsAround(s.bench.Read(ctx)), nil)
 		if err != nil {
 			return Verdict{}, err
 		}

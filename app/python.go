@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -21,6 +22,23 @@ type Env struct {
 	GOOS    string
 	// Sensors reads idle time, power and thermal state; nil reads nothing (all unknown).
 	Sensors sensors.Source
+	// Meter opens the meter of energy and clocks that runs are measured with; nil meters
+	// nothing (every run's power_source_meter is unknown).
+	Meter func(context.Context) power.Meter
+}
+
+// OpenMeter opens the environment's meter, or returns nil when it has none.
+func (e Env) OpenMeter(ctx context.Context) power.Meter {
+	if e.Meter == nil {
+		return nil
+	}
+	return e.Meter(ctx)
+}
+
+// detectMeter is the process's meter: the best source this machine has.
+func detectMeter(ctx context.Context) power.Meter {
+	m, _ := power.Detect(ctx)
+	return m
 }
 
 // ProcessEnv describes the running process.
@@ -31,7 +49,8 @@ func ProcessEnv() Env {
 		exe = resolved
 	}
 	wd, _ := os.Getwd()
-	return Env{Getenv: os.Getenv, Home: home, Exe: exe, WorkDir: wd, GOOS: runtime.GOOS, Sensors: sensors.New()}
+	return Env{Getenv: os.Getenv, Home: home, Exe: exe, WorkDir: wd, GOOS: runtime.GOOS, Sensors: sensors.New(),
+		Meter: detectMeter}
 }
 
 // DataDir is where Inferbench keeps its database and, by default, its Python environment.

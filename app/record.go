@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -95,6 +96,30 @@ func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 			PrefillMs: &s.PrefillMs})
 	}
 	return run
+}
+
+// withCost adds what the run cost and how its clocks went; nil (nothing metered) stores the
+// meter as unknown.
+func withCost(run *storage.Run, c *power.Summary) {
+	run.PowerSourceMeter = power.SourceUnknown
+	if c == nil {
+		return
+	}
+	run.PowerSourceMeter = c.Source
+	run.EnergyJ, run.JoulesPerToken = c.EnergyJ, c.JoulesPerToken
+	run.PrefillWatts, run.DecodeWatts = c.PrefillWatts, c.DecodeWatts
+	if c.CPU != nil {
+		run.CPUClockMHzMin, run.CPUClockMHzMedian, run.CPUClockMHzMax = &c.CPU.Min, &c.CPU.Median, &c.CPU.Max
+	}
+	if c.GPU != nil {
+		run.GPUClockMHzMin, run.GPUClockMHzMedian, run.GPUClockMHzMax = &c.GPU.Min, &c.GPU.Median, &c.GPU.Max
+	}
+	run.Throttled = c.Throttled
+	for i := range run.Samples {
+		if i < len(c.Reps) {
+			run.Samples[i].EnergyJ, run.Samples[i].JoulesPerToken = c.Reps[i].EnergyJ, c.Reps[i].JoulesPerToken
+		}
+	}
 }
 
 // StorageMachine is the machine as storage records it.

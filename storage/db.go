@@ -37,6 +37,8 @@ var (
 	ErrTooNew = errors.New("database was written by a newer Inferbench")
 	// ErrNotFound means a requested record does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrDuplicate means a run with the same uid is already stored.
+	ErrDuplicate = errors.New("already stored")
 )
 
 // OpenError explains why Open could not use a database file. Kind is one of

@@ -61,7 +61,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 				t.Errorf("application_id = %#x, want %#x", app, applicationID)
 			}
 			want := []string{
-				"index:runs_config", "index:runs_created_at", "index:runs_machine_id", "index:runs_software", "table:agent", "table:fits",
+				"index:runs_config", "index:runs_created_at", "index:runs_machine_id", "index:runs_software", "index:runs_uid", "table:agent", "table:fits",
 				"table:machines", "table:queue", "table:runs", "table:samples",
 			}
 			if got := schemaObjects(t, db.db); !reflect.DeepEqual(got, want) {

@@ -38,8 +38,8 @@ func (m Machine) Fingerprint() string {
 // UpsertMachine returns the id of the machine's row, inserting it if no row
 // has the same fingerprint.
 func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
-	fp := m.Fingerprint()
 	if db.readOnly {
+		fp := m.Fingerprint()
 		// Nothing is inserted: a machine the file does not know has no runs in it (id 0).
 		var id int64
 		err := db.db.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id)
@@ -53,16 +53,8 @@ func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
 		return 0, fmt.Errorf("save machine: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO machines (fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (fingerprint) DO NOTHING`,
-		fp, m.Chip, m.Cores, m.MemoryBytes, m.OS, m.OSVersion, m.Arch, m.Hostname, formatTime(time.Now()))
+	id, err := upsertMachineTx(ctx, tx, m)
 	if err != nil {
-		return 0, fmt.Errorf("save machine: %w", err)
-	}
-	var id int64
-	if err := tx.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id); err != nil {
 		return 0, fmt.Errorf("save machine: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -71,25 +63,48 @@ func (db *DB) UpsertMachine(ctx context.Context, m Machine) (int64, error) {
 	return id, nil
 }
 
-// Machines returns every recorded machine by its id, so that a run's
-// machine_id can be read as the chip and memory it was measured on.
-func (db *DB) Machines(ctx context.Context) (map[int64]Machine, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, chip, cores, memory_bytes, os, os_version, arch, hostname FROM machines`)
+func upsertMachineTx(ctx context.Context, tx *sql.Tx, m Machine) (int64, error) {
+	fp := m.Fingerprint()
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO machines (fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO NOTHING`,
+		fp, m.Chip, m.Cores, m.MemoryBytes, m.OS, m.OSVersion, m.Arch, m.Hostname, formatTime(time.Now()))
 	if err != nil {
-		return nil, fmt.Errorf("read machines: %w", err)
+		return 0, err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM machines WHERE fingerprint = ?`, fp).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// StoredMachine is a machine as stored, with its id and fingerprint.
+type StoredMachine struct {
+	ID          int64
+	Fingerprint string
+	Machine
+}
+
+// Machines returns every stored machine by its id, so that a run's machine_id can be read as the
+// chip and memory it was measured on, and its fingerprint as the key import merges by.
+func (db *DB) Machines(ctx context.Context) (map[int64]StoredMachine, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, fingerprint, chip, cores, memory_bytes, os, os_version, arch, hostname FROM machines`)
+	if err != nil {
+		return nil, fmt.Errorf("list machines: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]Machine{}
+	ms := map[int64]StoredMachine{}
 	for rows.Next() {
-		var id int64
-		var m Machine
-		if err := rows.Scan(&id, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname); err != nil {
-			return nil, fmt.Errorf("read machines: %w", err)
+		var m StoredMachine
+		if err := rows.Scan(&m.ID, &m.Fingerprint, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname); err != nil {
+			return nil, fmt.Errorf("list machines: %w", err)
 		}
-		out[id] = m
+		ms[m.ID] = m
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read machines: %w", err)
+		return nil, fmt.Errorf("list machines: %w", err)
 	}
-	return out, nil
+	return ms, nil
 }

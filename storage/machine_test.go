@@ -94,7 +94,7 @@ func TestMachinesReadsWhatUpsertStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[ida] != a || got[idb] != b {
+	if len(got) != 2 || got[ida].Machine != a || got[idb].Machine != b || got[ida].ID != ida || got[ida].Fingerprint != a.Fingerprint() {
 		t.Errorf("Machines = %+v, want %d: %+v and %d: %+v", got, ida, a, idb, b)
 	}
 }

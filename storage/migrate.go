@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -19,6 +19,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate3,
 	migrate4,
 	migrate5,
+	migrate6,
 }
 
 func init() {
@@ -258,4 +259,59 @@ func migrate5(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrate6 records what a run cost and how its clocks went (energy, average power in prefill and
+// decode, the meter that read them, CPU and GPU clocks, a throttled mark), energy per repetition,
+// and gives every run a uid that import keys on: runs stored before get one derived from their
+// machine and their own row, so importing an older file twice still finds its runs the second
+// time.
+func migrate6(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN energy_j REAL`,
+		`ALTER TABLE runs ADD COLUMN joules_per_token REAL`,
+		`ALTER TABLE runs ADD COLUMN prefill_watts REAL`,
+		`ALTER TABLE runs ADD COLUMN decode_watts REAL`,
+		`ALTER TABLE runs ADD COLUMN power_source_meter TEXT NOT NULL DEFAULT 'unknown'`,
+		`ALTER TABLE runs ADD COLUMN cpu_clock_mhz_min REAL`,
+		`ALTER TABLE runs ADD COLUMN cpu_clock_mhz_median REAL`,
+		`ALTER TABLE runs ADD COLUMN cpu_clock_mhz_max REAL`,
+		`ALTER TABLE runs ADD COLUMN gpu_clock_mhz_min REAL`,
+		`ALTER TABLE runs ADD COLUMN gpu_clock_mhz_median REAL`,
+		`ALTER TABLE runs ADD COLUMN gpu_clock_mhz_max REAL`,
+		`ALTER TABLE runs ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE samples ADD COLUMN energy_j REAL`,
+		`ALTER TABLE samples ADD COLUMN joules_per_token REAL`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT runs.id, machines.fingerprint, runs.created_at FROM runs JOIN machines ON machines.id = runs.machine_id`)
+	if err != nil {
+		return err
+	}
+	uids := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var fp, created string
+		if err := rows.Scan(&id, &fp, &created); err != nil {
+			rows.Close()
+			return err
+		}
+		uids[id] = derivedUID(fp, created, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for id, uid := range uids {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET uid = ? WHERE id = ?`, uid, id); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `CREATE UNIQUE INDEX runs_uid ON runs (uid)`)
+	return err
 }

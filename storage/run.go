@@ -2,8 +2,7 @@ package storage
 
 import (
 	"context"
-	"database/sql/driver"
-	"encoding/json"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -98,6 +97,26 @@ type Run struct {
 	BandwidthShare       *float64 `json:"bandwidth_share"`
 	DecodeBound          string   `json:"decode_bound"` // "dispatch", "bandwidth" or "" when unknown
 
+	EnergyJ           *float64 `json:"energy_j"`           // over the measured repetitions
+	JoulesPerToken    *float64 `json:"joules_per_token"`   // energy over generated tokens
+	PrefillWatts      *float64 `json:"prefill_watts"`      // average draw during prefill
+	DecodeWatts       *float64 `json:"decode_watts"`       // average draw during decode
+	PowerSourceMeter  string   `json:"power_source_meter"` // ioreport, nvml, nvidia-smi, rapl or unknown
+	CPUClockMHzMin    *float64 `json:"cpu_clock_mhz_min"`
+	CPUClockMHzMedian *float64 `json:"cpu_clock_mhz_median"`
+	CPUClockMHzMax    *float64 `json:"cpu_clock_mhz_max"`
+	GPUClockMHzMin    *float64 `json:"gpu_clock_mhz_min"`
+	GPUClockMHzMedian *float64 `json:"gpu_clock_mhz_median"`
+	GPUClockMHzMax    *float64 `json:"gpu_clock_mhz_max"`
+	Throttled         bool     `json:"throttled"` // a clock fell more than 10% below its start
+	// UID identifies the run across databases: import keys on it. InsertRun draws one when
+	// it is empty.
+	UID string `json:"run_uid"`
+
+	// Machine is the machine that measured the run, as Run and Runs read it; InsertRun goes by
+	// MachineID alone.
+	Machine StoredMachine `json:"-"`
+
 	Samples []Sample `json:"samples,omitempty"`
 }
 
@@ -113,6 +132,8 @@ type Sample struct {
 	TokenLatenciesMs    []float64 `json:"token_latencies_ms"`
 	Process             int       `json:"process"`
 	PrefillMs           *float64  `json:"prefill_ms"`
+	EnergyJ             *float64  `json:"energy_j"`
+	JoulesPerToken      *float64  `json:"joules_per_token"`
 }
 
 func (r *Run) columns() ([]string, []any) {
@@ -170,6 +191,19 @@ func (r *Run) columns() ([]string, []any) {
 		{"peak_bandwidth_gbs", &r.PeakBandwidthGBs},
 		{"bandwidth_share", &r.BandwidthShare},
 		{"decode_bound", &r.DecodeBound},
+		{"energy_j", &r.EnergyJ},
+		{"joules_per_token", &r.JoulesPerToken},
+		{"prefill_watts", &r.PrefillWatts},
+		{"decode_watts", &r.DecodeWatts},
+		{"power_source_meter", &r.PowerSourceMeter},
+		{"cpu_clock_mhz_min", &r.CPUClockMHzMin},
+		{"cpu_clock_mhz_median", &r.CPUClockMHzMedian},
+		{"cpu_clock_mhz_max", &r.CPUClockMHzMax},
+		{"gpu_clock_mhz_min", &r.GPUClockMHzMin},
+		{"gpu_clock_mhz_median", &r.GPUClockMHzMedian},
+		{"gpu_clock_mhz_max", &r.GPUClockMHzMax},
+		{"throttled", &r.Throttled},
+		{"uid", &r.UID},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))
@@ -179,14 +213,32 @@ func (r *Run) columns() ([]string, []any) {
 	return names, ptrs
 }
 
+// selectColumns are the columns Run and Runs read: the run's, then its machine's.
+func (r *Run) selectColumns() (string, []any) {
+	names, ptrs := r.columns()
+	m := &r.Machine
+	var b strings.Builder
+	b.WriteString("runs.id")
+	for _, n := range names {
+		b.WriteString(", runs." + n)
+	}
+	b.WriteString(", machines.id, machines.fingerprint, machines.chip, machines.cores, machines.memory_bytes, machines.os, machines.os_version, machines.arch, machines.hostname")
+	return b.String(), append(append([]any{&r.ID}, ptrs...), &m.ID, &m.Fingerprint, &m.Chip, &m.Cores, &m.MemoryBytes, &m.OS, &m.OSVersion, &m.Arch, &m.Hostname)
+}
+
+// runsFrom joins each run to its machine.
+const runsFrom = " FROM runs JOIN machines ON machines.id = runs.machine_id"
+
 // columns is Run.columns for the samples table (without id and run_id).
 func (s *Sample) columns() ([]string, []any) {
 	return []string{
 			"rep", "ttft_ms", "prefill_tokens_per_sec", "decode_ms", "decode_tokens_per_sec",
 			"peak_memory_bytes", "rss_bytes", "token_latencies_ms", "process", "prefill_ms",
+			"energy_j", "joules_per_token",
 		}, []any{
 			&s.Rep, &s.TTFTMs, &s.PrefillTokensPerSec, &s.DecodeMs, &s.DecodeTokensPerSec,
 			&s.PeakMemoryBytes, &s.RSSBytes, floatList{&s.TokenLatenciesMs}, &s.Process, &s.PrefillMs,
+			&s.EnergyJ, &s.JoulesPerToken,
 		}
 }
 
@@ -195,57 +247,84 @@ func (s *Sample) columns() ([]string, []any) {
 // the current time when it is zero; CreatedAt is kept in UTC to the
 // millisecond, and run is updated to hold exactly what was stored.
 func (db *DB) InsertRun(ctx context.Context, run *Run) (int64, error) {
-	if err := run.validate(); err != nil {
+	stored, err := prepare(run)
+	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
 	}
-	stored := *run
-	if stored.CreatedAt.IsZero() {
-		stored.CreatedAt = time.Now()
-	}
-	stored.CreatedAt = stored.CreatedAt.UTC().Truncate(time.Millisecond)
 
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
 	}
 	defer tx.Rollback()
-
-	names, args := stored.columns()
-	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
-	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
-		return 0, fmt.Errorf("save run: machine %d is not in the database: %w", stored.MachineID, err)
-	}
+	id, err := insertRunTx(ctx, tx, &stored)
 	if err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("save run: %w", err)
-	}
-	if len(stored.Samples) > 0 {
-		var s Sample
-		names, _ := s.columns()
-		stmt, err := tx.PrepareContext(ctx, insertSQL("samples", append([]string{"run_id"}, names...)))
-		if err != nil {
-			return 0, fmt.Errorf("save run: %w", err)
-		}
-		defer stmt.Close()
-		for i := range stored.Samples {
-			_, args := stored.Samples[i].columns()
-			_, err := stmt.ExecContext(ctx, append([]any{id}, args...)...)
-			if isConstraint(err, sqlite3.ErrConstraintUnique) {
-				return 0, fmt.Errorf("save run: two samples of repetition %d: %w", stored.Samples[i].Rep, err)
-			}
-			if err != nil {
-				return 0, fmt.Errorf("save run: sample of repetition %d: %w", stored.Samples[i].Rep, err)
-			}
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("save run: %w", err)
 	}
 	run.ID = id
 	run.CreatedAt = stored.CreatedAt
+	run.UID, run.PowerSourceMeter = stored.UID, stored.PowerSourceMeter
+	return id, nil
+}
+
+// prepare validates a run and fills in what InsertRun defaults: the time, the uid, the meter.
+func prepare(run *Run) (Run, error) {
+	if err := run.validate(); err != nil {
+		return Run{}, err
+	}
+	stored := *run
+	if stored.CreatedAt.IsZero() {
+		stored.CreatedAt = time.Now()
+	}
+	stored.CreatedAt = stored.CreatedAt.UTC().Truncate(time.Millisecond)
+	if stored.UID == "" {
+		stored.UID = newUID()
+	}
+	if stored.PowerSourceMeter == "" {
+		stored.PowerSourceMeter = "unknown"
+	}
+	return stored, nil
+}
+
+// insertRunTx writes a validated run and its samples within tx and returns its id.
+func insertRunTx(ctx context.Context, tx *sql.Tx, stored *Run) (int64, error) {
+	names, args := stored.columns()
+	res, err := tx.ExecContext(ctx, insertSQL("runs", names), args...)
+	if isConstraint(err, sqlite3.ErrConstraintForeignKey) {
+		return 0, fmt.Errorf("machine %d is not in the database: %w", stored.MachineID, err)
+	}
+	if isConstraint(err, sqlite3.ErrConstraintUnique) {
+		return 0, fmt.Errorf("a run with uid %s is already stored: %w", stored.UID, ErrDuplicate)
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if len(stored.Samples) > 0 {
+		var s Sample
+		names, _ := s.columns()
+		stmt, err := tx.PrepareContext(ctx, insertSQL("samples", append([]string{"run_id"}, names...)))
+		if err != nil {
+			return 0, err
+		}
+		defer stmt.Close()
+		for i := range stored.Samples {
+			_, args := stored.Samples[i].columns()
+			_, err := stmt.ExecContext(ctx, append([]any{id}, args...)...)
+			if isConstraint(err, sqlite3.ErrConstraintUnique) {
+				return 0, fmt.Errorf("two samples of repetition %d: %w", stored.Samples[i].Rep, err)
+			}
+			if err != nil {
+				return 0, fmt.Errorf("sample of repetition %d: %w", stored.Samples[i].Rep, err)
+			}
+		}
+	}
 	return id, nil
 }
 
@@ -279,6 +358,10 @@ func (r *Run) validate() error {
 		"decode_ms_per_token_p95":    r.DecodeMsPerTokenP95,
 		"decode_tokens_per_sec":      r.DecodeTokensPerSec,
 		"decode_tokens_per_sec_ci95": r.DecodeTokensPerSecCI95,
+		"energy_j":                   r.EnergyJ,
+		"joules_per_token":           r.JoulesPerToken,
+		"prefill_watts":              r.PrefillWatts,
+		"decode_watts":               r.DecodeWatts,
 	}
 	for name, v := range finite {
 		if v != nil && !isFinite(*v) {
@@ -291,6 +374,8 @@ func (r *Run) validate() error {
 			"prefill_tokens_per_sec": &s.PrefillTokensPerSec,
 			"decode_ms":              &s.DecodeMs,
 			"decode_tokens_per_sec":  s.DecodeTokensPerSec,
+			"energy_j":               s.EnergyJ,
+			"joules_per_token":       s.JoulesPerToken,
 		}
 		for name, v := range finite {
 			if v != nil && !isFinite(*v) {
@@ -312,69 +397,3 @@ func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// timeLayout is RFC 3339 in UTC with a fixed number of fractional digits, so
-// that text order is time order and SQLite's date functions, sqlite3 and
-// pandas all read it.
-const timeLayout = "2006-01-02T15:04:05.000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// timestamp stores a time.Time as RFC 3339 UTC text.
-type timestamp struct{ t *time.Time }
-
-func (ts timestamp) Value() (driver.Value, error) { return formatTime(*ts.t), nil }
-
-func (ts timestamp) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("timestamp: want text, got %T", src)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("timestamp: %w", err)
-	}
-	*ts.t = t.UTC()
-	return nil
-}
-
-// floatList stores a []float64 as a JSON array in a text column. An empty
-// or nil list is stored as [] and read back as nil.
-type floatList struct{ v *[]float64 }
-
-func (l floatList) Value() (driver.Value, error) {
-	if len(*l.v) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(*l.v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-func (l floatList) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("list of numbers: want JSON text, got %T", src)
-	}
-	var list []float64
-	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("list of numbers: %w", err)
-	}
-	if len(list) == 0 {
-		list = nil
-	}
-	*l.v = list
-	return nil
-}

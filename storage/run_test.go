@@ -18,7 +18,8 @@ func TestFullRunHasNoZeroField(t *testing.T) {
 	r.ID = 1
 	v := reflect.ValueOf(*r)
 	for i := 0; i < v.NumField(); i++ {
-		if v.Field(i).IsZero() {
+		// Machine is read with a run, never written with it.
+		if v.Field(i).IsZero() && v.Type().Field(i).Name != "Machine" {
 			t.Errorf("fullRun leaves Run.%s at zero", v.Type().Field(i).Name)
 		}
 	}
@@ -67,6 +68,18 @@ func TestRunRoundTrip(t *testing.T) {
 				t.Fatalf("InsertRun returned id %d and set run.ID %d", id, tt.run.ID)
 			}
 			want.ID = id
+			if tt.run.UID == "" || want.UID != "" && tt.run.UID != want.UID {
+				t.Errorf("InsertRun set uid %q (was %q)", tt.run.UID, want.UID)
+			}
+			if want.PowerSourceMeter == "" && tt.run.PowerSourceMeter != "unknown" {
+				t.Errorf("a run without a meter is stored with power_source_meter %q, want unknown", tt.run.PowerSourceMeter)
+			}
+			want.UID, want.PowerSourceMeter = tt.run.UID, tt.run.PowerSourceMeter
+			machines, err := db.Machines(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Machine = machines[machine]
 			got, err := db.Run(context.Background(), id)
 			if err != nil {
 				t.Fatalf("Run(%d): %v", id, err)

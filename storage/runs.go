@@ -25,10 +25,8 @@ type RunFilter struct {
 // repetition. It returns an error matching ErrNotFound if there is none.
 func (db *DB) Run(ctx context.Context, id int64) (*Run, error) {
 	var run Run
-	names, ptrs := run.columns()
-	err := db.db.QueryRowContext(ctx,
-		"SELECT id, "+strings.Join(names, ", ")+" FROM runs WHERE id = ?", id,
-	).Scan(append([]any{&run.ID}, ptrs...)...)
+	cols, ptrs := run.selectColumns()
+	err := db.db.QueryRowContext(ctx, "SELECT "+cols+runsFrom+" WHERE runs.id = ?", id).Scan(ptrs...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("run %d: %w", id, ErrNotFound)
 	}
@@ -37,7 +35,7 @@ func (db *DB) Run(ctx context.Context, id int64) (*Run, error) {
 	}
 
 	var s Sample
-	names, _ = s.columns()
+	names, _ := s.columns()
 	rows, err := db.db.QueryContext(ctx,
 		"SELECT "+strings.Join(names, ", ")+" FROM samples WHERE run_id = ? ORDER BY rep", id)
 	if err != nil {
@@ -64,25 +62,25 @@ func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 	var where []string
 	var args []any
 	if f.Model != "" {
-		where, args = append(where, "model = ?"), append(args, f.Model)
+		where, args = append(where, "runs.model = ?"), append(args, f.Model)
 	}
 	if f.Precision != "" {
-		where, args = append(where, "precision = ?"), append(args, f.Precision)
+		where, args = append(where, "runs.precision = ?"), append(args, f.Precision)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		where, args = append(where, "runs.status = ?"), append(args, f.Status)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, formatTime(f.Since))
+		where, args = append(where, "runs.created_at >= ?"), append(args, formatTime(f.Since))
 	}
 
 	var run Run
-	names, _ := run.columns()
-	q := "SELECT id, " + strings.Join(names, ", ") + " FROM runs"
+	cols, _ := run.selectColumns()
+	q := "SELECT " + cols + runsFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY created_at DESC, id DESC"
+	q += " ORDER BY runs.created_at DESC, runs.id DESC"
 	if f.Limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
@@ -96,8 +94,8 @@ func (db *DB) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 	var runs []Run
 	for rows.Next() {
 		var r Run
-		_, ptrs := r.columns()
-		if err := rows.Scan(append([]any{&r.ID}, ptrs...)...); err != nil {
+		_, ptrs := r.selectColumns()
+		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("list runs: %w", err)
 		}
 		runs = append(runs, r)

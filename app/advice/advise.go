@@ -38,11 +38,12 @@ func ThisMachine(ctx context.Context, store *storage.DB) (MachineInfo, error) {
 	return MachineInfo{ID: id, Chip: m.Chip, MemoryBytes: m.MemoryBytes, BandwidthGBs: engine.PeakBandwidthGBs("", m.Chip)}, nil
 }
 
-// Hot reports whether a run was measured while the machine throttled; its speed says more
+// Hot reports whether a run was measured while the machine throttled (thermal state serious or
+// worse, or a clock that fell more than 10% below its start); its speed says more
 // about the heat than about the configuration.
 func Hot(r storage.Run) bool {
 	t := sensors.Thermal(r.ThermalWorst)
-	return t == sensors.ThermalSerious || t == sensors.ThermalCritical
+	return r.Throttled || t == sensors.ThermalSerious || t == sensors.ThermalCritical
 }
 
 // Shapes finds model architectures: catalog entries by name, checkpoint folders by their
@@ -272,7 +273,7 @@ func FitFor(ctx context.Context, store *storage.DB, cat *engine.Catalog, req Fit
 	fit, err := advisor.Train(obs, advisor.Options{ThresholdMs: req.ThresholdMs})
 	if err != nil {
 		if left.Hot > 0 {
-			err = fmt.Errorf("%w\n(left out: %s measured while the machine was hot; --include-hot learns from those too)", err, countOf(left.Hot, "run"))
+			err = fmt.Errorf("%w\n(left out: %s measured while the machine was hot or throttled; --include-hot learns from those too)", err, countOf(left.Hot, "run"))
 		}
 		return nil, err
 	}

@@ -253,10 +253,11 @@ func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
 		name, key, flag, says string
 		mark                  []func(*storage.Run)
 	}{
-		{"hot", "hot_runs_left_out", "--include-hot", "Left out 4 runs measured while the machine was hot",
+		// The last is throttled while its thermal state read nominal: its clock fell.
+		{"hot", "hot_runs_left_out", "--include-hot", "Left out 4 runs measured while the machine was hot or throttled",
 			[]func(*storage.Run){
 				func(r *storage.Run) { r.ThermalWorst = "serious" }, func(r *storage.Run) { r.ThermalWorst = "serious" },
-				func(r *storage.Run) { r.ThermalWorst = "serious" }, func(r *storage.Run) { r.ThermalWorst = "critical" },
+				func(r *storage.Run) { r.ThermalWorst = "critical" }, func(r *storage.Run) { r.ThermalWorst, r.Throttled = "nominal", true },
 			}},
 		{"unstable", "unstable_runs_left_out", "--include-unstable", "Left out 2 runs whose repetitions stepped between two levels",
 			[]func(*storage.Run){

@@ -23,12 +23,13 @@ var Version = "0.1.0-dev"
 // 1 a measured failure or an operational error (a worker that cannot start, another inferbench
 // measuring, a full disk), 2 bad input (flags, configurations, a --db that is not a usable
 // database file), 3 an internal error (a bug: please report it), 130 interrupted (Ctrl-C,
-// SIGTERM). A Go runtime crash would exit 2, which means bad input, so panics end as 3.
+// SIGTERM); compare also exits 3 when it found a regression, as a gate for scripts and CI. A Go runtime crash would exit 2, which means bad input, so panics end as 3.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2
 	ExitInternal    = 3
+	ExitRegression  = 3 // compare found a regression (issue: a gate for scripts and CI)
 	ExitInterrupted = 130
 )
 
@@ -45,7 +46,9 @@ func commands() []command {
 		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
 		{"status", "show what the agent is doing and why", runStatus},
 		{"runs", "list stored runs", runRuns},
-		{"export", "export stored runs as csv, json, jsonl or md", runExport},
+		{"export", "export stored runs as csv, json, jsonl, md or parquet", runExport},
+		{"compare", "compare a baseline's runs with a candidate's, with intervals", runCompare},
+		{"import", "add the runs of other databases, without duplicates", runImport},
 		{"fit", "fit and validate models of speed and memory to the runs", runFit},
 		{"predict", "predict a configuration's speed and memory", runPredict},
 		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
@@ -100,7 +103,8 @@ Run "inferbench <command> -h" for a command's flags.
 
 Exit status: 0 success; 1 a failed measurement or an operational error (the worker cannot
 start, another inferbench is measuring, the disk is full); 2 bad input (flags, configurations,
-a --db that is not a usable database); 3 an internal error; 130 interrupted.
+a --db that is not a usable database); 3 an internal error, or compare found a regression;
+130 interrupted.
 `)
 }
 
@@ -128,12 +132,15 @@ func exitCode(err error, stderr io.Writer) int {
 		invalid *engine.InvalidError
 		usage   usageErr
 		failed  failedRun
+		regress regressions
 	)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return ExitOK
 	case errors.As(err, &failed):
 		return ExitFailure
+	case errors.As(err, &regress):
+		return ExitRegression
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "inferbench: interrupted")
 		return ExitInterrupted

@@ -152,7 +152,7 @@ condition.`,
 	defer runner.Close()
 	machine := engine.DetectMachine()
 	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
-		CPUBandwidth: env.CopyBandwidth(machine)}
+		CPUBandwidth: env.CopyBandwidth(machine), Meter: env.OpenMeter(ctx)}
 	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once, Timeout: grid.spec.Timeout,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()

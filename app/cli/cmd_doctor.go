@@ -17,6 +17,7 @@ import (
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -87,6 +88,19 @@ the database opens.`,
 				ok(pkg.name, pkg.got)
 			}
 		}
+	}
+
+	// Energy is recorded where a meter can be read; its absence is no problem.
+	if m := env.OpenMeter(ctx); m != nil {
+		detail := m.Source()
+		if m.Source() == power.SourceUnknown {
+			detail += " (no readable energy meter, so runs store no energy: docs/data.md, Energy and clocks, lists the sources)"
+		}
+		if r, err := m.Read(ctx); err == nil && (r.CPUMHz > 0 || r.GPUMHz > 0) {
+			detail += fmt.Sprintf("; clocks: CPU %.0f MHz, GPU %.0f MHz (0: not readable)", r.CPUMHz, r.GPUMHz)
+		}
+		m.Close()
+		ok("energy", detail)
 	}
 
 	path := wo.path(env)

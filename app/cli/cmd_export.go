@@ -18,7 +18,7 @@ import (
 )
 
 // exportFormats are the formats export writes; table is for people and stays with runs.
-var exportFormats = []string{"csv", "json", "jsonl", "md"}
+var exportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
 // statusFlag declares --status, a filter on stored runs, naming every status there is.
 func statusFlag(fs *flag.FlagSet, status *string) {

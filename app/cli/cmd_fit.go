@@ -114,7 +114,7 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 		countOf(m.NRuns, "run"), countOf(m.NModels, "model"), strings.Join(fit.Models, ", "),
 		strings.Join(fit.Precisions, ", "), f.Record.ID, dbPath)
 	if f.Left.Hot > 0 {
-		fmt.Fprintf(w, "Left out %s measured while the machine was hot; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
+		fmt.Fprintf(w, "Left out %s measured while the machine was hot or throttled; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
 	}
 	if f.Left.Unstable > 0 {
 		fmt.Fprintf(w, "Left out %s whose repetitions stepped between two levels; --include-unstable learns from those too.\n", countOf(f.Left.Unstable, "run"))

@@ -127,6 +127,21 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 	}
 	machine := engine.DetectMachine()
 	return &app.Bench{Measurer: app.FromRunner(engine.NewRunner(cat, spec)), Store: store, Catalog: cat,
-		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine),
+		Machine: machine, Sensors: env.Sensors, CPUBandwidth: env.CopyBandwidth(machine), Meter: env.OpenMeter(ctx),
 		Warn: func(msg string) { fmt.Fprintln(stderr, "inferbench: warning:", msg) }}, unlock, nil
+}
+
+// parseInterspersed parses flags that may come before, between or after the arguments, and
+// returns the arguments.
+func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, usageError(err)
+		}
+		if fset.NArg() == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, fset.Arg(0)), fset.Args()[1:]
+	}
 }

@@ -107,7 +107,7 @@ func New(ctx context.Context, env app.Env, log *slog.Logger) (*Desktop, error) {
 	}
 	d.runner = engine.NewRunner(cat, engine.WorkerSpec{Python: py, Dir: dir})
 	bench := &app.Bench{Measurer: app.FromRunner(d.runner), Store: d.store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
-		CPUBandwidth: env.CopyBandwidth(machine)}
+		CPUBandwidth: env.CopyBandwidth(machine), Meter: env.OpenMeter(ctx)}
 	dbPath := env.DBPath("")
 	d.controller = agent.NewController(agent.ControllerConfig{Bench: bench, Policy: d.prefs.Policy(),
 		Log: d.log.With("component", "controller"),

@@ -111,6 +111,22 @@ func RunColumns() []Column[storage.Run] {
 			Meaning:   "the chip, GPU or CPU that ran it",
 			EmptyWhen: "the worker never started",
 			Value:     func(r *storage.Run) any { return r.Device }},
+		{Name: "machine_fingerprint", Type: "text",
+			Meaning:   "the machine that measured it: a SHA-256 over its chip, cores, memory, OS, OS version, architecture and hostname, the key `import` merges machines by",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return r.Machine.Fingerprint }},
+		{Name: "hostname", Type: "text",
+			Meaning:   "that machine's hostname",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return r.Machine.Hostname }},
+		{Name: "chip", Type: "text",
+			Meaning:   "that machine's chip or CPU (`Apple M3 Pro`, `AMD EPYC 7B13`)",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return r.Machine.Chip }},
+		{Name: "os_version", Type: "text",
+			Meaning:   "that machine's OS and version (`darwin 15.1`, `linux 6.8.0`)",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return strings.TrimSpace(r.Machine.OS + " " + r.Machine.OSVersion) }},
 		{Name: "mlx_version", Type: "text",
 			Meaning:   "MLX version",
 			EmptyWhen: "the worker never started",
@@ -223,6 +239,58 @@ func RunColumns() []Column[storage.Run] {
 			Meaning:   "`bandwidth`, or `dispatch` when decode reads its bytes at less than half the peak (per-kernel launch and host work set the pace)",
 			EmptyWhen: "no peak bandwidth",
 			Value:     func(r *storage.Run) any { return r.DecodeBound }},
+		{Name: "energy_j", Type: "number", Unit: "J", Label: "energy",
+			Meaning:   "energy the metered part of the machine (see `power_source_meter`) drew during the measured repetitions, prefill and decode, integrated over each repetition's wall-clock window from readings taken every 250 ms; the whole package or board, not this process alone",
+			EmptyWhen: "not `ok`; no meter (`power_source_meter` is `unknown`)",
+			Value:     func(r *storage.Run) any { return f(r.EnergyJ) }},
+		{Name: "joules_per_token", Type: "number", Unit: "J/token",
+			Meaning:   "`energy_j / (repetitions × batch × generate)`: what each generated token cost, its share of prefill included",
+			EmptyWhen: "as `energy_j`",
+			Value:     func(r *storage.Run) any { return f(r.JoulesPerToken) }},
+		{Name: "prefill_watts", Type: "number", Unit: "W",
+			Meaning:   "average power during prefill: energy over time from each repetition's start to its first token",
+			EmptyWhen: "as `energy_j`",
+			Value:     func(r *storage.Run) any { return f(r.PrefillWatts) }},
+		{Name: "decode_watts", Type: "number", Unit: "W",
+			Meaning:   "average power during decode: energy over time from each repetition's first token to its last",
+			EmptyWhen: "as `energy_j`; generate 1",
+			Value:     func(r *storage.Run) any { return f(r.DecodeWatts) }},
+		{Name: "power_source_meter", Type: "text",
+			Meaning:   "where energy was read: `ioreport` (Apple silicon's Energy Model: CPU, GPU, ANE and DRAM), `nvml` (the NVIDIA GPU's energy counter, else its power draw), `nvidia-smi` (its power draw), `rapl` (the CPU packages' counters under /sys/class/powercap) or `unknown`",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return r.PowerSourceMeter }},
+		{Name: "cpu_clock_mhz_min", Type: "number", Unit: "MHz",
+			Meaning:   "lowest CPU clock read during the repetitions: the fastest core's (Linux: cpufreq's `scaling_cur_freq`; macOS: the fastest performance core's average over each 250 ms, from IOReport CPU Stats)",
+			EmptyWhen: "no CPU clock is readable (most virtual machines and containers)",
+			Value:     func(r *storage.Run) any { return f(r.CPUClockMHzMin) }},
+		{Name: "cpu_clock_mhz_median", Type: "number", Unit: "MHz",
+			Meaning:   "median of the same readings",
+			EmptyWhen: "as `cpu_clock_mhz_min`",
+			Value:     func(r *storage.Run) any { return f(r.CPUClockMHzMedian) }},
+		{Name: "cpu_clock_mhz_max", Type: "number", Unit: "MHz",
+			Meaning:   "highest of the same readings",
+			EmptyWhen: "as `cpu_clock_mhz_min`",
+			Value:     func(r *storage.Run) any { return f(r.CPUClockMHzMax) }},
+		{Name: "gpu_clock_mhz_min", Type: "number", Unit: "MHz",
+			Meaning:   "lowest GPU clock read during the repetitions (NVIDIA: the SM clock; macOS: IOReport GPU Stats)",
+			EmptyWhen: "no GPU clock is readable",
+			Value:     func(r *storage.Run) any { return f(r.GPUClockMHzMin) }},
+		{Name: "gpu_clock_mhz_median", Type: "number", Unit: "MHz",
+			Meaning:   "median of the same readings",
+			EmptyWhen: "as `gpu_clock_mhz_min`",
+			Value:     func(r *storage.Run) any { return f(r.GPUClockMHzMedian) }},
+		{Name: "gpu_clock_mhz_max", Type: "number", Unit: "MHz",
+			Meaning:   "highest of the same readings",
+			EmptyWhen: "as `gpu_clock_mhz_min`",
+			Value:     func(r *storage.Run) any { return f(r.GPUClockMHzMax) }},
+		{Name: "throttled", Type: "boolean",
+			Meaning:   "`true` when the CPU or GPU clock fell more than 10% below its first reading during the repetitions, whatever the thermal state said; such runs are left out of fitting like hot ones",
+			EmptyWhen: "never (`false` when no clock was read)",
+			Value:     func(r *storage.Run) any { return r.Throttled }},
+		{Name: "run_uid", Type: "text",
+			Meaning:   "the run's identifier across databases: `import` keys on it, so a run imported twice is stored once",
+			EmptyWhen: "never",
+			Value:     func(r *storage.Run) any { return r.UID }},
 	}
 	// A text column that can be empty has no value then: null in json, as docs/data.md says.
 	for i, c := range cols {
@@ -247,7 +315,7 @@ type SampleRow struct {
 
 // sampleRunColumns are the run columns repeated on every sample row: what identifies the run and
 // its configuration, without the run's aggregates, which would read as this repetition's.
-var sampleRunColumns = []string{"run_id", "created_at", "model", "weights", "precision", "context",
+var sampleRunColumns = []string{"run_id", "run_uid", "machine_fingerprint", "created_at", "model", "weights", "precision", "context",
 	"generate", "batch", "status", "backend", "device"}
 
 // SampleColumns are the columns of one repetition: the run's identity and configuration, then
@@ -311,6 +379,14 @@ func SampleColumns() []Column[SampleRow] {
 				}
 				return r.Sample.TokenLatenciesMs
 			}},
+		{Name: "energy_j", Type: "number", Unit: "J",
+			Meaning:   "energy drawn during this repetition, prefill and decode (see the run's `energy_j`)",
+			EmptyWhen: "no meter",
+			Value:     func(r *SampleRow) any { return fp(r.Sample.EnergyJ) }},
+		{Name: "joules_per_token", Type: "number", Unit: "J/token",
+			Meaning:   "`energy_j / (batch × generate)` of this repetition",
+			EmptyWhen: "no meter",
+			Value:     func(r *SampleRow) any { return fp(r.Sample.JoulesPerToken) }},
 	}...)
 }
 
@@ -336,4 +412,11 @@ func Dictionary[T any](cols []Column[T]) string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s| %s | %s |\n", c.Name, c.Type, unit, c.Meaning, c.EmptyWhen)
 	}
 	return b.String()
+}
+
+func fp(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

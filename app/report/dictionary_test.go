@@ -23,6 +23,7 @@ func TestDataDictionary(t *testing.T) {
 	for _, tt := range []struct{ heading, want string }{
 		{"Run columns", Dictionary(RunColumns())},
 		{"Sample columns", Dictionary(SampleColumns())},
+		{"Compare columns", Dictionary(CompareColumns())},
 	} {
 		start, end, ok := tableIn(doc, tt.heading)
 		if !ok {

@@ -34,7 +34,8 @@ type RowOptions struct {
 }
 
 // WriteRows prints rows as json (objects, in an array when opt.Array), jsonl (one object per
-// line), csv (RFC 4180 with a header, formula-like cells escaped) or md (a Markdown table).
+// line), csv (RFC 4180 with a header, formula-like cells escaped), md (a Markdown table) or parquet
+// (WriteParquet).
 func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, opt RowOptions) error {
 	switch format {
 	case "json", "jsonl":
@@ -77,6 +78,8 @@ func WriteRows[T any](w io.Writer, format string, cols []Column[T], rows []T, op
 		}
 		cw.Flush()
 		return cw.Error()
+	case "parquet":
+		return WriteParquet(w, cols, rows)
 	case "md":
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(columnNames(cols), " | "), strings.Repeat(" --- |", len(cols)))
 		for k := range rows {
@@ -213,6 +216,16 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		}
 		if r.PeakMemoryBytes != nil {
 			row(Label("peak_memory_bytes"), HumanBytes(*r.PeakMemoryBytes))
+		}
+		if r.JoulesPerToken != nil {
+			e := fmt.Sprintf("%.4g J per token, %.4g J in all (%s)", *r.JoulesPerToken, *r.EnergyJ, r.PowerSourceMeter)
+			if r.DecodeWatts != nil {
+				e += fmt.Sprintf("; %.1f W in decode", *r.DecodeWatts)
+			}
+			row(Label("energy_j"), e)
+		}
+		if r.Throttled {
+			row("clocks", "throttled: a clock fell more than 10% below its start (left out of fitting)")
 		}
 	}
 	row("stored in", dbPath)

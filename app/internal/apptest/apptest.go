@@ -46,6 +46,23 @@ func Env(t *testing.T, needWorker bool) app.Env {
 	return app.Env{Getenv: func(k string) string { return vars[k] }, Home: home, GOOS: "linux", WorkDir: home}
 }
 
+// Python is the project's test interpreter (INFERBENCH_TEST_PYTHON, else the project's .venv);
+// a test is skipped without one, and fails when INFERBENCH_TEST_PYTHON names a missing one.
+func Python(t *testing.T) string {
+	t.Helper()
+	py := os.Getenv("INFERBENCH_TEST_PYTHON")
+	if py == "" {
+		py = filepath.Join(moduleRoot(), ".venv", "bin", "python")
+	}
+	if _, err := os.Stat(py); err != nil {
+		if os.Getenv("INFERBENCH_TEST_PYTHON") != "" {
+			t.Fatalf("INFERBENCH_TEST_PYTHON=%s: %v", py, err)
+		}
+		t.Skip("no Python environment: run make setup")
+	}
+	return py
+}
+
 // moduleRoot is the folder holding go.mod, found upwards from the package under test.
 func moduleRoot() string {
 	dir, err := os.Getwd()
