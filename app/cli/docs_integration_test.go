@@ -170,8 +170,12 @@ func newDocRig(t *testing.T) *docRig {
 	if err := os.MkdirAll(filepath.Dir(r.db), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(r.db, filepath.Join(r.work, "runs.db")); err != nil {
-		t.Fatal(err)
+	// The databases the documents name beside the default one: runs.db for sqlite3, and the
+	// pairs compare and import read.
+	for _, name := range []string{"runs.db", "before.db", "after.db", "old.db", "new.db", "studio.db", "air.db", "gpu-1.db"} {
+		if err := os.Symlink(r.db, filepath.Join(r.work, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	apptest.NewSynthetic(t, r.db).Sweep()
 	res := r.run(t, "sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,32", "--generate", "4",
@@ -255,6 +259,12 @@ func (r *docRig) check(t *testing.T, c docCommand) string {
 		args = append(args, "--once")
 	}
 	res := r.run(t, args...)
+	// compare's selectors (machine=studio, mlx=0.31.0) name data from other machines and
+	// versions, which the rig cannot hold: its flags and selectors must still be accepted, and
+	// the only complaint be that nothing matched.
+	if args[0] == "compare" && res.code == ExitFailure && strings.Contains(res.stderr, "no configuration was measured by both") {
+		return ""
+	}
 	if res.code != 0 {
 		return fmt.Sprintf("exit %d: %s%s", res.code, res.stderr, res.stdout)
 	}

@@ -45,7 +45,10 @@ func setUsage(fs *flag.FlagSet, w io.Writer, h helpText) {
 			}
 		}
 		// Every command can end in an internal error or an interruption.
-		exits := append(slices.Clone(h.exits), exitMeaning{ExitInternal, "an internal error (a bug: please report it)"})
+		exits := slices.Clone(h.exits)
+		if !slices.ContainsFunc(exits, func(e exitMeaning) bool { return e.code == ExitInternal }) {
+			exits = append(exits, exitMeaning{ExitInternal, "an internal error (a bug: please report it)"})
+		}
 		if !slices.ContainsFunc(exits, func(e exitMeaning) bool { return e.code == ExitInterrupted }) {
 			exits = append(exits, exitInterrupted)
 		}
