@@ -22,14 +22,15 @@ var Version = "0.1.0-dev"
 // Exit codes, the same for every command (usage and docs/reliability.md list them): 0 success,
 // 1 a measured failure or an operational error (a worker that cannot start, another inferbench
 // measuring, a full disk), 2 bad input (flags, configurations, a --db that is not a usable
-// database file), 3 an internal error (a bug: please report it), 130 interrupted (Ctrl-C,
-// SIGTERM); compare also exits 3 when it found a regression, as a gate for scripts and CI. A Go runtime crash would exit 2, which means bad input, so panics end as 3.
+// database file), 3 compare found a regression (a gate for scripts and CI), 70 an internal
+// error (a bug: please report it; sysexits' EX_SOFTWARE), 130 interrupted (Ctrl-C, SIGTERM).
+// A Go runtime crash would exit 2, which means bad input, so panics are recovered and end as 70.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2
-	ExitInternal    = 3
-	ExitRegression  = 3 // compare found a regression (issue: a gate for scripts and CI)
+	ExitRegression  = 3 // compare found a regression: a gate for scripts and CI
+	ExitInternal    = 70
 	ExitInterrupted = 130
 )
 
@@ -103,8 +104,8 @@ Run "inferbench <command> -h" for a command's flags.
 
 Exit status: 0 success; 1 a failed measurement or an operational error (the worker cannot
 start, another inferbench is measuring, the disk is full); 2 bad input (flags, configurations,
-a --db that is not a usable database); 3 an internal error, or compare found a regression;
-130 interrupted.
+a --db that is not a usable database); 3 compare found a regression; 70 an internal error
+(a bug); 130 interrupted.
 `)
 }
 

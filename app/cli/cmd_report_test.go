@@ -31,7 +31,7 @@ func chartSVGs(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-var allCharts = []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map",
+var allCharts = []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map", "roofline",
 	"predicted-vs-measured-ms-per-token", "predicted-vs-measured-ttft", "predicted-vs-measured-peak-memory"}
 
 // copyDB copies a database file into a temporary folder, so a test never writes to the original.
