@@ -56,7 +56,7 @@ the stored repetitions. A change is flagged when the whole interval lies past 1 
 			"compare --baseline until=2026-11-30 --candidate since=2026-12-01 --chart out/",
 		},
 		exits: []exitMeaning{exitDone("compared, no regression"), exitOperational, exitBadInput,
-			{ExitInternal, "a regression was found (or an internal error)"}},
+			{ExitRegression, "a regression was found"}},
 	})
 	dbs, err := parseInterspersed(fset, args)
 	if err != nil {

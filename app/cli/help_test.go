@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestHelpIsComplete(t *testing.T) {
 			if len(lines) < 3 || !strings.HasPrefix(lines[0], "Usage: inferbench "+c.name) || len(strings.TrimSpace(lines[2])) < 20 {
 				t.Errorf("no usage line and description paragraph:\n%s", h)
 			}
-			for _, want := range []string{"\nExamples:\n  inferbench " + c.name, "\nExit status: 0 ", ", 3 ", "130 interrupted"} {
+			for _, want := range []string{"\nExamples:\n  inferbench " + c.name, "\nExit status: 0 ", fmt.Sprintf(", %d an internal error", ExitInternal), fmt.Sprintf("%d interrupted", ExitInterrupted)} {
 				if !strings.Contains(h, want) {
 					t.Errorf("help lacks %q:\n%s", want, h)
 				}
