@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	resources "github.com/inferbench/inferbench/Resources"
 )
@@ -37,6 +38,47 @@ type SetupOptions struct {
 	Dev      bool
 }
 
+// requirementFiles are the embedded requirements Setup installs.
+func requirementFiles(env Env, opts SetupOptions) []string {
+	files := []string{RequirementsFile(env.GOOS)}
+	if opts.Dev {
+		files = append(files, "requirements-dev.txt")
+	}
+	return files
+}
+
+// SetupPlan writes what Setup would do, changing nothing: where the environment goes, whether
+// it exists, and the pinned requirements pip would install with their dependencies.
+func SetupPlan(env Env, opts SetupOptions, out io.Writer) error {
+	venv, err := filepath.Abs(opts.Venv)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(VenvPython(venv)); err == nil {
+		fmt.Fprintf(out, "Would update the virtual environment in %s\n", venv)
+	} else {
+		base := opts.Base
+		if base == "" {
+			base = "the first Python 3.10+ of " + strings.Join(opts.Bases, ", ") + " (else one uv installs)"
+		}
+		fmt.Fprintf(out, "Would create a virtual environment in %s with %s\n", venv, base)
+	}
+	for _, name := range requirementFiles(env, opts) {
+		b, err := fs.ReadFile(resources.Worker(), name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Would install from %s:\n", name)
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				fmt.Fprintf(out, "  %s\n", line)
+			}
+		}
+	}
+	fmt.Fprintln(out, "pip downloads these from PyPI with their dependencies; no model is downloaded.")
+	return nil
+}
+
 // DefaultSetupOptions are setup's where the flags do not say otherwise.
 func DefaultSetupOptions(env Env) SetupOptions {
 	return SetupOptions{Venv: env.DefaultVenv(), Bases: basePythons(env.GOOS), Managed: managedPython}
@@ -60,10 +102,7 @@ func Setup(ctx context.Context, env Env, opts SetupOptions, out io.Writer) error
 			return err
 		}
 	}
-	files := []string{RequirementsFile(env.GOOS)}
-	if opts.Dev {
-		files = append(files, "requirements-dev.txt")
-	}
+	files := requirementFiles(env, opts)
 	tmp, err := os.MkdirTemp("", "inferbench-setup-*")
 	if err != nil {
 		return err

@@ -151,6 +151,15 @@ func openFile(ctx context.Context, abs string) (*DB, error) {
 // Path returns the absolute path of the database file.
 func (db *DB) Path() string { return db.path }
 
+// OpenExisting opens the database at path, or returns nil when there is none yet, for what
+// only reads (a dry run) and must not create one.
+func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	return Open(ctx, path)
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
 	if err := db.db.Close(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ const (
 )
 
 var statuses = []string{StatusOK, StatusOOM, StatusCrash, StatusTimeout, StatusError, StatusInterrupted, StatusSkipped, StatusKilled}
+
+// Statuses lists every status a stored run can have: the one list that help texts and
+// --status checks read.
+func Statuses() []string { return slices.Clone(statuses) }
 
 // Run is one measured configuration: what was asked, what ran it, how it
 // ended and the aggregates over its repetitions. Aggregates are nil when

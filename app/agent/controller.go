@@ -48,7 +48,8 @@ type ControllerConfig struct {
 	// Poll is how often conditions are read while measuring; it bounds how late a run stops
 	// when the user comes back (default 250 ms). WaitPoll is the period while waiting (default 2 s).
 	Poll, WaitPoll time.Duration
-	// Once makes Run return when the queue is empty instead of waiting for more work.
+	// Once makes Run return when the queue is empty instead of waiting for more work, and
+	// with an error when a sensor the policy needs cannot be read, which waiting does not cure.
 	Once bool
 	Log  *slog.Logger
 	// Lock, when set, is taken around each run, so that the controller measures only while no
@@ -66,7 +67,8 @@ type Controller struct {
 	cfg  ControllerConfig
 	cmds chan State // requested state: running (start/resume), paused, stopped
 
-	dropped map[engine.Config]bool // refused by MLX; touched only by Run's goroutine
+	dropped    map[engine.Config]bool // refused by MLX; touched only by Run's goroutine
+	unreadable int                    // consecutive readings refused for an unreadable sensor; Run's goroutine
 
 	mu     sync.Mutex
 	status Status
@@ -202,6 +204,8 @@ func (c *Controller) Run(ctx context.Context) error {
 		switch {
 		case errors.Is(err, errQueueEmpty) && c.cfg.Once:
 			return nil
+		case errors.Is(err, ErrCannotProgress):
+			return err
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
 		case c.cfg.Once && errors.As(err, &start):
@@ -215,11 +219,26 @@ func (c *Controller) Run(ctx context.Context) error {
 
 var errQueueEmpty = errors.New("queue empty")
 
+// ErrCannotProgress is Run's error with Once when a condition can never be met as things are.
+var ErrCannotProgress = errors.New("the queue cannot be measured here")
+
+// unreadableLimit is how many readings in a row a sensor may be unreadable before Once gives
+// up: the first reading of some sensors (CPU quiet time) needs a second to compare with.
+const unreadableLimit = 3
+
 // step does one thing: waits a period when conditions do not allow a run, or runs the next
 // queued configuration. It returns a state the user asked for while it worked, if any.
 func (c *Controller) step(ctx context.Context) (State, error) {
 	reading := c.read(ctx)
-	if ok, reason := c.policy().Check(reading); !ok {
+	ok, reason, unreadable := c.policy().check(reading)
+	c.unreadable++
+	if !unreadable {
+		c.unreadable = 0
+	}
+	if unreadable && c.cfg.Once && c.unreadable >= unreadableLimit {
+		return "", fmt.Errorf("%w: %s; the flag that lifts it is in inferbench agent -h (inferbench status shows every condition)", ErrCannotProgress, reason)
+	}
+	if !ok {
 		// A loaded model holds gigabytes the user may need now; it loads again in seconds.
 		c.cfg.Bench.Measurer.Close()
 		c.update(func(s *Status) { s.State, s.Reason, s.Current, s.Reading = StateWaiting, reason, "", reading })
@@ -336,7 +355,7 @@ func (c *Controller) cooldown(ctx context.Context) State {
 	deadline := time.Now().Add(c.policy().CooldownMax)
 	for time.Now().Before(deadline) {
 		r := c.read(ctx)
-		if r.Thermal == sensors.ThermalNominal || r.Thermal == sensors.ThermalUnknown {
+		if r.Thermal.Rank() == sensors.ThermalNominal.Rank() || r.Thermal == sensors.ThermalUnknown {
 			return ""
 		}
 		c.update(func(s *Status) {

@@ -144,6 +144,7 @@ func TestPolicy(t *testing.T) {
 		{"unknown thermal", func(r *sensors.Reading) { r.Thermal = sensors.ThermalUnknown }, false, "thermal state unknown"},
 		{"low-power mode", func(r *sensors.Reading) { r.LowPower = sensors.True }, false, "low-power mode is on"},
 		{"unknown low-power mode", func(r *sensors.Reading) { r.LowPower = sensors.Unknown }, true, ""},
+		{"no thermal sensor", func(r *sensors.Reading) { r.Thermal = sensors.ThermalAbsent }, true, ""},
 	}
 	for _, tt := range tests {
 		r := idleOnAC()

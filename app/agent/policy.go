@@ -23,37 +23,100 @@ func DefaultPolicy() Policy {
 		CooldownMax: 2 * time.Minute}
 }
 
+// A Condition is one of the policy's requirements as it stands under a reading.
+type Condition struct {
+	Name   string         // idle, power, thermal, low-power
+	State  ConditionState // whether it holds
+	Detail string         // the reading, or why the condition does not hold, in words
+}
+
+// ConditionState says where a condition stands.
+type ConditionState string
+
+const (
+	Holds      ConditionState = "holds"
+	Fails      ConditionState = "does not hold"
+	Unreadable ConditionState = "unknown"     // the sensor exists but cannot be read: counts against running
+	NotPresent ConditionState = "not present" // the machine has no such sensor: nothing to wait for
+	NotAsked   ConditionState = "not required"
+)
+
+// Blocks reports whether the condition holds a run back.
+func (c Condition) Blocks() bool { return c.State == Fails || c.State == Unreadable }
+
+// Conditions lists each requirement and where it stands under reading r. A sensor that exists
+// but cannot be read counts against running; one the machine does not have (a server without
+// thermal zones, a desktop without a battery) does not, and low-power mode, which only matters
+// on battery and is unknown on most Linux machines, never does.
+func (p Policy) Conditions(r sensors.Reading) []Condition {
+	var cs []Condition
+	switch {
+	case p.IdleThreshold == 0:
+		cs = append(cs, Condition{"idle", NotAsked, "--idle 0"})
+	case r.IdleSeconds < 0:
+		cs = append(cs, Condition{"idle", Unreadable, "idle time unknown"})
+	default:
+		idle := time.Duration(r.IdleSeconds * float64(time.Second))
+		if idle < p.IdleThreshold {
+			cs = append(cs, Condition{"idle", Fails, fmt.Sprintf("user active (idle %s of %s)", idle.Round(time.Second), p.IdleThreshold)})
+		} else {
+			cs = append(cs, Condition{"idle", Holds, fmt.Sprintf("idle %s of %s", idle.Round(time.Second), p.IdleThreshold)})
+		}
+	}
+	switch {
+	case !p.RequireAC:
+		cs = append(cs, Condition{"power", NotAsked, "--ac-only=false"})
+	case r.Power == sensors.PowerAC:
+		cs = append(cs, Condition{"power", Holds, "on mains power"})
+	case r.Power == sensors.PowerBattery:
+		cs = append(cs, Condition{"power", Fails, "on battery"})
+	default:
+		cs = append(cs, Condition{"power", Unreadable, "power source unknown"})
+	}
+	switch {
+	case r.Thermal == sensors.ThermalAbsent:
+		cs = append(cs, Condition{"thermal", NotPresent, "no thermal sensor on this machine"})
+	case r.Thermal.Rank() <= p.MaxThermal.Rank():
+		cs = append(cs, Condition{"thermal", Holds, fmt.Sprintf("%s, at most %s", r.Thermal, p.MaxThermal)})
+	case r.Thermal == sensors.ThermalUnknown:
+		cs = append(cs, Condition{"thermal", Unreadable, "thermal state unknown"})
+	default:
+		cs = append(cs, Condition{"thermal", Fails, fmt.Sprintf("too hot (%s)", r.Thermal)})
+	}
+	switch {
+	case p.AllowLowPower:
+		cs = append(cs, Condition{"low-power", NotAsked, "--allow-low-power"})
+	case r.LowPower == sensors.True:
+		cs = append(cs, Condition{"low-power", Fails, "low-power mode is on"})
+	case r.LowPower == sensors.False:
+		cs = append(cs, Condition{"low-power", Holds, "low-power mode is off"})
+	default:
+		cs = append(cs, Condition{"low-power", NotPresent, "no low-power mode to read"})
+	}
+	return cs
+}
+
 // Check says whether a run may go on under reading r, and if not, why, in words for the status
-// line. A sensor that cannot be read counts against running, except low-power mode, which only
-// matters on battery and is unknown on most Linux machines.
+// line: the first condition that holds a run back.
 func (p Policy) Check(r sensors.Reading) (bool, string) {
-	if p.RequireAC {
-		switch r.Power {
-		case sensors.PowerAC:
-		case sensors.PowerBattery:
-			return false, "on battery"
-		default:
-			return false, "power source unknown"
+	ok, reason, _ := p.check(r)
+	return ok, reason
+}
+
+// check is Check that also says whether the obstacle is a sensor that cannot be read, which
+// waiting does not cure.
+func (p Policy) check(r sensors.Reading) (ok bool, reason string, unreadable bool) {
+	// The order of the reasons is the order a user can act on them: power, low-power mode,
+	// idleness, heat.
+	cs := p.Conditions(r)
+	for _, name := range []string{"power", "low-power", "idle", "thermal"} {
+		for _, c := range cs {
+			if c.Name == name && c.Blocks() {
+				return false, c.Detail, c.State == Unreadable
+			}
 		}
 	}
-	if !p.AllowLowPower && r.LowPower == sensors.True {
-		return false, "low-power mode is on"
-	}
-	if p.IdleThreshold > 0 {
-		if r.IdleSeconds < 0 {
-			return false, "idle time unknown"
-		}
-		if idle := time.Duration(r.IdleSeconds * float64(time.Second)); idle < p.IdleThreshold {
-			return false, fmt.Sprintf("user active (idle %s of %s)", idle.Round(time.Second), p.IdleThreshold)
-		}
-	}
-	if r.Thermal.Rank() > p.MaxThermal.Rank() {
-		if r.Thermal == sensors.ThermalUnknown {
-			return false, "thermal state unknown"
-		}
-		return false, fmt.Sprintf("too hot (%s)", r.Thermal)
-	}
-	return true, ""
+	return true, "", false
 }
 
 // Validate checks a policy from flags or preferences.

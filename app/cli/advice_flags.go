@@ -56,12 +56,7 @@ func parseMemory(flagValue string) (int64, error) {
 }
 
 // checkAdviceFormat accepts the formats the advisor's commands print.
-func checkAdviceFormat(format string) error {
-	if format != "table" && format != "json" {
-		return usageError(fmt.Errorf("--format %q: choose table or json", format))
-	}
-	return nil
-}
+func checkAdviceFormat(format string) error { return checkFormat(format, tableOrJSON) }
 
 // checkThreshold refuses an interactive threshold that is not a positive number of ms.
 func checkThreshold(v float64) error {

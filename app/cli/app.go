@@ -58,10 +58,7 @@ func commands() []command {
 		{"models", "list the model catalog and precisions", runModels},
 		{"setup", "create the Python environment with MLX", runSetup},
 		{"doctor", "check the Python environment, the worker and the database", runDoctor},
-		{"version", "print the version", func(_ context.Context, _ app.Env, _ []string, stdout, _ io.Writer) error {
-			fmt.Fprintln(stdout, "inferbench", Version)
-			return nil
-		}},
+		{"version", "print the version", runVersion},
 	}
 }
 
@@ -100,8 +97,8 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Start here:
-  inferbench setup
-  inferbench run --model gpt2 --context 128 --generate 32 --precision fp16
+  inferbench doctor
+  inferbench run --model gpt2 --context 128 --generate 32 --precision fp32
 
 Run "inferbench <command> -h" for a command's flags.
 
@@ -159,3 +156,19 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 func indentRest(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+func runVersion(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, stderr, helpText{
+		synopsis:    "version",
+		description: "Prints the version of this inferbench binary.",
+		examples:    []string{"version"},
+		exits:       []exitMeaning{exitDone("printed"), {ExitUsage, "bad flags"}},
+	})
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	fmt.Fprintln(stdout, "inferbench", Version)
+	return nil
+}

@@ -49,36 +49,36 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 		wo      workerOptions
 		once    bool
 		replace bool
+		plan    bool
 		poll    time.Duration
 	)
 	grid.add(fs)
 	pf.add(fs)
 	wo.addFlags(fs, env)
 	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
+	fs.BoolVar(&plan, "dry-run", false, "with grid flags: "+dryRunUsage+"; nothing is queued")
 	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
 	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench agent [grid flags] [flags]
-
-Benchmarks in the background: measures the queued configurations one at a time, only while the
-machine is idle, on mains power, cool enough and not in low-power mode, and stops a run within a
-second when any of that ends (nothing partial is stored; the configuration stays queued). Between
-runs it waits for the machine to cool down. Runs that reached a serious thermal state are flagged
-(thermal_state) and left out of fitting.
-
-The queue lives in the database and survives restarts. Grid flags (the same as inferbench sweep, or
---file) add configurations to it, ordered so that early runs teach the advisor most. What this machine
-already measured with the current MLX version is not run again; after an MLX upgrade everything is
-queued again by itself. See what it is doing with inferbench status.
-
-Examples:
-  inferbench agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --batch 1,4
-  inferbench agent --once --idle 0 --ac-only=false     # drain the queue now, whatever the conditions
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "agent [grid flags] [flags]",
+		description: `Benchmarks in the background: measures the queued configurations one at a time, only while the
+machine is idle (--idle), on mains power (--ac-only), no hotter than --max-thermal and not in
+low-power mode, and stops a run within a second when any of that ends (nothing partial is stored;
+the configuration stays queued). A sensor the machine does not have (no battery, no thermal zones)
+is "not present" and does not hold runs back; one that exists but cannot be read does, and with
+--once the agent then exits with the reason. The queue lives in the database and survives
+restarts; grid flags (those of inferbench sweep, or --file) add to it, ordered so that early runs
+teach the advisor most, and --dry-run shows what they would add. inferbench status shows each
+condition.`,
+		examples: []string{
+			"agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --batch 1,4",
+			"agent --model gpt2 --context 128,512 --precision fp32 --dry-run",
+			"agent --once --idle 0 --ac-only=false   # a server: measure the queue now, then exit",
+		},
+		exits: []exitMeaning{exitDone("the queue is measured (--once) or the agent was stopped"),
+			{ExitFailure, "the queue cannot progress here (a sensor the policy needs cannot be read, the worker cannot start) or the database failed"},
+			{ExitUsage, "bad input, or an empty queue"}, exitInterrupted},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -99,6 +99,9 @@ Flags:
 		if err != nil {
 			return err
 		}
+		if plan {
+			return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), false, stdout)
+		}
 		cfgs := spec.Configs()
 		// A checkpoint folder is queued by its absolute path, as its runs are stored: a
 		// relative one would never match them.
@@ -108,6 +111,8 @@ Flags:
 			}
 		}
 		items = agent.QueueItems(cfgs)
+	} else if plan {
+		return usageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
 	}
 	// The agent measures for as long as it runs: it holds the lock from the start, so that the
 	// queue it edits is the one it measures.
@@ -156,6 +161,9 @@ Flags:
 		// Exit 130, as every command that is interrupted.
 		fmt.Fprintln(stderr, "Agent stopped; the queue is kept for next time.")
 		return err
+	}
+	if err == nil && once {
+		fmt.Fprintln(stderr, "The queue is measured; see inferbench runs.")
 	}
 	return err
 }

@@ -27,20 +27,17 @@ func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	db.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench charts --out DIR [flags]
-
-Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
+	setUsage(fs, stderr, helpText{
+		synopsis: "charts --out DIR [flags]",
+		description: `Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
 vs batch, peak memory vs context with the memory budget of the machine the runs were measured on and
 the out-of-memory points, a feasibility map whose colours change at the latency threshold, and
 predicted vs measured for runs predicted by models fitted without them (cross-validated). Pairs of
 model and precision never measured together are filled in from the fit, as hollow glyphs. A chart
-without data says why in its body. inferbench report adds the analysis around them.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+without data says why in its body. inferbench report adds the analysis around them.`,
+		examples: []string{"charts --out charts/"},
+		exits:    []exitMeaning{exitDone("drawn"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

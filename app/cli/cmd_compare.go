@@ -41,25 +41,23 @@ func runCompare(ctx context.Context, env app.Env, args []string, stdout, stderr 
 	fset.StringVar(&format, "format", "md", "output `format`: md, csv or json")
 	fset.StringVar(&chartDir, "chart", "", "also draw the ratios with their intervals as compare.png and compare.svg in this `folder`")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fset.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
+	fset.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
 	fset.IntVar(&resamples, "resamples", compare.DefaultResamples, "bootstrap `resamples`")
-	fset.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench compare [flags] [BASELINE.db CANDIDATE.db]
-
-Compares a baseline's runs with a candidate's, configuration by configuration: the ratio of
+	setUsage(fset, stderr, helpText{
+		synopsis: "compare [flags] [BASELINE.db CANDIDATE.db]",
+		description: `Compares a baseline's runs with a candidate's, configuration by configuration: the ratio of
 decode tokens/s, prefill tokens/s, peak memory and J/token, with a 95% bootstrap interval from
 the stored repetitions. A change is flagged when the whole interval lies past 1 by more than
---threshold. Exit status 3 when a regression was found.
-
-  inferbench compare old.db new.db
-  inferbench compare --baseline mlx=0.31.0 --candidate mlx=0.32.4
-  inferbench compare --baseline machine=studio --candidate machine=air --format csv
-  inferbench compare --baseline until=2026-11-30 --candidate since=2026-12-01 --chart out/
-
-Flags:
-`)
-		fset.PrintDefaults()
-	}
+--threshold.`,
+		examples: []string{
+			"compare old.db new.db",
+			"compare --baseline mlx=0.31.0 --candidate mlx=0.32.4",
+			"compare --baseline machine=studio --candidate machine=air --format csv",
+			"compare --baseline until=2026-11-30 --candidate since=2026-12-01 --chart out/",
+		},
+		exits: []exitMeaning{exitDone("compared, no regression"), exitOperational, exitBadInput,
+			{ExitRegression, "a regression was found"}},
+	})
 	dbs, err := parseInterspersed(fset, args)
 	if err != nil {
 		return err

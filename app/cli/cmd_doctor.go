@@ -31,6 +31,15 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		wo workerOptions
 	)
 	wo.addFlags(flags, env)
+	setUsage(flags, stderr, helpText{
+		synopsis: "doctor [flags]",
+		description: `Checks what inferbench needs and says how to fix what is missing: the Python interpreters it
+would use and in which order (--python, INFERBENCH_PYTHON, the project's .venv, the environment
+inferbench setup makes), that the worker starts there with the pinned mlx and mlx-lm, and that
+the database opens.`,
+		examples: []string{"doctor"},
+		exits:    []exitMeaning{exitDone("ready to measure"), {ExitFailure, "a problem was found (each is printed with its fix)"}, {ExitUsage, "bad flags"}},
+	})
 	if err := flags.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -42,7 +51,12 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	}
 
 	ok("inferbench", fmt.Sprintf("%s (%s/%s)", Version, runtime.GOOS, runtime.GOARCH))
+	seen := map[string]bool{}
 	for _, c := range env.PythonCandidates(wo.python) {
+		if seen[c.Path] { // the project's .venv found from the binary and from the working folder
+			continue
+		}
+		seen[c.Path] = true
 		state := "not found"
 		if c.Found {
 			state = "found"
@@ -99,13 +113,13 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		if err != nil {
 			bad("database", err.Error(), "move the file aside and run again")
 		} else {
-			ok("database", fmt.Sprintf("%s (%d runs)", path, len(n)))
+			ok("database", fmt.Sprintf("%s (%d %s)", path, len(n), report.Plural(len(n), "run", "runs")))
 		}
 	}
 	if problems > 0 {
 		return errDoctor
 	}
-	fmt.Fprintln(stdout, "\nReady to measure: inferbench run --model gpt2 --precision fp16")
+	fmt.Fprintf(stdout, "\nReady to measure: inferbench run --model gpt2 --precision %s\n", readyPrecision(env.GOOS))
 	return nil
 }
 
@@ -129,4 +143,13 @@ func pinnedVersions(goos string) map[string]string {
 		pins[name] = version
 	}
 	return pins
+}
+
+// readyPrecision is the precision doctor suggests for a first run: fp32 where MLX runs on the
+// CPU, the only precision with fast kernels there.
+func readyPrecision(goos string) string {
+	if goos == "darwin" {
+		return "fp16"
+	}
+	return "fp32"
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,13 @@ func TestDoctor(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("doctor with a working environment: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	mustContain(t, "doctor", r.stdout, "ok       worker", "ok       mlx ", "ok       database", db)
+	mustContain(t, "doctor", r.stdout, "ok       worker", "ok       mlx ", "ok       database", db, "(0 runs)")
+	lines := strings.Split(r.stdout, "\n")
+	for i, l := range lines {
+		if l != "" && slices.Contains(lines[i+1:], l) {
+			t.Errorf("doctor prints %q twice:\n%s", l, r.stdout)
+		}
+	}
 
 	r = cli(t, env, "doctor", "--db", db, "--python", "/no/such/python")
 	if r.code != ExitFailure {

@@ -20,9 +20,18 @@ import (
 // exportFormats are the formats export writes; table is for people and stays with runs.
 var exportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
-// runStatuses are the statuses a stored run can have, for checking --status.
-var runStatuses = []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout,
-	storage.StatusError, storage.StatusInterrupted, storage.StatusSkipped, storage.StatusKilled}
+// statusFlag declares --status, a filter on stored runs, naming every status there is.
+func statusFlag(fs *flag.FlagSet, status *string) {
+	fs.StringVar(status, "status", "", "only runs with this `status` ("+strings.Join(storage.Statuses(), ", ")+")")
+}
+
+// checkStatus refuses a --status no run can have.
+func checkStatus(status string) error {
+	if status != "" && !slices.Contains(storage.Statuses(), status) {
+		return usageError(fmt.Errorf("--status %q: choose one of %s", status, strings.Join(storage.Statuses(), ", ")))
+	}
+	return nil
+}
 
 func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
@@ -34,29 +43,32 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		filter             storage.RunFilter
 	)
 	db.addFlags(fset, env)
-	fset.StringVar(&format, "format", "csv", "output `format`: csv, json, jsonl, md or parquet")
+	formatFlag(fset, &format, exportFormats)
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fset.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
-	fset.StringVar(&filter.Status, "status", "", "only runs with this `status` ("+strings.Join(runStatuses, ", ")+")")
+	fset.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
+	statusFlag(fset, &filter.Status)
 	fset.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
-	fset.Usage = func() {
-		fmt.Fprint(stderr, "Usage: inferbench export [flags]\n\n"+
-			"Exports stored runs, newest first, for analysis elsewhere. docs/data.md describes every column.\n\nFlags:\n")
-		fset.PrintDefaults()
-	}
+	setUsage(fset, stderr, helpText{
+		synopsis: "export [flags]",
+		description: `Exports stored runs, newest first, for analysis elsewhere: one row per run, or per repetition with
+--samples. csv follows RFC 4180; docs/data.md describes every column and its unit.`,
+		examples: []string{"export --format csv --out runs.csv", "export --format jsonl --samples --model gpt2",
+			"export --model gpt2 --status ok --since 2026-01-01 --format md"},
+		exits: []exitMeaning{exitDone("exported"), {ExitFailure, "the database or the output file failed"}, {ExitUsage, "bad flags"}},
+	})
 	if err := fset.Parse(args); err != nil {
 		return usageError(err)
 	}
 	if fset.NArg() > 0 {
 		return usageError(fmt.Errorf("unexpected argument %q: export takes only flags", fset.Arg(0)))
 	}
-	if !slices.Contains(exportFormats, format) {
-		return usageError(fmt.Errorf("--format %q: choose one of %s", format, strings.Join(exportFormats, ", ")))
+	if err := checkFormat(format, exportFormats); err != nil {
+		return err
 	}
-	if filter.Status != "" && !slices.Contains(runStatuses, filter.Status) {
-		return usageError(fmt.Errorf("--status %q: choose one of %s", filter.Status, strings.Join(runStatuses, ", ")))
+	if err := checkStatus(filter.Status); err != nil {
+		return err
 	}
 	if since != "" {
 		t, err := parseSince(since)

@@ -223,7 +223,7 @@ func TestExportBadInput(t *testing.T) {
 			[]string{filepath.Join(dir, "missing", "runs.csv"), "existing folder"}, filepath.Join(dir, "missing")},
 		{"out is a folder", []string{"--out", dir}, []string{dir, "is a folder"}, ""},
 		{"unknown status", []string{"--status", "done"}, []string{`--status "done"`, "ok, oom, crash, timeout, error, interrupted, skipped"}, ""},
-		{"unknown format", []string{"--format", "table"}, []string{`--format "table"`, "csv, json, jsonl, md"}, ""},
+		{"unknown format", []string{"--format", "table"}, []string{`--format "table"`, "csv, json, jsonl, md or parquet"}, ""},
 		{"bad since", []string{"--since", "yesterday"}, []string{`--since "yesterday"`}, ""},
 		{"stray argument", []string{"runs.csv"}, []string{`unexpected argument "runs.csv"`}, ""},
 	}

@@ -33,23 +33,18 @@ func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 		req    = advice.FitRequest{Refit: true}
 	)
 	fs.Float64Var(&req.ThresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	fs.StringVar(&format, "format", "table", "output `format`: table or json")
+	formatFlag(fs, &format, tableOrJSON)
 	db.addFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
 	fs.BoolVar(&req.IncludeUnstable, "include-unstable", false, "also learn from runs whose repetitions stepped between two levels (stability \"level shift\")")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench fit [flags]
-
-Fits models of decode ms/token, time to first token and peak memory, and a classifier of
+	setUsage(fs, stderr, helpText{
+		synopsis: "fit [flags]",
+		description: `Fits models of decode ms/token, time to first token and peak memory, and a classifier of
 "interactive", to the stored runs; validates them out of sample; stores the fit for predict,
-recommend, charts and the menu-bar window; and prints how well it predicts.
-
-Exit status: 0 fitted, 1 too little data or an operational error, 2 bad input.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+recommend, charts and the menu-bar window; and prints how well it predicts.`,
+		examples: []string{"fit", "fit --format json"},
+		exits:    []exitMeaning{exitDone("fitted"), {ExitFailure, "too little data or an operational error"}, exitBadInput},
+	})
 	if err := parseAdvice(fs, args, &format, &req.ThresholdMs); err != nil {
 		return err
 	}

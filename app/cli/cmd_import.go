@@ -15,19 +15,16 @@ func runImport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fset.SetOutput(stderr)
 	var db dbOptions
 	db.addFlags(fset, env)
-	fset.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench import [flags] OTHER.db...
-
-Adds the runs of other Inferbench databases (measured on other machines, or by an older
+	setUsage(fset, stderr, helpText{
+		synopsis: "import [flags] OTHER.db...",
+		description: `Adds the runs of other Inferbench databases (measured on other machines, or by an older
 Inferbench) to this one, with their samples and machines. A run already stored is not added
 again, so importing the same file twice adds nothing the second time. The other files are only
 read. Fits learn from every run in a database: gather a fleet's runs in a database of their
-own (--db fleet.db) to keep this machine's recommendations its own.
-
-Flags:
-`)
-		fset.PrintDefaults()
-	}
+own (--db fleet.db) to keep this machine's recommendations its own.`,
+		examples: []string{"import --db fleet.db before.db after.db"},
+		exits:    []exitMeaning{exitDone("imported"), exitOperational, exitBadInput},
+	})
 	files, err := parseInterspersed(fset, args)
 	if err != nil {
 		return err

@@ -16,7 +16,16 @@ import (
 func runModels(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("models", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	all := fs.Bool("all", false, "include the tiny test architectures")
+	all := fs.Bool("all", false, "include the tiny test architectures (tiny-gpt2, tiny-llama): seconds to measure, for trying commands")
+	setUsage(fs, stderr, helpText{
+		synopsis: "models [flags]",
+		description: `Lists the model catalog: each architecture's name for --model, its longest context
+(context + generate must fit), the Hugging Face ids whose local cache it loads when present, and
+the precisions --precision takes. Catalog models need no download: without a local checkpoint
+they are built with random weights of the exact shape.`,
+		examples: []string{"models", "models --all"},
+		exits:    []exitMeaning{exitDone("listed"), {ExitUsage, "bad flags"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

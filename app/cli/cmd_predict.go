@@ -29,28 +29,22 @@ func runPredict(ctx context.Context, env app.Env, args []string, stdout, stderr 
 		thresholdMs float64
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` or checkpoint folder")
-	fs.StringVar(&cfg.Precision, "precision", "fp16", "weight `precision` (see inferbench models)")
+	fs.StringVar(&cfg.Precision, "precision", "fp16", precisionUsage("weight `precision`"))
 	fs.IntVar(&cfg.Context, "context", 128, "prompt `tokens` per sequence")
 	fs.IntVar(&cfg.Generate, "generate", 32, "new `tokens` per sequence, the first one included")
 	fs.IntVar(&cfg.Batch, "batch", 1, "`sequences` decoded together")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	fs.StringVar(&format, "format", "table", "output `format`: table or json")
+	formatFlag(fs, &format, tableOrJSON)
 	db.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench predict [flags]
-
-Predicts a configuration from the stored fit (refitting first when new runs have landed): decode
+	setUsage(fs, stderr, helpText{
+		synopsis: "predict [flags]",
+		description: `Predicts a configuration from the stored fit (refitting first when new runs have landed): decode
 ms/token, time to first token and peak memory, each with a 95% prediction interval, and the
 probability that decode is interactive. When the configuration was measured on this machine,
-the measurement is shown beside the prediction.
-
-Example:
-  inferbench predict --model gpt2-medium --precision fp16 --context 512 --batch 4
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+the measurement is shown beside the prediction.`,
+		examples: []string{"predict --model gpt2-medium --precision fp16 --context 512 --batch 4"},
+		exits:    []exitMeaning{exitDone("predicted"), {ExitFailure, "too little data to fit, or an operational error"}, exitBadInput},
+	})
 	if err := parseAdvice(fs, args, &format, &thresholdMs); err != nil {
 		return err
 	}

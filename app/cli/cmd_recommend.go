@@ -43,26 +43,20 @@ func runRecommend(ctx context.Context, env app.Env, args []string, stdout, stder
 	fs.StringVar(&batches, "batch", "1", "batch `sizes` to consider, e.g. 1,4")
 	fs.IntVar(&generate, "generate", 32, "new `tokens` per sequence")
 	fs.StringVar(&models, "model", "", "`models` to consider, e.g. gpt2,gpt2-medium (default: the catalog's, without test models)")
-	fs.StringVar(&precisions, "precision", "", "`precisions` to consider (default: the catalog's that the fit has measured)")
+	fs.StringVar(&precisions, "precision", "", precisionUsage("`precisions` to consider (default: those the fit has measured)"))
 	fs.IntVar(&top, "top", 10, "show at most this many `configurations` per context (0: all)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	fs.StringVar(&format, "format", "table", "output `format`: table or json")
+	formatFlag(fs, &format, tableOrJSON)
 	db.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench recommend [flags]
-
-Ranks the fastest configurations that fit the memory budget and decode within --max-ms-per-token,
+	setUsage(fs, stderr, helpText{
+		synopsis: "recommend [flags]",
+		description: `Ranks the fastest configurations that fit the memory budget and decode within --max-ms-per-token,
 each marked measured (a run on this machine decided it) or predicted, with its memory headroom and
 the probability it is interactive; then, per model and precision, the largest context that fits
-the budget (the out-of-memory boundary).
-
-Example:
-  inferbench recommend --memory 16GiB --max-ms-per-token 50 --context 1024 --batch 1,4
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+the budget (the out-of-memory boundary).`,
+		examples: []string{"recommend --memory 16GiB --max-ms-per-token 50 --context 1024 --batch 1,4"},
+		exits:    []exitMeaning{exitDone("ranked"), {ExitFailure, "too little data to fit, or an operational error"}, exitBadInput},
+	})
 	if err := parseAdvice(fs, args, &format, &thresholdMs); err != nil {
 		return err
 	}

@@ -32,19 +32,16 @@ func runReport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs.StringVar(&memory, "memory", "", "memory `budget`, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
 	db.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench report --out DIR [flags]
-
-Writes an analysis of the stored runs as DIR/report.html, one self-contained page that any
+	setUsage(fs, stderr, helpText{
+		synopsis: "report --out DIR [flags]",
+		description: `Writes an analysis of the stored runs as DIR/report.html, one self-contained page that any
 browser opens, and DIR/report.md, its Markdown twin, with the charts in DIR/charts: the
 recommendations, the fit's out-of-sample accuracy and warnings, each factor's share of the
 variance in decode latency, time to first token and peak memory, scaling exponents with
-95% intervals, correlations, the out-of-memory map, and every chart.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+95% intervals, correlations, the out-of-memory map, and every chart.`,
+		examples: []string{"report --out report/"},
+		exits:    []exitMeaning{exitDone("written"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}

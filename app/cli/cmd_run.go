@@ -21,13 +21,14 @@ import (
 type runOptions struct {
 	cfg    engine.Config
 	format string
+	plan   bool // --dry-run
 	workerOptions
 }
 
 func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	def := grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	fs.StringVar(&o.cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], "weight `precision`: fp32, fp16, bf16, int8, int6, int5, int4, int3, int2, mxfp8, mxfp4, nvfp4; quantized ones take -g<N> for a group size (int4-g128)")
+	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], precisionUsage("weight `precision`"))
 	fs.StringVar(&o.cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
 	fs.IntVar(&o.cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
 	fs.IntVar(&o.cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
@@ -37,7 +38,8 @@ func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	fs.IntVar(&o.cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
 	fs.IntVar(&o.cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	fs.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or md")
+	formatFlag(fs, &o.format, report.RunFormats())
+	fs.BoolVar(&o.plan, "dry-run", false, dryRunUsage)
 	o.workerOptions.addFlags(fs, env)
 }
 
@@ -46,21 +48,21 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench run [flags]
-
-Measures one configuration with MLX and stores it: time to first token, every decode token's
-latency, tokens/s and peak memory over --repeats repetitions after --warmup.
-
-Example:
-  inferbench run --model gpt2 --context 128 --generate 32 --precision fp16 --format json
-
-Exit status: 0 measured, 1 the measurement failed (oom, crash, timeout) or could not run, 2 bad input.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "run [flags]",
+		description: `Measures one configuration with MLX and stores it: time to first token, prefill tokens/s,
+every decode token's latency, decode tokens/s and peak memory over --repeats repetitions after
+--warmup. On Linux's CPU backend only fp32 has fast kernels (BLAS); other precisions are measured
+but run several times slower, and run says so. --dry-run checks the configuration and prints the
+plan without measuring.`,
+		examples: []string{
+			"run --model gpt2 --context 128 --generate 32 --precision fp16 --format json",
+			"run --model gpt2 --precision fp32 --repeats 6 --processes 3   # an interval a rerun lands in",
+			"run --model qwen2.5-0.5b --context 2048 --precision int4 --dry-run",
+		},
+		exits: []exitMeaning{exitDone("measured"), {ExitFailure, "the measurement failed (oom, crash, timeout: stored with its reason) or could not run"},
+			exitBadInput, exitInterrupted},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -73,8 +75,8 @@ Flags:
 
 // run measures the configuration, stores it and prints the stored run.
 func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Writer) error {
-	if err := report.CheckFormat(o.format); err != nil {
-		return usageError(err)
+	if err := checkFormat(o.format, report.RunFormats()); err != nil {
+		return err
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
@@ -83,6 +85,9 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 	// Bad input is refused before the database is opened or a worker starts.
 	if _, err := o.cfg.Validate(cat); err != nil {
 		return err
+	}
+	if o.plan {
+		return dryRun(ctx, env, o.path(env), cat, []engine.Config{o.cfg}, true, stdout)
 	}
 	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
@@ -96,6 +101,11 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 		mode = progress.Bar
 	}
 	prog := progress.New(stderr, 1, mode, time.Now)
+	// The backend is the stored runs' guess: asking a worker here would start it outside
+	// Measure, where its death at start-up is recorded as a result.
+	if err := warnBefore(ctx, bench, []engine.Config{o.cfg}, "", env.GOOS, prog.Warn); err != nil {
+		return err
+	}
 	prog.Start(o.cfg.Label())
 	run, err := bench.Measure(ctx, o.cfg, app.Hooks{Progress: func(p engine.Progress) { prog.Rep(p.Rep+1, p.Of, p.Warmup) }})
 	prog.Close()

@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/inferbench/inferbench/app"
@@ -22,21 +22,29 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 		filter        storage.RunFilter
 	)
 	db.addFlags(fs, env)
-	fs.StringVar(&format, "format", "table", "output `format`: table, json, csv or md")
+	formatFlag(fs, &format, report.RunFormats())
 	fs.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fs.StringVar(&filter.Precision, "precision", "", "only runs at this `precision`")
-	fs.StringVar(&filter.Status, "status", "", "only runs with this `status` (ok, oom, crash, timeout, error)")
+	fs.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
+	statusFlag(fs, &filter.Status)
 	fs.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
 	fs.IntVar(&filter.Limit, "limit", 50, "at most this many `runs`, newest first (0: all)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: inferbench runs [flags]\n\nLists stored runs, newest first.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "runs [flags]",
+		description: `Lists stored runs, newest first. The table has the columns of a sweep's summary: prefill and
+decode tokens/s (the mean over repetitions, decode with its 95% interval, marked when it comes
+from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory and the status
+(unstable runs marked); json, csv and md carry every column (docs/data.md).`,
+		examples: []string{"runs", "runs --status oom --since 2026-11-01", "runs --model gpt2 --format md"},
+		exits:    []exitMeaning{exitDone("listed, also when nothing matches"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
-	if err := report.CheckFormat(format); err != nil {
-		return usageError(err)
+	if err := checkFormat(format, report.RunFormats()); err != nil {
+		return err
+	}
+	if err := checkStatus(filter.Status); err != nil {
+		return err
 	}
 	if since != "" {
 		t, err := parseSince(since)
@@ -58,27 +66,28 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 		return report.WriteRuns(stdout, format, runs, true)
 	}
 	if len(runs) == 0 {
+		if filter != (storage.RunFilter{Limit: filter.Limit}) {
+			fmt.Fprintf(stdout, "No runs in %s match %s.\n", store.Path(), describeFilter(filter))
+			return nil
+		}
 		fmt.Fprintf(stdout, "No runs in %s yet: try `inferbench run`.\n", store.Path())
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tWHEN\tMODEL\tPRECISION\tCTX\tGEN\tBATCH\tSTATUS\tTTFT MS\tMS/TOKEN\tTOKENS/S\tPEAK MEM")
-	num := func(p *float64, f string) string {
-		if p == nil {
-			return "–"
+	return report.WriteSummary(stdout, runs, true)
+}
+
+// describeFilter says in words what a filter asked for.
+func describeFilter(f storage.RunFilter) string {
+	var parts []string
+	for _, p := range []struct{ flag, v string }{{"model", f.Model}, {"precision", f.Precision}, {"status", f.Status}} {
+		if p.v != "" {
+			parts = append(parts, "--"+p.flag+" "+p.v)
 		}
-		return fmt.Sprintf(f, *p)
 	}
-	for _, r := range runs {
-		peak := "–"
-		if r.PeakMemoryBytes != nil {
-			peak = report.HumanBytes(*r.PeakMemoryBytes)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.CreatedAt.Local().Format("2006-01-02 15:04"),
-			r.Model, r.Precision, r.Context, r.Generate, r.Batch, r.Status,
-			num(r.TTFTMs, "%.1f"), num(r.DecodeMsPerToken, "%.2f"), num(r.DecodeTokensPerSec, "%.1f"), peak)
+	if !f.Since.IsZero() {
+		parts = append(parts, "--since "+f.Since.Format(time.RFC3339))
 	}
-	return tw.Flush()
+	return strings.Join(parts, " ")
 }
 
 func parseSince(s string) (time.Time, error) {

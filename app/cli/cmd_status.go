@@ -20,20 +20,30 @@ import (
 
 // agentStatus is what `inferbench status` reports.
 type agentStatus struct {
-	State          string   `json:"state"`
-	Reason         string   `json:"reason"`
-	Current        string   `json:"current"`
-	AgentPID       int      `json:"agent_pid"`
-	UpdatedAt      string   `json:"updated_at"`
-	IdleSeconds    float64  `json:"idle_seconds"`
-	PowerSource    string   `json:"power_source"`
-	ThermalState   string   `json:"thermal_state"`
-	TemperatureC   float64  `json:"temperature_c"`
-	LowPower       string   `json:"low_power"`
-	QueueLength    int      `json:"queue_length"`
-	WouldRun       bool     `json:"would_run"`
-	WouldRunReason string   `json:"would_run_reason"`
-	Notes          []string `json:"notes"`
+	State          string            `json:"state"`
+	Reason         string            `json:"reason"`
+	Current        string            `json:"current"`
+	AgentPID       int               `json:"agent_pid"`
+	UpdatedAt      string            `json:"updated_at"`
+	IdleSeconds    float64           `json:"idle_seconds"`
+	PowerSource    string            `json:"power_source"`
+	ThermalState   string            `json:"thermal_state"`
+	TemperatureC   float64           `json:"temperature_c"`
+	LowPower       string            `json:"low_power"`
+	QueueLength    int               `json:"queue_length"`
+	WouldRun       bool              `json:"would_run"`
+	WouldRunReason string            `json:"would_run_reason"`
+	Notes          []string          `json:"notes"`
+	Conditions     []statusCondition `json:"conditions"`
+}
+
+// statusCondition is one of the policy's conditions: holds, does not hold, unknown (a sensor
+// that cannot be read, which counts against running), not present (the machine has no such
+// sensor) or not required.
+type statusCondition struct {
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Detail string `json:"detail"`
 }
 
 func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
@@ -45,17 +55,23 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		pf     policyFlags
 	)
 	db.addFlags(fs, env)
-	fs.StringVar(&format, "format", "table", "output `format`: table or json")
+	formatFlag(fs, &format, tableOrJSON)
 	pf.add(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: inferbench status [flags]\n\nShows what the background agent is doing, the queue, and the sensor readings with the reason runs\nare or are not happening. Policy flags let you ask what an agent with other settings would do.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "status [flags]",
+		description: `Shows what the background agent is doing, the queue, and each condition for running (idle, power,
+thermal, low-power) with its reading and whether it holds, does not hold, is unknown (a sensor
+that cannot be read, which counts against running), is not present (the machine has no such
+sensor, which does not) or is not required by the policy. Policy flags ask what an agent with
+other settings would do.`,
+		examples: []string{"status", "status --idle 0 --ac-only=false", "status --format json"},
+		exits:    []exitMeaning{exitDone("shown"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
-	if format != "table" && format != "json" {
-		return usageError(fmt.Errorf("--format %q: choose table or json", format))
+	if err := checkFormat(format, tableOrJSON); err != nil {
+		return err
 	}
 	policy, err := pf.resolve()
 	if err != nil {
@@ -91,6 +107,9 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	st.IdleSeconds, st.PowerSource, st.ThermalState = r.IdleSeconds, string(r.Power), string(r.Thermal)
 	st.TemperatureC, st.LowPower, st.Notes = r.TemperatureC, string(r.LowPower), r.Notes
 	st.WouldRun, st.WouldRunReason = policy.Check(r)
+	for _, c := range policy.Conditions(r) {
+		st.Conditions = append(st.Conditions, statusCondition{c.Name, string(c.State), c.Detail})
+	}
 
 	if format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -106,18 +125,16 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	}
 	fmt.Fprintln(stdout, line)
 	fmt.Fprintf(stdout, "queue          %d configurations to measure\n", st.QueueLength)
-	idle := "unknown"
+	readings := map[string]string{"idle": "unknown", "power": st.PowerSource, "thermal": st.ThermalState, "low-power": st.LowPower}
 	if st.IdleSeconds >= 0 {
-		idle = (time.Duration(st.IdleSeconds) * time.Second).String()
+		readings["idle"] = (time.Duration(st.IdleSeconds) * time.Second).String()
 	}
-	fmt.Fprintf(stdout, "idle           %s\n", idle)
-	fmt.Fprintf(stdout, "power          %s\n", st.PowerSource)
-	thermal := st.ThermalState
 	if st.TemperatureC > 0 {
-		thermal += fmt.Sprintf(" (%.0f °C)", st.TemperatureC)
+		readings["thermal"] += fmt.Sprintf(" (%.0f °C)", st.TemperatureC)
 	}
-	fmt.Fprintf(stdout, "thermal        %s\n", thermal)
-	fmt.Fprintf(stdout, "low-power      %s\n", st.LowPower)
+	for _, c := range st.Conditions {
+		fmt.Fprintf(stdout, "%-14s %-12s %s: %s\n", c.Name, readings[c.Name], c.State, c.Detail)
+	}
 	verdict := "yes"
 	if !st.WouldRun {
 		verdict = "no: " + st.WouldRunReason

@@ -33,7 +33,7 @@ var gridFlags = []string{"model", "precision", "context", "generate", "batch", "
 func (g *gridOptions) add(fs *flag.FlagSet) {
 	def := grid.DefaultSweepSpec()
 	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
-	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), "`precisions`, comma-separated (see `inferbench models`)")
+	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), precisionUsage("`precisions`, comma-separated"))
 	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
 	fs.StringVar(&g.generates, "generate", joinInts(def.Generates), "new `tokens` per sequence, as a list or range")
 	fs.StringVar(&g.batches, "batch", joinInts(def.Batches), "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
@@ -112,7 +112,7 @@ type sweepOptions struct {
 func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	o.grid.add(fs)
 	fs.BoolVar(&o.force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and exit without measuring")
+	fs.BoolVar(&o.dryRun, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings and the summary")
 	fs.StringVar(&o.order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
 	o.workerOptions.addFlags(fs, env)
@@ -123,29 +123,27 @@ func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	fs.SetOutput(stderr)
 	var o sweepOptions
 	o.addFlags(fs, env)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: inferbench sweep [flags]
-
-Measures every combination of the list-valued flags, one configuration at a time, and stores each
-run as it completes. Configurations of one model and precision share a worker, so weights load once;
-inside a group the smallest go first, and when one runs out of memory the configurations that need
-more (longer context, larger batch) are recorded as skipped instead of run.
-
-Running the same sweep again resumes it: configurations this machine already measured with the same
-MLX version are skipped (--force measures them again). Ctrl-C stops within a second; the
-configuration in flight is discarded and nothing partial is stored.
-
-Examples:
-  inferbench sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp16,int8,int4 --generate 32
-  inferbench sweep --model gpt2 --context 128-512*2 --target-ci 2% --max-repeats 20
-  inferbench sweep --model gpt2-xl --context 256-512*2 --batch 1,8 --memory-limit 16GiB
-  inferbench sweep --file sweep.json
-  inferbench sweep --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --order informative
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, helpText{
+		synopsis: "sweep [flags]",
+		description: `Measures every combination of the list-valued flags, one configuration at a time, and stores each
+run as it completes; at the end it prints a table of what it measured, as llama-bench does.
+Configurations of one model and precision share a worker, so weights load once; inside a group
+the smallest go first, and when one runs out of memory the configurations that need more (longer
+context, larger batch) are recorded as skipped instead of run. Running the same sweep again
+resumes it: configurations this machine already measured with the same MLX version are skipped
+(--force measures them again). Ctrl-C stops within a second; nothing partial is stored.
+--dry-run marks each configuration new, already measured or to be skipped, with an estimated time.
+--order informative measures next, each time, the configuration the advisor's models disagree on most.`,
+		examples: []string{
+			"sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp32,int8,int4 --generate 32",
+			"sweep --model gpt2 --context 64-512*2 --target-ci 2% --max-repeats 20",
+			"sweep --model gpt2-xl --context 128-512*2 --batch 1,8 --memory-limit 16GiB",
+			"sweep --file docs/examples/sweep.json --dry-run",
+			"sweep --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --order informative",
+		},
+		exits: []exitMeaning{exitDone("every configuration stored, whatever its status"), exitOperational, exitBadInput,
+			{ExitInterrupted, "interrupted (what was stored stays: the same command resumes)"}},
+	})
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -170,19 +168,18 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	if o.order != orderGrid && o.order != orderInformative {
 		return usageError(fmt.Errorf("--order %q: choose grid or informative", o.order))
 	}
-	groups := engine.Plan(spec.Configs())
-	if o.dryRun {
-		if o.order == orderInformative {
-			fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+
-				"chosen as runs land; until there are enough runs to train them, this teaching order decides:")
-			for i, c := range engine.TeachingOrder(spec.Configs()) {
-				fmt.Fprintf(stdout, "  %3d. %s\n", i+1, c.Label())
-			}
-			return nil
+	if o.dryRun && o.order == orderInformative {
+		fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+
+			"chosen as runs land; until there are enough runs to train them, this teaching order decides:")
+		for i, c := range engine.TeachingOrder(spec.Configs()) {
+			fmt.Fprintf(stdout, "  %3d. %s\n", i+1, c.Label())
 		}
-		printPlan(stdout, groups)
 		return nil
 	}
+	if o.dryRun {
+		return dryRun(ctx, env, o.path(env), cat, spec.Configs(), o.force, stdout)
+	}
+	groups := engine.Plan(spec.Configs())
 
 	o.timeoutFrom(fs, spec.Timeout)
 	bench, release, err := o.bench(ctx, env, cat, stderr)
@@ -222,8 +219,7 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	if err != nil {
 		return err
 	}
-	tally.report(stdout, bench.Store.Path())
-	return nil
+	return tally.report(stdout, bench.Store.Path())
 }
 
 // parseGrid fills the list-valued parts of spec from their flags, naming the flag in errors.
@@ -255,18 +251,6 @@ func parseGrid(spec *grid.SweepSpec, models, precisions, contexts, generates, ba
 		}
 	}
 	return nil
-}
-
-func printPlan(w io.Writer, groups []engine.Group) {
-	n := 0
-	for _, g := range groups {
-		fmt.Fprintf(w, "%s %s (weights %s): %d configurations\n", g.Model, g.Precision, g.Weights, len(g.Configs))
-		for _, c := range g.Configs {
-			n++
-			fmt.Fprintf(w, "  %3d. %s\n", n, c.Label())
-		}
-	}
-	fmt.Fprintf(w, "%d configurations in %d groups (one worker each).\n", n, len(groups))
 }
 
 func joinInts(xs []int) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/progress"
+	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -26,6 +27,7 @@ type sweeper struct {
 type sweepTally struct {
 	total, measured, already, skipped, invalid int
 	byStatus                                   map[string]int
+	runs                                       []storage.Run // stored by this sweep, in order
 }
 
 func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, error) {
@@ -39,6 +41,9 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, e
 	// on to load the first model.
 	sess, err := s.bench.Begin(ctx, cfgs, s.force)
 	if err != nil {
+		return tally, err
+	}
+	if err := warnBefore(ctx, s.bench, cfgs, sess.Hello.Backend, "", s.progress.Warn); err != nil {
 		return tally, err
 	}
 	hooks := app.Hooks{Progress: func(p engine.Progress) { s.progress.Rep(p.Rep+1, p.Of, p.Warmup) }}
@@ -63,6 +68,7 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, e
 			case v.Skipped != nil:
 				tally.skipped++
 				tally.byStatus[storage.StatusSkipped]++
+				tally.runs = append(tally.runs, *v.Skipped)
 				s.progress.Skip(label, v.Skipped.Error)
 				continue
 			}
@@ -92,6 +98,7 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, e
 			}
 			tally.measured++
 			tally.byStatus[run.Status]++
+			tally.runs = append(tally.runs, *run)
 			s.progress.Finish(label, run.Status, runDetail(run))
 		}
 	}
@@ -116,7 +123,15 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-func (t sweepTally) report(w io.Writer, dbPath string) {
+// report writes the sweep's summary: a table of the runs it stored, as llama-bench ends, then
+// how every configuration ended.
+func (t sweepTally) report(w io.Writer, dbPath string) error {
+	if len(t.runs) > 0 {
+		if err := report.WriteSummary(w, t.runs, false); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "%d configurations: %d measured", t.total, t.measured)
 	for _, st := range []string{storage.StatusOK, storage.StatusOOM, storage.StatusCrash, storage.StatusTimeout, storage.StatusError, storage.StatusKilled} {
 		if n := t.byStatus[st]; n > 0 {
@@ -127,5 +142,6 @@ func (t sweepTally) report(w io.Writer, dbPath string) {
 	if t.invalid > 0 {
 		fmt.Fprintf(w, "; %d not measurable", t.invalid)
 	}
-	fmt.Fprintf(w, ".\nStored in %s; see `inferbench runs` or `inferbench export`.\n", dbPath)
+	_, err := fmt.Fprintf(w, ".\nStored in %s; see `inferbench runs` or `inferbench export`.\n", dbPath)
+	return err
 }

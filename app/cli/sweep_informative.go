@@ -26,6 +26,9 @@ func (s *sweeper) runInformative(ctx context.Context, cfgs []engine.Config) (swe
 	if err != nil {
 		return tally, err
 	}
+	if err := warnBefore(ctx, s.bench, cfgs, sess.Hello.Backend, "", s.progress.Warn); err != nil {
+		return tally, err
+	}
 	hooks := app.Hooks{Progress: func(p engine.Progress) { s.progress.Rep(p.Rep+1, p.Of, p.Warmup) }}
 	left := engine.TeachingOrder(cfgs)
 	for len(left) > 0 {
@@ -47,6 +50,7 @@ func (s *sweeper) runInformative(ctx context.Context, cfgs []engine.Config) (swe
 		case v.Skipped != nil:
 			tally.skipped++
 			tally.byStatus[v.Skipped.Status]++
+			tally.runs = append(tally.runs, *v.Skipped)
 			s.progress.Skip(label, v.Skipped.Error)
 			continue
 		}
@@ -74,6 +78,7 @@ func (s *sweeper) runInformative(ctx context.Context, cfgs []engine.Config) (swe
 		}
 		tally.measured++
 		tally.byStatus[run.Status]++
+		tally.runs = append(tally.runs, *run)
 		s.progress.Finish(label, run.Status, runDetail(run))
 	}
 	return tally, nil

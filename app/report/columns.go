@@ -38,7 +38,7 @@ func RunColumns() []Column[storage.Run] {
 		}
 		return *p
 	}
-	return []Column[storage.Run]{
+	cols := []Column[storage.Run]{
 		{Name: "run_id", Type: "integer",
 			Meaning:   "the run's id in the database (`runs.id`)",
 			EmptyWhen: "never",
@@ -180,7 +180,7 @@ func RunColumns() []Column[storage.Run] {
 			EmptyWhen: "not `ok`",
 			Value:     func(r *storage.Run) any { return i(r.RSSBytes) }},
 		{Name: "thermal_state", Type: "text",
-			Meaning:   "worst thermal state seen during the run: `nominal`, `fair`, `serious`, `critical` or `unknown` (no readable sensor); runs at `serious` or worse are left out of fitting",
+			Meaning:   "worst thermal state seen during the run: `nominal`, `fair`, `serious`, `critical`, `unknown` (a sensor that could not be read) or `absent` (the machine has no thermal sensor); runs at `serious` or worse are left out of fitting",
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.ThermalWorst }},
 		{Name: "power_source", Type: "text",
@@ -195,6 +195,10 @@ func RunColumns() []Column[storage.Run] {
 			Meaning:   "wall time of the whole measurement, warm-up included, and starting the worker and loading the model when that was needed",
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.DurationMs }},
+		{Name: "memory_limit_bytes", Type: "integer", Unit: "bytes",
+			Meaning:   "the memory budget MLX was held to (`--memory-limit`); a run whose peak or weights exceed it is `oom`",
+			EmptyWhen: "0 when there was no budget",
+			Value:     func(r *storage.Run) any { return r.MemoryLimitBytes }},
 		{Name: "processes", Type: "integer", Unit: "processes",
 			Meaning:   "worker processes the repetitions were split over (`--processes`), each with its own warm-up; with 3 or more, `decode_tokens_per_sec_ci95` covers the spread between processes",
 			EmptyWhen: "never",
@@ -288,6 +292,19 @@ func RunColumns() []Column[storage.Run] {
 			EmptyWhen: "never",
 			Value:     func(r *storage.Run) any { return r.UID }},
 	}
+	// A text column that can be empty has no value then: null in json, as docs/data.md says.
+	for i, c := range cols {
+		if c.Type == "text" && c.EmptyWhen != "never" {
+			v := c.Value
+			cols[i].Value = func(r *storage.Run) any {
+				if s, ok := v(r).(string); ok && s == "" {
+					return nil
+				}
+				return v(r)
+			}
+		}
+	}
+	return cols
 }
 
 // SampleRow is one repetition of a run, as export --samples prints it.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,14 +19,8 @@ import (
 // Formats a run can be printed in.
 var runFormats = []string{"table", "json", "csv", "md"}
 
-func CheckFormat(format string) error {
-	for _, f := range runFormats {
-		if f == format {
-			return nil
-		}
-	}
-	return fmt.Errorf("--format %q: choose one of %s", format, strings.Join(runFormats, ", "))
-}
+// RunFormats lists the formats run and runs print: the one list their help and checks read.
+func RunFormats() []string { return slices.Clone(runFormats) }
 
 // WriteRuns prints runs in a machine-readable format: json (one object per run, an array when
 // more than one is asked for), csv (RFC 4180 with a header) or md (a Markdown table).
@@ -203,7 +198,9 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		row(Label("decode_ms_per_token"), decode+")")
 		tps := rate(r.DecodeTokensPerSec)
 		if r.DecodeTokensPerSecCI95 != nil {
-			if r.Processes > 1 {
+			if len(r.Samples) < MinIntervalReps {
+				tps += fmt.Sprintf(" ± %.1f (95%%, from %d repetitions: too wide to compare by; use --repeats 5)", *r.DecodeTokensPerSecCI95, len(r.Samples))
+			} else if r.Processes > 1 {
 				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands)", *r.DecodeTokensPerSecCI95)
 			} else {
 				tps += fmt.Sprintf(" ± %.1f (95%%, within one process; reruns spread more: --processes 3)", *r.DecodeTokensPerSecCI95)

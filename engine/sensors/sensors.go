@@ -5,7 +5,9 @@
 //
 // A sensor that cannot be read reports unknown, with a note saying why,
 // rather than failing the whole Read: one missing file must not stop the
-// others from being seen.
+// others from being seen. A sensor the machine does not have at all (a
+// server without thermal zones) is absent instead: there is nothing to
+// wait for, so it does not hold benchmarking back.
 package sensors
 
 import (
@@ -33,15 +35,19 @@ const (
 	ThermalSerious  Thermal = "serious"
 	ThermalCritical Thermal = "critical"
 	ThermalUnknown  Thermal = "unknown"
+	// ThermalAbsent is a machine with no thermal sensor to read: a virtual
+	// machine or a server that exposes no zones.
+	ThermalAbsent Thermal = "absent"
 )
 
 // Rank orders the thermal states: nominal 0, fair 1, serious 2, critical 3.
 // Unknown ranks as serious: a machine whose heat cannot be read is treated
 // as too warm to benchmark, and a run that saw it is not mistaken for a
-// cool one when the worst state of a run is kept.
+// cool one when the worst state of a run is kept. Absent ranks as nominal:
+// where no sensor exists, none can report heat.
 func (t Thermal) Rank() int {
 	switch t {
-	case ThermalNominal:
+	case ThermalNominal, ThermalAbsent:
 		return 0
 	case ThermalFair:
 		return 1

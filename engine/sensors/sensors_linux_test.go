@@ -23,7 +23,7 @@ func TestNewReadsThisMachine(t *testing.T) {
 			t.Errorf("Power = %q", r.Power)
 		}
 		switch r.Thermal {
-		case ThermalNominal, ThermalFair, ThermalSerious, ThermalCritical, ThermalUnknown:
+		case ThermalNominal, ThermalFair, ThermalSerious, ThermalCritical, ThermalUnknown, ThermalAbsent:
 		default:
 			t.Errorf("Thermal = %q", r.Thermal)
 		}

@@ -33,7 +33,7 @@ func checkUnknownsHaveNotes(t *testing.T, r Reading) {
 	unknown := map[string]bool{
 		"idle":     r.IdleSeconds < 0,
 		"power":    r.Power == PowerUnknown,
-		"thermal":  r.Thermal == ThermalUnknown,
+		"thermal":  r.Thermal == ThermalUnknown || r.Thermal == ThermalAbsent,
 		"lowpower": r.LowPower == Unknown,
 	}
 	for sensor, isUnknown := range unknown {

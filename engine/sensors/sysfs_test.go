@@ -56,6 +56,9 @@ func TestLinuxFixtures(t *testing.T) {
 		{"desktop", PowerAC, ThermalFair, 72, Unknown},
 		// 95°C over a 90°C passive trip.
 		{"throttling", PowerAC, ThermalSerious, 95, False},
+		// A server or virtual machine: no supplies (mains) and no thermal zones
+		// at all, which is absent rather than unknown.
+		{"server", PowerAC, ThermalAbsent, 0, Unknown},
 		// Garbage and unreadable values everywhere.
 		{"broken", PowerUnknown, ThermalUnknown, 0, Unknown},
 	}

@@ -104,7 +104,8 @@ func (l *Linux) thermal() (Thermal, float64, []string) {
 	}
 	switch {
 	case len(dirs) == 0:
-		notes = append(notes, "thermal: no /sys/class/thermal zones")
+		state = ThermalAbsent
+		notes = append(notes, "thermal: not present (no /sys/class/thermal zones)")
 	case read > 0:
 		trips := "no trips, defaults"
 		if worst.passiveC > 0 {
@@ -118,7 +119,7 @@ func (l *Linux) thermal() (Thermal, float64, []string) {
 	if note != "" {
 		notes = append(notes, note)
 	}
-	if rise > 0 && (state == ThermalUnknown || state.Rank() < ThermalSerious.Rank()) {
+	if rise > 0 && (state == ThermalUnknown || state == ThermalAbsent || state.Rank() < ThermalSerious.Rank()) {
 		state = ThermalSerious
 	}
 	return state, hottest, notes

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/plan"
+	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
+)
+
+// dryRunUsage is --dry-run's help, the same for every command that has it.
+const dryRunUsage = "print the plan and exit without measuring: each configuration marked new, already measured (by which run) or to be skipped, an estimated time from stored runs, and warnings"
+
+// dryRun prints the plan for cfgs against the database at dbPath (which it does not create),
+// with the warnings a real run would give, and measures nothing.
+func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog, cfgs []engine.Config, force bool, w io.Writer) error {
+	store, err := storage.OpenExisting(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	var stored []storage.Run
+	if store != nil {
+		defer store.Close()
+		if stored, err = store.Runs(ctx, storage.RunFilter{}); err != nil {
+			return err
+		}
+	}
+	groups := engine.Plan(cfgs)
+	plan.Print(w, groups, plan.Mark(stored, cat, groups, force))
+	for _, msg := range plan.Warnings(cat, cfgs, stored, plan.Backend(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
+		fmt.Fprintln(w, "warning:", msg)
+	}
+	return nil
+}
+
+// warnBefore gives the warnings of plan.Warnings for cfgs, measured by backend ("": the one
+// the stored runs and goos suggest), to warn.
+func warnBefore(ctx context.Context, b *app.Bench, cfgs []engine.Config, backend, goos string, warn func(string)) error {
+	stored, err := b.Store.Runs(ctx, storage.RunFilter{})
+	if err != nil {
+		return err
+	}
+	if backend == "" {
+		backend = plan.Backend(stored, goos)
+	}
+	for _, msg := range plan.Warnings(b.Catalog, cfgs, stored, backend, b.Machine.MemoryBytes) {
+		warn("warning: " + msg)
+	}
+	return nil
+}
