@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/engine/grid"
 )
@@ -112,4 +113,29 @@ func countOf(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// drawOptions are the flags of the commands that draw the stored runs into a folder (charts,
+// report): where to write, the memory budget to draw and the latency threshold.
+type drawOptions struct {
+	out, memory string
+	thresholdMs float64
+}
+
+func (o *drawOptions) addFlags(fs *flag.FlagSet, outUsage, memoryUsage string) {
+	fs.StringVar(&o.out, "out", "", outUsage)
+	fs.StringVar(&o.memory, "memory", "", memoryUsage)
+	fs.Float64Var(&o.thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+}
+
+// check validates the flags once parsed and returns the memory budget in bytes (0: the measured
+// machine's); what names the output in the error for a missing --out.
+func (o *drawOptions) check(what string) (int64, error) {
+	if o.out == "" {
+		return 0, usageError(fmt.Errorf("--out is required: the folder to write %s to", what))
+	}
+	if err := checkThreshold(o.thresholdMs); err != nil {
+		return 0, err
+	}
+	return parseMemory(o.memory)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 
 	resources "github.com/inferbench/inferbench/Resources"
-	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/charts"
@@ -19,13 +18,11 @@ func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db          dbOptions
-		out, memory string
-		thresholdMs float64
+		db   dbOptions
+		draw drawOptions
 	)
-	fs.StringVar(&out, "out", "", "`folder` to write the charts to (required)")
-	fs.StringVar(&memory, "memory", "", "memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
-	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+	draw.addFlags(fs, "`folder` to write the charts to (required)",
+		"memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
 	db.addFlags(fs, env)
 	setUsage(fs, stderr, helpText{
 		synopsis: "charts --out DIR [flags]",
@@ -44,13 +41,7 @@ without data says why in its body. inferbench report adds the analysis around th
 	if err := noArgs("charts", fs.Args()); err != nil {
 		return err
 	}
-	if out == "" {
-		return usageError(errors.New("--out is required: the folder to write the charts to"))
-	}
-	if err := checkThreshold(thresholdMs); err != nil {
-		return err
-	}
-	budget, err := parseMemory(memory)
+	budget, err := draw.check("the charts")
 	if err != nil {
 		return err
 	}
@@ -63,8 +54,8 @@ without data says why in its body. inferbench report adds the analysis around th
 		return err
 	}
 	defer store.Close()
-	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: thresholdMs, MemoryBudgetSource: "the given"}
-	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, out)
+	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: draw.thresholdMs, MemoryBudgetSource: "the given"}
+	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, draw.out)
 	if fitErr != nil {
 		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
 	}

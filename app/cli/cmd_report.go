@@ -24,13 +24,11 @@ func runReport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db          dbOptions
-		out, memory string
-		thresholdMs float64
+		db   dbOptions
+		draw drawOptions
 	)
-	fs.StringVar(&out, "out", "", "`folder` to write report.html, report.md and the charts to (required)")
-	fs.StringVar(&memory, "memory", "", "memory `budget`, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
-	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
+	draw.addFlags(fs, "`folder` to write report.html, report.md and the charts to (required)",
+		"memory `budget`, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
 	db.addFlags(fs, env)
 	setUsage(fs, stderr, helpText{
 		synopsis: "report --out DIR [flags]",
@@ -48,13 +46,7 @@ variance in decode latency, time to first token and peak memory, scaling exponen
 	if err := noArgs("report", fs.Args()); err != nil {
 		return err
 	}
-	if out == "" {
-		return usageError(errors.New("--out is required: the folder to write the report to"))
-	}
-	if err := checkThreshold(thresholdMs); err != nil {
-		return err
-	}
-	budget, err := parseMemory(memory)
+	budget, err := draw.check("the report")
 	if err != nil {
 		return err
 	}
@@ -67,7 +59,7 @@ variance in decode latency, time to first token and peak memory, scaling exponen
 		return err
 	}
 	defer store.Close()
-	r, err := buildReport(ctx, store, cat, budget, thresholdMs, filepath.Join(out, "charts"))
+	r, err := buildReport(ctx, store, cat, budget, draw.thresholdMs, filepath.Join(draw.out, "charts"))
 	if err != nil {
 		return err
 	}
@@ -78,7 +70,7 @@ variance in decode latency, time to first token and peak memory, scaling exponen
 		name  string
 		write func(io.Writer) error
 	}{{"report.html", r.writeHTML}, {"report.md", r.writeMarkdown}} {
-		path := filepath.Join(out, page.name)
+		path := filepath.Join(draw.out, page.name)
 		f, err := os.Create(path)
 		if err != nil {
 			return fmt.Errorf("write the report: %w", err)
