@@ -35,6 +35,11 @@ type Config struct {
 // DefaultTimeout bounds one measurement when nothing else is asked for.
 const DefaultTimeout = 30 * time.Minute
 
+// PrefillChunk is the most prompt tokens the worker puts through the model at once
+// (PREFILL_STEP in measure.py): a longer prompt is prefilled in chunks, so its activations are
+// those of one chunk.
+const PrefillChunk = 2048
+
 // Defaults fills zero fields with the values a user gets without flags. Run does not call it:
 // a zero batch from the command line is an error, not a request for the default.
 func (c Config) Defaults() Config {

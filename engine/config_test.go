@@ -2,10 +2,14 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	resources "github.com/inferbench/inferbench/Resources"
 )
 
 func TestValidate(t *testing.T) {
@@ -109,5 +113,18 @@ func TestMaxPositionsKeyOrder(t *testing.T) {
 		if got := maxPositions(tt.cfg); got != tt.want {
 			t.Errorf("maxPositions(%v) = %d, want %d", tt.cfg, got, tt.want)
 		}
+	}
+}
+
+// PrefillChunk is the worker's own chunk: the memory estimate that refuses a configuration
+// before it runs depends on it.
+func TestPrefillChunkIsTheWorkers(t *testing.T) {
+	b, err := fs.ReadFile(resources.Worker(), "inferbench_worker/measure.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("\nPREFILL_STEP = %d\n", PrefillChunk)
+	if !strings.Contains(string(b), want) {
+		t.Fatalf("measure.py does not define %q", strings.TrimSpace(want))
 	}
 }

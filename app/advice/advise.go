@@ -126,6 +126,27 @@ func EstimateWeights(cat *engine.Catalog, sh advisor.Shape, precision string) (p
 	return params, advisor.EstimateWeightBytes(params, bits, 0, ""), nil
 }
 
+// MinimumMemory is the least cfg holds at its peak (advisor.MinimumMemory), from its
+// architecture and its weights estimated at its precision; false when the architecture is not
+// known here (a Hugging Face id, or a folder without a readable config.json).
+func MinimumMemory(cat *engine.Catalog, sh *Shapes, cfg engine.Config) (advisor.Memory, bool) {
+	model := cfg.Model
+	if ref, err := cat.ResolveModel(model); err == nil {
+		model = ref.Arg // a checkpoint folder by its absolute path
+	}
+	shape, ok := sh.Of(model, "")
+	if !ok {
+		return advisor.Memory{}, false
+	}
+	params, weights, err := EstimateWeights(cat, shape, cfg.Precision)
+	if err != nil {
+		return advisor.Memory{}, false
+	}
+	q := advisor.Query{Model: cfg.Model, Params: params, WeightBytes: weights, Shape: shape, Precision: cfg.Precision,
+		Context: cfg.Context, Generate: cfg.Generate, Batch: cfg.Batch}
+	return advisor.MinimumMemory(q, engine.PrefillChunk), true
+}
+
 // LeftOut counts the runs observations did not pass on, so the user can be told why.
 type LeftOut struct {
 	Hot          int // measured while the machine throttled

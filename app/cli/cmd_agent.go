@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	resources "github.com/inferbench/inferbench/Resources"
@@ -49,6 +50,7 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 		wo      workerOptions
 		once    bool
 		replace bool
+		force   bool
 		plan    bool
 		poll    time.Duration
 	)
@@ -57,6 +59,7 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	wo.addFlags(fs, env)
 	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
 	fs.BoolVar(&plan, "dry-run", false, "with grid flags: "+dryRunUsage+"; nothing is queued")
+	fs.BoolVar(&force, "force", false, "queue "+strings.TrimPrefix(forceMemoryUsage, "measure "))
 	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
 	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
 	setUsage(fs, stderr, helpText{
@@ -97,6 +100,9 @@ condition.`,
 	if grid.given(fs) {
 		spec, err := grid.resolve(fs, cat)
 		if err != nil {
+			return err
+		}
+		if err := checkMemory(cat, spec.Configs(), force, stderr); err != nil {
 			return err
 		}
 		if plan {

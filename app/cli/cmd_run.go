@@ -22,6 +22,7 @@ type runOptions struct {
 	cfg    engine.Config
 	format string
 	plan   bool // --dry-run
+	force  bool
 	workerOptions
 }
 
@@ -40,6 +41,7 @@ func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	fs.DurationVar(&o.cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
 	formatFlag(fs, &o.format, report.RunFormats())
 	fs.BoolVar(&o.plan, "dry-run", false, dryRunUsage)
+	fs.BoolVar(&o.force, "force", false, forceMemoryUsage)
 	o.workerOptions.addFlags(fs, env)
 }
 
@@ -54,7 +56,8 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 every decode token's latency, decode tokens/s and peak memory over --repeats repetitions after
 --warmup. On Linux's CPU backend only fp32 has fast kernels (BLAS); other precisions are measured
 but run several times slower, and run says so. --dry-run checks the configuration and prints the
-plan without measuring.`,
+plan without measuring. A configuration whose weights, KV cache and activations alone exceed
+the machine's memory is refused before anything runs, unless --force.`,
 		examples: []string{
 			"run --model gpt2 --context 128 --generate 32 --precision fp16 --format json",
 			"run --model gpt2 --precision fp32 --repeats 6 --processes 3   # an interval a rerun lands in",
@@ -84,6 +87,9 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 	}
 	// Bad input is refused before the database is opened or a worker starts.
 	if _, err := o.cfg.Validate(cat); err != nil {
+		return err
+	}
+	if err := checkMemory(cat, []engine.Config{o.cfg}, o.force, stderr); err != nil {
 		return err
 	}
 	if o.plan {

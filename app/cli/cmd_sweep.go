@@ -111,7 +111,7 @@ type sweepOptions struct {
 
 func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	o.grid.add(fs)
-	fs.BoolVar(&o.force, "force", false, "measure configurations again even if this machine and MLX version already measured them")
+	fs.BoolVar(&o.force, "force", false, "measure configurations again even if this machine and MLX version already measured them, and even those whose estimated memory (weights, KV cache, activations) exceeds this machine's")
 	fs.BoolVar(&o.dryRun, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings and the summary")
 	fs.StringVar(&o.order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
@@ -131,7 +131,9 @@ Configurations of one model and precision share a worker, so weights load once; 
 the smallest go first, and when one runs out of memory the configurations that need more (longer
 context, larger batch) are recorded as skipped instead of run. Running the same sweep again
 resumes it: configurations this machine already measured with the same MLX version are skipped
-(--force measures them again). Ctrl-C stops within a second; nothing partial is stored.
+(--force measures them again). Ctrl-C stops within a second; nothing partial is stored. A grid
+with a configuration whose weights, KV cache and activations alone exceed the machine's memory is
+refused before anything runs, unless --force.
 --dry-run marks each configuration new, already measured or to be skipped, with an estimated time.
 --order informative measures next, each time, the configuration the advisor's models disagree on most.`,
 		examples: []string{
@@ -167,6 +169,9 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	}
 	if o.order != orderGrid && o.order != orderInformative {
 		return usageError(fmt.Errorf("--order %q: choose grid or informative", o.order))
+	}
+	if err := checkMemory(cat, spec.Configs(), o.force, stderr); err != nil {
+		return err
 	}
 	if o.dryRun && o.order == orderInformative {
 		fmt.Fprintln(stdout, "Informative order: each next configuration is the one the advisor's decode models disagree on most,\n"+

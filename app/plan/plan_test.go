@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,71 @@ func TestPlanMarks(t *testing.T) {
 		if !strings.Contains(warnings, w) {
 			t.Errorf("warnings lack %q:\n%s", w, warnings)
 		}
+	}
+}
+
+// A configuration whose weights, KV cache and activations alone exceed the machine is refused,
+// naming what it needs and the ways out; a budget does not lower the bound, and an unknown
+// architecture or machine passes.
+func TestOversized(t *testing.T) {
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(model string, batch int) engine.Config {
+		return engine.Config{Model: model, Precision: "fp32", Weights: "auto", Context: 128, Generate: 32, Batch: batch, Repeats: 5}
+	}
+	budget := cfg("gpt2", 64)
+	budget.MemoryLimit = 1 << 20
+	const machine = 16 << 30
+	tests := []struct {
+		name    string
+		cfgs    []engine.Config
+		memory  int64
+		refused []string // labels
+	}{
+		{"what fits", []engine.Config{cfg("gpt2", 1), cfg("gpt2", 64)}, machine, nil},
+		{"batch 100000", []engine.Config{cfg("gpt2", 1), cfg("gpt2", 100000)}, machine, []string{"gpt2 fp32 ctx 128 batch 100000 gen 32"}},
+		{"a budget below the need still runs (as oom)", []engine.Config{budget}, machine, nil},
+		{"weights alone", []engine.Config{cfg("gpt2-xl", 1)}, 1 << 30, []string{"gpt2-xl fp32 ctx 128 batch 1 gen 32"}},
+		{"an unknown architecture", []engine.Config{cfg("org/unknown", 100000)}, machine, nil},
+		{"an unknown machine", []engine.Config{cfg("gpt2", 100000)}, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			over := Oversized(cat, tt.cfgs, tt.memory)
+			var got []string
+			for _, o := range over {
+				got = append(got, o.Config.Label())
+			}
+			if strings.Join(got, "; ") != strings.Join(tt.refused, "; ") {
+				t.Fatalf("refused %v, want %v", got, tt.refused)
+			}
+			err := OversizeError(over, tt.memory)
+			if len(tt.refused) == 0 {
+				if err != nil {
+					t.Fatalf("error %v for nothing refused", err)
+				}
+				return
+			}
+			var invalid *engine.InvalidError
+			if !errors.As(err, &invalid) {
+				t.Fatalf("error %v is not bad input", err)
+			}
+			for _, want := range []string{tt.refused[0], "needs at least", "weights", "KV cache", "activations", "this machine's", "--force"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+	// Many refusals are counted rather than all listed.
+	var many []engine.Config
+	for b := 100000; b < 100010; b++ {
+		many = append(many, cfg("gpt2", b))
+	}
+	msg := OversizeError(Oversized(cat, many, machine), machine).Error()
+	if !strings.Contains(msg, "10 configurations need more than") || !strings.Contains(msg, "and 5 more") {
+		t.Errorf("many refusals:\n%s", msg)
 	}
 }
