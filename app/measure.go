@@ -219,15 +219,12 @@ func (b *Bench) peakBandwidth(h engine.Hello) float64 {
 
 // Session measures a series of configurations against what is stored: a configuration this
 // machine already measured with the MLX that measures now is not measured again, and one that
-// needs more memory than a configuration that ran out of it is stored as skipped instead.
+// needs more memory than a configuration that ran out of it is stored as skipped instead
+// (Resume decides which).
 type Session struct {
-	bench *Bench
-	Hello engine.Hello
-	done  map[storage.RunKey]string // stored status of each configuration measured before
-	oomed []engine.Config
-	// skipped holds the configurations stored as skipped before; they count as done only
-	// while an out-of-memory run of this session's still rules them out.
-	skipped map[storage.RunKey]bool
+	bench  *Bench
+	Hello  engine.Hello
+	resume *Resume
 }
 
 // Begin starts a session over cfgs, the configurations it may be asked about: the stored
@@ -238,37 +235,27 @@ func (b *Bench) Begin(ctx context.Context, cfgs []engine.Config, force bool) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{bench: b, Hello: hello, done: map[storage.RunKey]string{}, skipped: map[storage.RunKey]bool{}}
-	if force {
-		return s, nil
-	}
-	if s.done, err = Completed(ctx, b.Store, b.Machine, hello); err != nil {
-		return nil, err
-	}
-	for _, c := range cfgs {
-		if st, _ := s.status(c); st == storage.StatusOOM {
-			s.oomed = append(s.oomed, c)
+	var done map[storage.RunKey]storage.Measured
+	if !force {
+		if done, err = Completed(ctx, b.Store, b.Machine, hello); err != nil {
+			return nil, err
 		}
 	}
-	// A stored skip stands only while a confirmed out-of-memory run still rules it out; one
-	// inferred from a kill that was never confirmed is measured again (see Check).
-	for k, st := range s.done {
-		if st == storage.StatusSkipped {
-			delete(s.done, k)
-			s.skipped[k] = true
-		}
-	}
-	return s, nil
+	return &Session{bench: b, Hello: hello, resume: NewResume(b.Catalog, done, cfgs)}, nil
 }
 
 // Completed returns the configurations this machine has measured with hello's MLX, and the
-// status each ended with; an MLX upgrade therefore makes everything due again.
-func Completed(ctx context.Context, store *storage.DB, m engine.Machine, hello engine.Hello) (map[storage.RunKey]string, error) {
+// run each ended with; an MLX upgrade therefore makes everything due again.
+func Completed(ctx context.Context, store *storage.DB, m engine.Machine, hello engine.Hello) (map[storage.RunKey]storage.Measured, error) {
 	machineID, err := store.UpsertMachine(ctx, StorageMachine(m))
 	if err != nil {
 		return nil, err
 	}
 	sw := storage.Software{MachineID: machineID, Backend: hello.Backend, MLXVersion: hello.MLX, MLXLMVersion: hello.MLXLM}
+	return completed(ctx, store, sw)
+}
+
+func completed(ctx context.Context, store *storage.DB, sw storage.Software) (map[storage.RunKey]storage.Measured, error) {
 	return store.Completed(ctx, sw, storage.StatusOK, storage.StatusOOM, storage.StatusSkipped)
 }
 
@@ -287,31 +274,28 @@ func (v Verdict) Due() bool { return v.Already == "" && v.Skipped == nil }
 // Check decides whether cfg needs measuring, storing it as skipped when an out-of-memory run
 // rules it out.
 func (s *Session) Check(ctx context.Context, cfg engine.Config) (Verdict, error) {
-	if status, ok := s.status(cfg); ok {
-		return Verdict{Already: status}, nil
+	d := s.resume.Decide(cfg)
+	switch {
+	case d.Measured.Status != "":
+		return Verdict{Already: d.Measured.Status}, nil
+	case d.RuledOut == nil:
+		return Verdict{}, nil
+	case d.StoredSkip.Status != "":
+		return Verdict{Already: storage.StatusSkipped}, nil
 	}
-	for _, a := range s.oomed {
-		if !engine.NeedsMore(a, cfg) {
-			continue
-		}
-		if s.wasSkipped(cfg) {
-			return Verdict{Already: storage.StatusSkipped}, nil
-		}
-		ref, err := s.bench.Catalog.ResolveModel(cfg.Model)
-		if err != nil {
-			return Verdict{}, err
-		}
-		now := time.Now().UTC()
-		res := &engine.Result{Config: cfg, Model: ref, Status: storage.StatusSkipped, Hello: s.Hello, StartedAt: now, FinishedAt: now,
-			Error: fmt.Sprintf("skipped: needs more memory than %s, which ran out of memory", a.Label())}
-		run, err := s.bench.record(ctx, res, conditionsAround(s.bench.Read(ctx)), nil)
-		if err != nil {
-			return Verdict{}, err
-		}
-		s.done[s.key(cfg)] = storage.StatusSkipped
-		return Verdict{Skipped: run}, nil
+	ref, err := s.bench.Catalog.ResolveModel(cfg.Model)
+	if err != nil {
+		return Verdict{}, err
 	}
-	return Verdict{}, nil
+	now := time.Now().UTC()
+	res := &engine.Result{Config: cfg, Model: ref, Status: storage.StatusSkipped, Hello: s.Hello, StartedAt: now, FinishedAt: now,
+		Error: fmt.Sprintf("skipped: needs more memory than %s, which ran out of memory", d.RuledOut.Label())}
+	run, err := s.bench.record(ctx, res, conditionsAround(s.bench.Read(ctx)), nil)
+	if err != nil {
+		return Verdict{}, err
+	}
+	s.resume.Record(cfg, storage.Measured{RunID: run.ID, Status: run.Status})
+	return Verdict{Skipped: run}, nil
 }
 
 // Measure measures and stores cfg as Bench.Measure does, and remembers an out-of-memory result
@@ -321,53 +305,8 @@ func (s *Session) Measure(ctx context.Context, cfg engine.Config, h Hooks) (*sto
 	if err != nil {
 		return nil, err
 	}
-	s.done[s.key(cfg)] = run.Status
-	if run.Status == storage.StatusOOM {
-		s.oomed = append(s.oomed, cfg)
-	}
+	s.resume.Record(cfg, storage.Measured{RunID: run.ID, Status: run.Status})
 	return run, nil
-}
-
-// key is how a configuration's runs are stored: checkpoint folders by absolute path, and every
-// setting that changes what is measured (weights, warm-ups, repetitions, processes, budget).
-// Settings that only bound it (--timeout) are left out.
-func (s *Session) key(c engine.Config) storage.RunKey { return Key(s.bench.Catalog, c) }
-
-// Key is the key a configuration's runs are stored under.
-func Key(cat *engine.Catalog, c engine.Config) storage.RunKey {
-	model := c.Model
-	if ref, err := cat.ResolveModel(c.Model); err == nil {
-		model = ref.Arg
-	}
-	return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context,
-		Generate: c.Generate, Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit,
-		Weights: c.Weights, Warmup: c.Warmup, Repeats: c.Repeats, Processes: max(1, c.Processes)}
-}
-
-// LookupRun finds a configuration in a map of stored keys. Weights "auto" are stored as the
-// weights they chose (random or checkpoint), or as auto when nothing was loaded (a skip).
-func LookupRun[V any](m map[storage.RunKey]V, cat *engine.Catalog, c engine.Config) (V, bool) {
-	k := Key(cat, c)
-	if v, ok := m[k]; ok || k.Weights != "auto" {
-		return v, ok
-	}
-	for _, w := range []string{"random", "checkpoint"} {
-		k.Weights = w
-		if v, ok := m[k]; ok {
-			return v, true
-		}
-	}
-	var zero V
-	return zero, false
-}
-
-func (s *Session) status(c engine.Config) (string, bool) {
-	return LookupRun(s.done, s.bench.Catalog, c)
-}
-
-func (s *Session) wasSkipped(c engine.Config) bool {
-	skipped, _ := LookupRun(s.skipped, s.bench.Catalog, c)
-	return skipped
 }
 
 // IsInvalid reports whether err is MLX refusing a configuration: nothing was measured, and

@@ -50,6 +50,7 @@ func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 		Weights:     cfg.Weights,
 		Context:     cfg.Context, Generate: cfg.Generate, Batch: cfg.Batch,
 		Warmup: cfg.Warmup, Repeats: cfg.Repeats,
+		Seed: cfg.Seed, TargetCI: max(0, cfg.TargetCI), MinRepeats: cfg.AdaptiveStart(),
 		Status: res.Status, Error: res.Error,
 		Backend: res.Hello.Backend, Device: res.Hello.Device,
 		MLXVersion: res.Hello.MLX, MLXLMVersion: res.Hello.MLXLM, PythonVersion: res.Hello.Python,
@@ -63,7 +64,7 @@ func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 
 		DurationMs:       float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
 		MemoryLimitBytes: cfg.MemoryLimit,
-		Processes:        max(1, sum.Processes),
+		Processes:        max(1, cfg.Processes), // as asked, so a run that failed early keeps its key
 		Stability:        sum.Stability,
 		PrefillMs:        sum.PrefillMs,
 	}

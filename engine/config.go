@@ -61,6 +61,16 @@ func (c Config) Defaults() Config {
 	return c
 }
 
+// AdaptiveStart is how many repetitions adaptive repetitions (TargetCI) measure before the
+// interval is first judged: MinRepeats, but at least two and at most Repeats; 0 for fixed
+// repetitions, for which MinRepeats means nothing.
+func (c Config) AdaptiveStart() int {
+	if c.TargetCI <= 0 {
+		return 0
+	}
+	return min(max(c.MinRepeats, 2), c.Repeats)
+}
+
 // processes is the number of worker processes the repetitions are split over; zero means one.
 func (c Config) processes() int { return max(1, c.Processes) }
 

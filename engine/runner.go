@@ -136,7 +136,7 @@ func btoi(b bool) int {
 func (r *Runner) measure(ctx context.Context, w *Worker, cfg Config, base, total int) ([]Sample, error) {
 	first := cfg.Repeats
 	if cfg.TargetCI > 0 {
-		first = min(max(cfg.MinRepeats, 2), cfg.Repeats)
+		first = cfg.AdaptiveStart()
 	}
 	var samples []Sample
 	for len(samples) < cfg.Repeats {

@@ -39,13 +39,13 @@ func TestCompleted(t *testing.T) {
 		return RunKey{Model: base.Model, Precision: base.Precision, Context: c, Generate: base.Generate, Batch: base.Batch, MemoryLimitBytes: limit,
 			Weights: "random", Repeats: 1, Processes: 1}
 	}
-	want := map[RunKey]string{key(128, 0): StatusOK, key(256, 0): StatusOOM, key(512, 16<<30): StatusOOM}
+	want := map[RunKey]Measured{key(128, 0): {1, StatusOK}, key(256, 0): {3, StatusOOM}, key(512, 16<<30): {4, StatusOOM}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	for k, v := range want {
 		if got[k] != v {
-			t.Errorf("%+v: got %q, want %q", k, got[k], v)
+			t.Errorf("%+v: got %+v, want %+v", k, got[k], v)
 		}
 	}
 }

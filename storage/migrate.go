@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -20,6 +20,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate4,
 	migrate5,
 	migrate6,
+	migrate7,
 }
 
 func init() {
@@ -314,4 +315,28 @@ func migrate6(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err = tx.ExecContext(ctx, `CREATE UNIQUE INDEX runs_uid ON runs (uid)`)
 	return err
+}
+
+// migrate7 keeps every setting that changes a measurement: each run records the seed of its
+// weights and prompts and, for adaptive repetitions, the target interval and the repetitions it
+// started with, so resuming tells such runs apart; the queue keeps those too, with the worker
+// processes and the timeout, so a queued configuration is measured as it was given. Rows from
+// before read as the defaults: seed 0, fixed repetitions, one process, the default timeout (0).
+func migrate7(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN seed INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE runs ADD COLUMN target_ci REAL NOT NULL DEFAULT 0`,
+		`ALTER TABLE runs ADD COLUMN min_repeats INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE queue ADD COLUMN processes INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE queue ADD COLUMN seed INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE queue ADD COLUMN target_ci REAL NOT NULL DEFAULT 0`,
+		`ALTER TABLE queue ADD COLUMN min_repeats INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE queue ADD COLUMN timeout_ns INTEGER NOT NULL DEFAULT 0`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }

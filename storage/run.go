@@ -53,7 +53,12 @@ type Run struct {
 	Generate int `json:"generate_tokens"`
 	Batch    int `json:"batch_size"`
 	Warmup   int `json:"warmup"`
-	Repeats  int `json:"repeats"` // requested; Samples holds those that completed
+	Repeats  int `json:"repeats"` // requested (with TargetCI, the most); Samples holds those that completed
+	Seed     int `json:"seed"`    // of the random weights and the prompts
+	// TargetCI is adaptive repetitions' target interval (a fraction; 0: fixed repetitions), and
+	// MinRepeats the repetitions they started with (0 for fixed ones).
+	TargetCI   float64 `json:"target_ci"`
+	MinRepeats int     `json:"min_repeats"`
 
 	Status string `json:"status"` // one of the Status constants
 	Error  string `json:"error"`
@@ -204,6 +209,9 @@ func (r *Run) columns() ([]string, []any) {
 		{"gpu_clock_mhz_max", &r.GPUClockMHzMax},
 		{"throttled", &r.Throttled},
 		{"uid", &r.UID},
+		{"seed", &r.Seed},
+		{"target_ci", &r.TargetCI},
+		{"min_repeats", &r.MinRepeats},
 	}
 	names := make([]string, len(fields))
 	ptrs := make([]any, len(fields))
@@ -350,6 +358,7 @@ func (r *Run) validate() error {
 	// rather than store something else than what was measured.
 	finite := map[string]*float64{
 		"duration_ms":                &r.DurationMs,
+		"target_ci":                  &r.TargetCI,
 		"ttft_ms":                    r.TTFTMs,
 		"prefill_tokens_per_sec":     r.PrefillTokensPerSec,
 		"decode_ms_per_token":        r.DecodeMsPerToken,

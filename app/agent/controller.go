@@ -56,8 +56,6 @@ type ControllerConfig struct {
 	// other inferbench does (app.LockMeasuring); an error from it means waiting. Nil for a
 	// caller that holds the lock itself.
 	Lock func(context.Context) (release func(), err error)
-	// Timeout bounds each queued configuration's measurement (default engine.DefaultTimeout).
-	Timeout time.Duration
 }
 
 // Controller is the one state machine behind the menu bar and `inferbench agent`: it runs

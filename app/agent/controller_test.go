@@ -77,7 +77,7 @@ func newRigWith(t *testing.T, m app.Measurer, cfgs ...engine.Config) *controller
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if _, err := store.Enqueue(context.Background(), QueueItems(cfgs)); err != nil {
+	if _, err := store.Enqueue(context.Background(), QueueItems(catalog(t), cfgs)); err != nil {
 		t.Fatal(err)
 	}
 	src := &scripted{r: idleOnAC()}
@@ -281,4 +281,41 @@ func waitIdle(t *testing.T, m *apptest.Measurer) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// The agent measures a queued configuration exactly as it was queued, every setting kept, and
+// once stored it counts as measured.
+func TestControllerMeasuresTheWholeQueuedConfiguration(t *testing.T) {
+	full := engine.Config{Model: "tiny-llama", Precision: "fp16", Weights: "random", Context: 16, Generate: 4, Batch: 2,
+		Warmup: 1, Repeats: 4, Processes: 2, Seed: 9, MemoryLimit: 1 << 30, Timeout: 3 * time.Minute}
+	adaptive := engine.Config{Model: "tiny-gpt2", Precision: "fp32", Weights: "auto", Context: 8, Generate: 3, Batch: 1,
+		Repeats: 6, TargetCI: 0.05, MinRepeats: 3, Timeout: time.Minute}
+	for _, cfg := range []engine.Config{full, adaptive} {
+		t.Run(cfg.Label(), func(t *testing.T) {
+			m := &apptest.Measurer{}
+			r := newRigWith(t, m, cfg)
+			r.ctl.Start()
+			r.waitFor(t, "the queue to empty", 10*time.Second, func(s Status) bool { return s.Reason == "queue empty: nothing left to measure" })
+			if got := m.Configs(); len(got) != 1 || got[0] != cfg {
+				t.Fatalf("measured %+v\nqueued   %+v", got, cfg)
+			}
+			runs := r.runs(t)
+			if len(runs) != 1 || runs[0].Key() != app.Key(catalog(t), cfg) {
+				t.Fatalf("stored %+v, want the key %+v", runs, app.Key(catalog(t), cfg))
+			}
+			pending, err := PendingWork(context.Background(), r.store, catalog(t), engine.DetectMachine(), mustHello(t, m))
+			if err != nil || len(pending) != 0 {
+				t.Fatalf("pending after the run: %+v, %v", pending, err)
+			}
+		})
+	}
+}
+
+func mustHello(t *testing.T, m app.Measurer) engine.Hello {
+	t.Helper()
+	h, err := m.Hello(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -23,7 +23,7 @@ func TestControllerWaitsForTheMeasuringLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := store.Enqueue(context.Background(), QueueItems([]engine.Config{queued("tiny-llama", 16, 1)})); err != nil {
+	if _, err := store.Enqueue(context.Background(), QueueItems(catalog(t), []engine.Config{queued("tiny-llama", 16, 1)})); err != nil {
 		t.Fatal(err)
 	}
 	other, err := app.LockMeasuring(context.Background(), env, dbPath, false)

@@ -9,23 +9,20 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// configOf turns a queued item back into a configuration.
-func configOf(q storage.QueueItem) engine.Config {
-	return engine.Config{Model: q.Model, Precision: q.Precision, Weights: q.Weights, Context: q.Context,
-		Generate: q.Generate, Batch: q.Batch, Warmup: q.Warmup, Repeats: q.Repeats,
-		MemoryLimit: q.MemoryLimitBytes, Timeout: engine.DefaultTimeout}
-}
-
 // QueueItems orders configurations so that the first runs span every model's range (see
 // engine.TeachingOrder) and numbers them as priorities; once there are enough runs to train
-// the advisor, Controller.next picks where its predictions are least certain instead.
-func QueueItems(cfgs []engine.Config) []storage.QueueItem {
+// the advisor, Controller.next picks where its predictions are least certain instead. Each
+// configuration is queued whole, its model resolved once: a checkpoint folder by its absolute
+// path, as its runs are stored, so that a relative one counts as measured wherever the agent
+// runs from.
+func QueueItems(cat *engine.Catalog, cfgs []engine.Config) []storage.QueueItem {
 	ordered := engine.TeachingOrder(cfgs)
 	items := make([]storage.QueueItem, len(ordered))
 	for i, c := range ordered {
-		items[i] = storage.QueueItem{Model: c.Model, Precision: c.Precision, Weights: c.Weights, Context: c.Context,
-			Generate: c.Generate, Batch: c.Batch, Warmup: c.Warmup, Repeats: c.Repeats,
-			MemoryLimitBytes: c.MemoryLimit, Priority: i}
+		if ref, err := cat.ResolveModel(c.Model); err == nil {
+			c.Model = ref.Arg
+		}
+		items[i] = storage.QueueItem{Config: c, Priority: i}
 	}
 	return items
 }
@@ -43,7 +40,7 @@ func PendingWork(ctx context.Context, store *storage.DB, cat *engine.Catalog, ma
 	}
 	var pending []storage.QueueItem
 	for _, q := range items {
-		if _, ok := app.LookupRun(done, cat, configOf(q)); !ok {
+		if _, ok := app.LookupRun(done, cat, q.Config); !ok {
 			pending = append(pending, q)
 		}
 	}
@@ -60,10 +57,7 @@ func (c *Controller) next(ctx context.Context) (*app.Session, engine.Config, int
 	}
 	cfgs := make([]engine.Config, 0, len(items))
 	for _, q := range items {
-		cfg := configOf(q)
-		if c.cfg.Timeout > 0 {
-			cfg.Timeout = c.cfg.Timeout
-		}
+		cfg := q.Config
 		if !c.dropped[cfg] {
 			cfgs = append(cfgs, cfg)
 		}

@@ -102,21 +102,14 @@ condition.`,
 		if err != nil {
 			return err
 		}
+		wo.startTimeout = grid.startTimeout(fs, spec)
 		if err := checkMemory(cat, spec.Configs(), force, stderr); err != nil {
 			return err
 		}
 		if plan {
 			return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), false, stdout)
 		}
-		cfgs := spec.Configs()
-		// A checkpoint folder is queued by its absolute path, as its runs are stored: a
-		// relative one would never match them.
-		for i := range cfgs {
-			if ref, err := cat.ResolveModel(cfgs[i].Model); err == nil {
-				cfgs[i].Model = ref.Arg
-			}
-		}
-		items = agent.QueueItems(cfgs)
+		items = agent.QueueItems(cat, spec.Configs())
 	} else if plan {
 		return usageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
 	}
@@ -149,7 +142,6 @@ condition.`,
 	} else if len(queued) == 0 {
 		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
-	wo.timeoutFrom(fs, grid.spec.Timeout)
 	wspec, err := wo.spec(env, stderr)
 	if err != nil {
 		return err
@@ -159,7 +151,7 @@ condition.`,
 	machine := engine.DetectMachine()
 	bench := &app.Bench{Measurer: app.FromRunner(runner), Store: store, Catalog: cat, Machine: machine, Sensors: env.Sensors,
 		CPUBandwidth: env.CopyBandwidth(machine), Meter: env.OpenMeter(ctx)}
-	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once, Timeout: grid.spec.Timeout,
+	ctl := agent.NewController(agent.ControllerConfig{Bench: bench, Policy: policy, Poll: poll, Once: once,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)).With("component", "agent")})
 	ctl.Start()
 	err = ctl.Run(ctx)

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"encoding/json"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/storage"
 )
 
 // Without sensors every reading is unknown, which the default policy refuses; these flags let
@@ -103,5 +106,77 @@ func TestStatusOfARunningAgent(t *testing.T) {
 	}
 	if n := len(storedRuns(t, db)); n != 0 {
 		t.Fatalf("the interrupted run was stored (%d runs)", n)
+	}
+}
+
+// The agent queue keeps every setting of a grid: the runs stored carry them, and the same grid
+// queued again is measured already.
+func TestAgentKeepsTheWholeConfiguration(t *testing.T) {
+	env := testEnv(t, true)
+	db := filepath.Join(t.TempDir(), "agent.db")
+	base := []string{"agent", "--once", "--db", db, "--model", "tiny-llama", "--context", "8", "--generate", "3", "--warmup", "0"}
+	tests := []struct {
+		name  string
+		flags []string
+		check func(storage.Run) bool
+	}{
+		{"seed and processes", []string{"--seed", "7", "--processes", "2", "--repeats", "2", "--timeout", "5m"},
+			func(r storage.Run) bool { return r.Seed == 7 && r.Processes == 2 && r.Repeats == 2 && r.TargetCI == 0 }},
+		{"adaptive repetitions", []string{"--target-ci", "50%", "--min-repeats", "2", "--max-repeats", "3"},
+			func(r storage.Run) bool {
+				return r.TargetCI == 0.5 && r.MinRepeats == 2 && r.Repeats == 3 && r.Seed == 0
+			}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append(slices.Clone(base), tt.flags...), anyConditions...)
+			r := cli(t, env, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			runs := storedRuns(t, db)
+			if len(runs) != i+1 || runs[0].Status != "ok" || !tt.check(runs[0]) {
+				t.Fatalf("stored %+v", runs[0])
+			}
+			r = cli(t, env, args...)
+			mustContain(t, "again", r.stderr, "Queued 1 configurations (0 new)")
+			if r.code != 0 || len(storedRuns(t, db)) != i+1 {
+				t.Fatalf("queued again: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+			}
+		})
+	}
+}
+
+// A checkpoint folder given by a relative path is queued by its absolute one, as its runs are
+// stored: measured once, it counts as measured, from that folder or any other.
+func TestAgentRelativeCheckpoint(t *testing.T) {
+	env := testEnv(t, true)
+	dir := t.TempDir()
+	maker, err := filepath.Abs("../../bench/make_checkpoint.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(env.Getenv("INFERBENCH_PYTHON"), maker, "--model", "tiny-llama", "--out", filepath.Join(dir, "ckpt")).CombinedOutput(); err != nil {
+		t.Fatalf("make checkpoint: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "agent.db")
+	t.Chdir(dir)
+	args := append([]string{"agent", "--once", "--db", db, "--model", "./ckpt", "--weights", "checkpoint", "--precision", "fp16",
+		"--context", "8", "--generate", "3", "--warmup", "0", "--repeats", "1"}, anyConditions...)
+	if r := cli(t, env, args...); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	runs := storedRuns(t, db)
+	if len(runs) != 1 || runs[0].Model != filepath.Join(dir, "ckpt") || runs[0].Status != "ok" {
+		t.Fatalf("stored %+v", runs)
+	}
+	r := cli(t, env, args...)
+	mustContain(t, "again", r.stderr, "Queued 1 configurations (0 new)")
+	if r.code != 0 || len(storedRuns(t, db)) != 1 {
+		t.Fatalf("queued again: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+	}
+	t.Chdir(t.TempDir())
+	if r := cli(t, env, append([]string{"agent", "--once", "--db", db}, anyConditions...)...); r.code != 0 || len(storedRuns(t, db)) != 1 {
+		t.Fatalf("from another folder: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
 	}
 }

@@ -101,6 +101,17 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 	return spec, spec.Validate(cat)
 }
 
+// startTimeout is the timeout the user gave, by --timeout or in the sweep file, which then
+// bounds the worker's start too; 0 when none was given.
+func (g *gridOptions) startTimeout(fs *flag.FlagSet, spec grid.SweepSpec) time.Duration {
+	given := g.file != "" && spec.Timeout != grid.DefaultSweepSpec().Timeout
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "timeout" })
+	if !given {
+		return 0
+	}
+	return spec.Timeout
+}
+
 // sweepOptions are sweep's flags: the grid, how to go through it, and the worker's.
 type sweepOptions struct {
 	grid                 gridOptions
@@ -186,7 +197,7 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 	}
 	groups := engine.Plan(spec.Configs())
 
-	o.timeoutFrom(fs, spec.Timeout)
+	o.workerOptions.startTimeout = o.grid.startTimeout(fs, spec)
 	bench, release, err := o.bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err

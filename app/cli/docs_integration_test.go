@@ -193,7 +193,7 @@ func newDocRig(t *testing.T) *docRig {
 	}
 	defer store.Close()
 	q := []engine.Config{{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Batch: 1, Repeats: 3}}
-	if _, err := store.Enqueue(context.Background(), agent.QueueItems(q)); err != nil {
+	if _, err := store.Enqueue(context.Background(), agent.QueueItems(catalogFor(t), q)); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -385,11 +385,16 @@ func TestDocumentedCommandsRun(t *testing.T) {
 	t.Logf("ran %d documented commands", len(seen))
 
 	// A dry run of a grid half measured marks each half, times the new half from the stored
-	// runs, and gives the slowdown of int8 measured by the rig's sweep.
-	res := r.run(t, "sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,64", "--generate", "4",
-		"--repeats", "2", "--warmup", "0", "--dry-run")
+	// runs, and gives the slowdown of int8 measured by the rig's sweep. With other repetitions
+	// than the rig's sweep nothing counts as measured, and the plan says why.
+	grid := []string{"sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,64", "--generate", "4",
+		"--warmup", "0", "--dry-run"}
+	res := r.run(t, append(slices.Clone(grid), "--repeats", "3")...)
 	mustContain(t, "dry run", res.stdout, "tiny-gpt2 fp32 ctx 16 batch 1 gen 4", "measured run ", "2 new, 2 already measured",
-		"Estimated time: ", "warning: int8 on the CPU backend: measured here", "warning: --repeats 2")
+		"Estimated time: ", "warning: int8 on the CPU backend: measured here")
+	res = r.run(t, append(slices.Clone(grid), "--repeats", "2")...)
+	mustContain(t, "dry run, other repetitions", res.stdout, "had other settings: --repeats 3 (now 2)", "4 new, 0 already measured",
+		"warning: --repeats 2")
 
 	// A stale example fails: each of these was once in the README or a help text.
 	for _, planted := range []string{

@@ -25,16 +25,25 @@ func dryRun(ctx context.Context, env app.Env, dbPath string, cat *engine.Catalog
 	if err != nil {
 		return err
 	}
-	var stored []storage.Run
+	var (
+		stored  []storage.Run
+		done    map[storage.RunKey]storage.Measured // nil: nothing counts as measured
+		machine = engine.DetectMachine()
+	)
 	if store != nil {
 		defer store.Close()
 		if stored, err = store.Runs(ctx, storage.RunFilter{}); err != nil {
 			return err
 		}
+		if !force {
+			if done, err = app.CompletedHere(ctx, store, machine, stored); err != nil {
+				return err
+			}
+		}
 	}
 	groups := engine.Plan(cfgs)
-	plan.Print(w, groups, plan.Mark(stored, cat, groups, force))
-	for _, msg := range plan.Warnings(cat, cfgs, stored, plan.Backend(stored, env.GOOS), engine.DetectMachine().MemoryBytes) {
+	plan.Print(w, groups, plan.Mark(stored, done, cat, groups))
+	for _, msg := range plan.Warnings(cat, cfgs, stored, plan.Backend(stored, env.GOOS), machine.MemoryBytes) {
 		fmt.Fprintln(w, "warning:", msg)
 	}
 	return nil

@@ -398,12 +398,30 @@ func TestCSVIsSpreadsheetSafeEverywhere(t *testing.T) {
 func TestWorkerStartHonoursTimeout(t *testing.T) {
 	env := testEnv(t, false)
 	py := fakePython(t, "exec sleep 600")
-	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--timeout", "1s", "--db", db, "--python", py)
-	if r.code != ExitFailure {
-		t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sweep.json")
+	if err := os.WriteFile(file, []byte(`{"models": ["tiny-gpt2"], "contexts": [8], "generate": [2], "timeout": "1s"}`), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	mustContain(t, "stderr", r.stderr, "did not say hello within 1s")
+	grid := []string{"--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--timeout", "1s"}
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"run", append([]string{"run"}, grid...)},
+		{"sweep", append([]string{"sweep"}, grid...)},
+		{"sweep file", []string{"sweep", "--file", file}},
+		{"agent", append(append([]string{"agent", "--once"}, grid...), anyConditions...)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "runs.db")
+			r := cli(t, env, append(tt.args, "--db", db, "--python", py)...)
+			if r.code != ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+			}
+			mustContain(t, "stderr", r.stderr, "did not say hello within 1s")
+		})
+	}
 }
 
 // TestNoHome: without HOME there is no cache folder, and the worker is not unpacked into the

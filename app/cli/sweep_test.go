@@ -223,7 +223,8 @@ func TestSweeperKilledAndUnconfirmedSkips(t *testing.T) {
 }
 
 // A configuration counts as measured only with the settings that change the measurement:
-// other repetitions, warm-ups, weights or processes measure it again.
+// other repetitions, warm-ups, weights, seeds, processes, target intervals or budgets measure it
+// again; a timeout, which only bounds it, does not.
 func TestSweeperResumeKeyIncludesSettings(t *testing.T) {
 	base := engine.Config{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Batch: 1, Repeats: 1}
 	r := newSweepRig(t, nil, base)
@@ -241,6 +242,14 @@ func TestSweeperResumeKeyIncludesSettings(t *testing.T) {
 		{"checkpoint weights", func(c *engine.Config) { c.Weights = "checkpoint" }, true},
 		{"warm-ups", func(c *engine.Config) { c.Warmup = 3 }, true},
 		{"processes", func(c *engine.Config) { c.Processes = 3 }, true},
+		{"a longer timeout", func(c *engine.Config) { c.Timeout = time.Hour }, false},
+		{"min repeats without a target", func(c *engine.Config) { c.MinRepeats = 4 }, false},
+		{"another seed", func(c *engine.Config) { c.Seed = 7 }, true},
+		{"a target interval", func(c *engine.Config) { c.TargetCI, c.MinRepeats, c.Repeats = 0.05, 2, 4 }, true},
+		{"the same target interval", func(c *engine.Config) { c.TargetCI, c.MinRepeats, c.Repeats = 0.05, 2, 4 }, false},
+		{"another start of it", func(c *engine.Config) { c.TargetCI, c.MinRepeats, c.Repeats = 0.05, 3, 4 }, true},
+		{"a memory budget", func(c *engine.Config) { c.MemoryLimit = 1 << 30 }, true},
+		{"more tokens", func(c *engine.Config) { c.Generate = 8 }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

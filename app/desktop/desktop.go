@@ -143,7 +143,7 @@ func (d *Desktop) queue(ctx context.Context, replace bool) error {
 			return err
 		}
 	}
-	_, err := d.store.Enqueue(ctx, agent.QueueItems(d.Preferences().QueueConfigs(d.cat)))
+	_, err := d.store.Enqueue(ctx, agent.QueueItems(d.cat, d.Preferences().QueueConfigs(d.cat)))
 	return err
 }
 

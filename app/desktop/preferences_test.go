@@ -135,7 +135,7 @@ func TestPreferencesQueueConfigs(t *testing.T) {
 	if want := []int{128, 512, 992}; !reflect.DeepEqual(gpt2Contexts, want) {
 		t.Errorf("gpt2 contexts %v, want %v", gpt2Contexts, want)
 	}
-	items := agent.QueueItems(cfgs)
+	items := agent.QueueItems(cat, cfgs)
 	if len(items) != len(cfgs) {
 		t.Errorf("QueueItems: %d items for %d configurations", len(items), len(cfgs))
 	}

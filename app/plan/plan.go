@@ -6,8 +6,11 @@ package plan
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -56,64 +59,39 @@ func roundDuration(d time.Duration) string {
 	}
 }
 
-// Mark marks each configuration of groups against the stored runs, newest first.
-// Runs count as measured when they come from the MLX the latest stored run used, as for
-// `inferbench status`: a dry run starts no worker to ask.
-func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, force bool) []Entry {
-	var latest *storage.Run
-	if len(stored) > 0 {
-		latest = &stored[0] // newest first
+// Mark marks each configuration of groups as a resumed sweep would treat it (app.Resume):
+// measured when done (from app.CompletedHere; nil with --force) holds a run of it with the same
+// settings, skipped when an out-of-memory run rules it out, else new, saying why a stored run of
+// the same sizes does not count. stored are the database's runs, newest first, for the details
+// and the estimates.
+func Mark(stored []storage.Run, done map[storage.RunKey]storage.Measured, cat *engine.Catalog, groups []engine.Group) []Entry {
+	byID := map[int64]*storage.Run{}
+	for i := range stored {
+		byID[stored[i].ID] = &stored[i]
 	}
-	key := func(c engine.Config) storage.RunKey {
-		model := c.Model
-		if ref, err := cat.ResolveModel(c.Model); err == nil {
-			model = ref.Arg
-		}
-		return storage.RunKey{Model: model, Precision: c.Precision, Context: c.Context, Generate: c.Generate,
-			Batch: c.Batch, MemoryLimitBytes: c.MemoryLimit}
-	}
-	runKey := func(r storage.Run) storage.RunKey {
-		return storage.RunKey{Model: r.Model, Precision: r.Precision, Context: r.Context, Generate: r.Generate,
-			Batch: r.Batch, MemoryLimitBytes: r.MemoryLimitBytes}
-	}
-	sameMLX := func(r storage.Run) bool {
-		return latest != nil && r.Backend == latest.Backend && r.MLXVersion == latest.MLXVersion && r.MLXLMVersion == latest.MLXLMVersion
-	}
-	// The latest current run of each configuration, and the out-of-memory ones, newest first.
-	current := map[storage.RunKey]storage.Run{}
-	var oomed []storage.Run
-	for i := len(stored) - 1; i >= 0; i-- {
-		r := stored[i]
-		if sameMLX(r) && (r.Status == storage.StatusOK || r.Status == storage.StatusOOM || r.Status == storage.StatusSkipped) {
-			current[runKey(r)] = r
-		}
-	}
-	for _, r := range stored {
-		if current[runKey(r)].ID == r.ID && r.Status == storage.StatusOOM {
-			oomed = append(oomed, r)
-		}
-	}
-	var out []Entry
+	var all []engine.Config
 	for _, g := range groups {
-		for _, c := range g.Configs {
-			p := Entry{Config: c, Mark: MarkNew, Estimate: estimateFrom(stored, key(c), c)}
-			if r, ok := current[key(c)]; ok && !force && r.Status == storage.StatusSkipped {
-				p.Mark, p.Detail, p.Estimate = MarkSkip, fmt.Sprintf("run %d: %s", r.ID, r.Error), Estimate{}
-			} else if ok && !force {
-				p.Mark, p.Detail, p.Estimate = MarkMeasured, measuredDetail(r), Estimate{}
-			} else if !force {
-				for _, r := range oomed {
-					oom := engine.Config{Model: c.Model, Precision: r.Precision, Weights: c.Weights, Context: r.Context,
-						Generate: r.Generate, Batch: r.Batch, MemoryLimit: r.MemoryLimitBytes}
-					if r.Model == key(c).Model && engine.NeedsMore(oom, c) {
-						p.Mark, p.Estimate = MarkSkip, Estimate{}
-						p.Detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", oom.Label(), r.ID)
-						break
-					}
-				}
+		all = append(all, g.Configs...)
+	}
+	resume := app.NewResume(cat, done, all)
+	var out []Entry
+	for _, c := range all {
+		k := app.Key(cat, c)
+		p := Entry{Config: c, Mark: MarkNew, Estimate: estimateFrom(stored, k, c)}
+		switch d := resume.Decide(c); {
+		case d.Measured.Status != "":
+			p.Mark, p.Estimate = MarkMeasured, Estimate{}
+			p.Detail = fmt.Sprintf("run %d: %s; --force measures it again", d.Measured.RunID, d.Measured.Status)
+			if r := byID[d.Measured.RunID]; r != nil {
+				p.Detail = measuredDetail(*r)
 			}
-			out = append(out, p)
+		case d.RuledOut != nil:
+			p.Mark, p.Estimate = MarkSkip, Estimate{}
+			p.Detail = fmt.Sprintf("needs more memory than %s, which ran out of memory (run %d)", d.RuledOut.Label(), d.OOMRun)
+		default:
+			p.Detail = notCounted(stored, k, c)
 		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -121,13 +99,73 @@ func Mark(stored []storage.Run, cat *engine.Catalog, groups []engine.Group, forc
 // measuredDetail says which run already answers a configuration, and with which settings.
 func measuredDetail(r storage.Run) string {
 	procs := max(1, r.Processes)
-	s := fmt.Sprintf("run %d on %s: %s, %d repetitions in %d %s, mlx %s (%s)",
-		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Repeats, procs, report.Plural(procs, "process", "processes"),
+	reps := fmt.Sprintf("%d repetitions", r.Repeats)
+	if r.TargetCI > 0 {
+		reps = fmt.Sprintf("%d to %d repetitions to ±%s", r.MinRepeats, r.Repeats, percent(r.TargetCI))
+	}
+	s := fmt.Sprintf("run %d on %s: %s, weights %s, %s in %d %s, mlx %s (%s)",
+		r.ID, r.CreatedAt.Local().Format("2006-01-02"), r.Status, r.Weights, reps, procs, report.Plural(procs, "process", "processes"),
 		r.MLXVersion, r.Backend)
 	if r.Stability == engine.StabilityShift {
 		s += ", unstable (level shift)"
 	}
 	return s + "; --force measures it again"
+}
+
+// notCounted says why the stored runs of a new configuration's sizes (its model, precision,
+// context, generate, batch and budget) do not answer it, from the one whose settings differ
+// least (the newest among equals): which settings, named as their flags, or that it was
+// measured on another machine or MLX. "" when no such run is stored.
+func notCounted(stored []storage.Run, k storage.RunKey, c engine.Config) string {
+	best, bestDiff := int64(0), []string(nil)
+	for i := range stored {
+		r := &stored[i]
+		rk := r.Key()
+		if r.Status != storage.StatusOK && r.Status != storage.StatusOOM || rk.Model != k.Model || rk.Precision != k.Precision ||
+			rk.Context != k.Context || rk.Generate != k.Generate || rk.Batch != k.Batch || rk.MemoryLimitBytes != k.MemoryLimitBytes {
+			continue
+		}
+		diff := settingsDiff(rk, k, c.Weights == "auto")
+		if best == 0 || len(diff) < len(bestDiff) {
+			best, bestDiff = r.ID, diff
+		}
+	}
+	switch {
+	case best == 0:
+		return ""
+	case len(bestDiff) == 0:
+		return fmt.Sprintf("run %d was measured on another machine or MLX version", best)
+	}
+	return fmt.Sprintf("run %d had other settings: %s", best, strings.Join(bestDiff, ", "))
+}
+
+// settingsDiff names the settings in which a stored run's key differs from a configuration's,
+// as their flags: "--repeats 5 (now 20)". Weights auto match whichever a run chose.
+func settingsDiff(was, now storage.RunKey, auto bool) []string {
+	var diff []string
+	add := func(flag string, was, now any) {
+		if was != now {
+			diff = append(diff, fmt.Sprintf("%s %v (now %v)", flag, was, now))
+		}
+	}
+	if !auto || was.Weights == "auto" {
+		add("--weights", was.Weights, now.Weights)
+	}
+	add("--warmup", was.Warmup, now.Warmup)
+	add("--repeats", was.Repeats, now.Repeats)
+	add("--processes", was.Processes, now.Processes)
+	add("--seed", was.Seed, now.Seed)
+	add("--target-ci", percent(was.TargetCI), percent(now.TargetCI))
+	add("--min-repeats", was.MinRepeats, now.MinRepeats)
+	return diff
+}
+
+// percent writes a target interval as --target-ci takes it; "off" for fixed repetitions.
+func percent(f float64) string {
+	if f <= 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(f*100, 'g', -1, 64) + "%"
 }
 
 // estimateFrom predicts how long cfg takes from the stored runs: the same configuration's own
@@ -194,6 +232,9 @@ func Print(w io.Writer, groups []engine.Group, plan []Entry) {
 				} else {
 					detail = "no stored timing of this model and precision"
 					untimed++
+				}
+				if p.Detail != "" {
+					detail += "; " + p.Detail
 				}
 			}
 			fmt.Fprintf(w, "  %3d. %-44s %-8s %s\n", i, p.Config.Label(), p.Mark, detail)

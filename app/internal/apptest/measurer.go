@@ -20,8 +20,9 @@ type Measurer struct {
 	Hold chan struct{}
 
 	mu      sync.Mutex
-	ran     []string // labels, in the order runs started
-	running string   // label of the run in progress
+	ran     []string        // labels, in the order runs started
+	configs []engine.Config // the configurations themselves, in the same order
+	running string          // label of the run in progress
 	closes  int
 }
 
@@ -35,6 +36,7 @@ func (m *Measurer) Run(ctx context.Context, cfg engine.Config, progress func(eng
 	label := cfg.Label()
 	m.mu.Lock()
 	m.ran = append(m.ran, label)
+	m.configs = append(m.configs, cfg)
 	m.running = label
 	outcome := m.Outcomes[label]
 	m.mu.Unlock()
@@ -93,6 +95,13 @@ func (m *Measurer) Ran() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.ran...)
+}
+
+// Configs returns the configurations of the runs started so far, whole, in order.
+func (m *Measurer) Configs() []engine.Config {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]engine.Config(nil), m.configs...)
 }
 
 // Running returns the label of the run in progress, or "".
