@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 7
+const schemaVersion = 8
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -21,6 +21,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate5,
 	migrate6,
 	migrate7,
+	migrate8,
 }
 
 func init() {
@@ -317,12 +318,31 @@ func migrate6(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// migrate7 keeps every setting that changes a measurement: each run records the seed of its
+// migrate7 records what a run's decode interval rests on: its repetitions, its own worker
+// processes, or those pooled with the spread between processes of earlier runs on the machine,
+// and the degrees of freedom behind it. Runs stored before had only the first two.
+func migrate7(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN decode_ci_basis TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN decode_ci_dof INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE runs SET decode_ci_basis = CASE WHEN processes > 1 THEN 'processes' ELSE 'repetitions' END,
+			decode_ci_dof = CASE WHEN processes > 1 THEN processes - 1 ELSE repeats - 1 END
+			WHERE decode_tokens_per_sec_ci95 IS NOT NULL`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate8 keeps every setting that changes a measurement: each run records the seed of its
 // weights and prompts and, for adaptive repetitions, the target interval and the repetitions it
 // started with, so resuming tells such runs apart; the queue keeps those too, with the worker
 // processes and the timeout, so a queued configuration is measured as it was given. Rows from
 // before read as the defaults: seed 0, fixed repetitions, one process, the default timeout (0).
-func migrate7(ctx context.Context, tx *sql.Tx) error {
+func migrate8(ctx context.Context, tx *sql.Tx) error {
 	stmts := []string{
 		`ALTER TABLE runs ADD COLUMN seed INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE runs ADD COLUMN target_ci REAL NOT NULL DEFAULT 0`,

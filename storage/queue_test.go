@@ -111,9 +111,9 @@ func TestAgentState(t *testing.T) {
 
 // A queue written before the whole configuration was kept reads as it was measured then: one
 // process, seed 0, fixed repetitions and the default timeout.
-func TestMigrateQueueFromVersion6(t *testing.T) {
+func TestMigrateQueueFromVersion7(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v6.db")
+	path := filepath.Join(t.TempDir(), "v7.db")
 	raw, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -122,12 +122,12 @@ func TestMigrateQueueFromVersion6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations[:6] {
+	for _, m := range migrations[:7] {
 		if err := m(ctx, tx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, s := range []string{`PRAGMA user_version = 6`,
+	for _, s := range []string{`PRAGMA user_version = 7`,
 		`INSERT INTO queue (model, precision, weights, context_tokens, generate_tokens, batch_size, warmup, repeats,
 			memory_limit_bytes, priority, added_at) VALUES ('gpt2', 'fp16', 'auto', 128, 32, 1, 1, 5, 0, 0, '2026-01-01T00:00:00.000Z')`} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
