@@ -14,6 +14,7 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/desktop"
 	"github.com/inferbench/inferbench/menubar"
 )
@@ -30,9 +31,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "menubar" {
 		opts, err := menubar.ParseArgs(os.Args[2:], os.Stderr)
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(cli.ExitOK)
+			os.Exit(command.ExitOK)
 		} else if err != nil {
-			os.Exit(cli.ExitUsage)
+			os.Exit(command.ExitUsage)
 		}
 		opts.Out = os.Stdout
 		code := runMenuBar(ctx, opts)
@@ -48,16 +49,16 @@ func main() {
 func runMenuBar(ctx context.Context, opts menubar.Options) int {
 	if runtime.GOOS != "darwin" {
 		fmt.Fprintln(os.Stderr, "inferbench:", menubar.Run(ctx, nil, opts))
-		return cli.ExitFailure
+		return command.ExitFailure
 	}
 	d, err := desktop.New(ctx, app.ProcessEnv(), nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return cli.ExitFailure
+		return command.ExitFailure
 	}
 	if err := menubar.Run(ctx, d, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "inferbench:", err)
-		return cli.ExitFailure
+		return command.ExitFailure
 	}
-	return cli.ExitOK
+	return command.ExitOK
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine/grid"
 )
 
@@ -51,18 +52,18 @@ func parseMemory(flagValue string) (int64, error) {
 	}
 	n, err := grid.ParseBytes(flagValue)
 	if err != nil {
-		return 0, usageError(fmt.Errorf("--memory: %w", err))
+		return 0, command.UsageError(fmt.Errorf("--memory: %w", err))
 	}
 	return n, nil
 }
 
 // checkAdviceFormat accepts the formats the advisor's commands print.
-func checkAdviceFormat(format string) error { return checkFormat(format, tableOrJSON) }
+func checkAdviceFormat(format string) error { return command.CheckFormat(format, command.TableOrJSON) }
 
 // checkThreshold refuses an interactive threshold that is not a positive number of ms.
 func checkThreshold(v float64) error {
 	if !(v > 0) || math.IsInf(v, 0) {
-		return usageError(fmt.Errorf("--threshold-ms must be a positive number of milliseconds, got %v", v))
+		return command.UsageError(fmt.Errorf("--threshold-ms must be a positive number of milliseconds, got %v", v))
 	}
 	return nil
 }
@@ -70,7 +71,7 @@ func checkThreshold(v float64) error {
 // noArgs refuses positional arguments: every option is a flag.
 func noArgs(name string, args []string) error {
 	if len(args) > 0 {
-		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench %s -h)", args[0], name))
+		return command.UsageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench %s -h)", args[0], name))
 	}
 	return nil
 }
@@ -79,7 +80,7 @@ func noArgs(name string, args []string) error {
 // share.
 func parseAdvice(fs *flag.FlagSet, args []string, format *string, thresholdMs *float64) error {
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if err := noArgs(fs.Name(), fs.Args()); err != nil {
 		return err
@@ -132,7 +133,7 @@ func (o *drawOptions) addFlags(fs *flag.FlagSet, outUsage, memoryUsage string) {
 // machine's); what names the output in the error for a missing --out.
 func (o *drawOptions) check(what string) (int64, error) {
 	if o.out == "" {
-		return 0, usageError(fmt.Errorf("--out is required: the folder to write %s to", what))
+		return 0, command.UsageError(fmt.Errorf("--out is required: the folder to write %s to", what))
 	}
 	if err := checkThreshold(o.thresholdMs); err != nil {
 		return 0, err

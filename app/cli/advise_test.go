@@ -17,6 +17,7 @@ import (
 
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -333,7 +334,7 @@ func TestAdviseTooLittleData(t *testing.T) {
 	env := testEnv(t, false)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	r := cli(t, env, "fit", "--db", db)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, "no runs") || !strings.Contains(r.stderr, "inferbench sweep") {
+	if r.code != command.ExitFailure || !strings.Contains(r.stderr, "no runs") || !strings.Contains(r.stderr, "inferbench sweep") {
 		t.Errorf("empty database: exit %d, %q", r.code, r.stderr)
 	}
 	// Every chart is drawn, saying in its body that there is nothing to draw, and stderr says why.
@@ -347,7 +348,7 @@ func TestAdviseTooLittleData(t *testing.T) {
 	}
 	for _, args := range [][]string{{"fit"}, {"predict"}, {"recommend"}} {
 		r := cli(t, env, append(args, "--db", db)...)
-		if r.code != ExitFailure || !strings.Contains(r.stderr, "at least 8 successful runs") || !strings.Contains(r.stderr, "measure more") {
+		if r.code != command.ExitFailure || !strings.Contains(r.stderr, "at least 8 successful runs") || !strings.Contains(r.stderr, "measure more") {
 			t.Errorf("%s on 4 runs of one model: exit %d, %q", args[0], r.code, r.stderr)
 		}
 	}

@@ -1,47 +1,31 @@
-// Package cli is the inferbench command line: one file per command, the flags they share, and
-// the sweeper. Main maps every error to an exit code in one place.
+// Package cli is the inferbench command line: one file per command and the sweeper; the
+// flags, help and errors they share are in command, which maps every error to an exit code in
+// one place.
 package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strings"
 
 	"github.com/inferbench/inferbench/app"
-	"github.com/inferbench/inferbench/engine"
-	"github.com/inferbench/inferbench/storage"
+	"github.com/inferbench/inferbench/app/cli/command"
 )
 
 // Version is the inferbench version, set at build time with -ldflags "-X ...app/cli.Version=...".
 var Version = "0.1.0-dev"
 
-// Exit codes, the same for every command (usage and docs/reliability.md list them): 0 success,
-// 1 a measured failure or an operational error (a worker that cannot start, another inferbench
-// measuring, a full disk), 2 bad input (flags, configurations, a --db that is not a usable
-// database file), 3 compare found a regression (a gate for scripts and CI), 70 an internal
-// error (a bug: please report it; sysexits' EX_SOFTWARE), 130 interrupted (Ctrl-C, SIGTERM).
-// A Go runtime crash would exit 2, which means bad input, so panics are recovered and end as 70.
-const (
-	ExitOK          = 0
-	ExitFailure     = 1
-	ExitUsage       = 2
-	ExitRegression  = 3 // compare found a regression: a gate for scripts and CI
-	ExitInternal    = 70
-	ExitInterrupted = 130
-)
-
-type command struct {
+// subcommand is one inferbench command: its name, its line in the usage, and what runs it.
+type subcommand struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error
 }
 
-func commands() []command {
-	return []command{
+func commands() []subcommand {
+	return []subcommand{
 		{"run", "measure one configuration and store it", runRun},
 		{"sweep", "measure a grid of configurations, resumably", runSweep},
 		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
@@ -67,21 +51,21 @@ func Main(ctx context.Context, env app.Env, args []string, stdout, stderr io.Wri
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "inferbench: internal error (a bug in Inferbench; please report it with this output): %v\n%s", r, debug.Stack())
-			code = ExitInternal
+			code = command.ExitInternal
 		}
 	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
-		return ExitOK
+		return command.ExitOK
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return exitCode(c.run(ctx, env, args[1:], stdout, stderr), stderr)
+			return command.ExitCode(c.run(ctx, env, args[1:], stdout, stderr), stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "inferbench: unknown command %q\n\n", args[0])
 	usage(stderr)
-	return ExitUsage
+	return command.ExitUsage
 }
 
 func usage(w io.Writer) {
@@ -109,65 +93,17 @@ a --db that is not a usable database); 3 compare found a regression; 70 an inter
 `)
 }
 
-// usageErr is bad input on the command line.
-type usageErr struct{ err error }
-
-func (e usageErr) Error() string { return e.err.Error() }
-func (e usageErr) Unwrap() error { return e.err }
-
-func usageError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return flag.ErrHelp
-	}
-	return usageErr{err}
-}
-
-// failedRun is a measurement that completed with a failure status; its details were printed.
-type failedRun struct{ status string }
-
-func (e failedRun) Error() string { return "the measurement failed: " + e.status }
-
-// exitCode maps an error to an exit code, printing it first. This is the one place that does.
-func exitCode(err error, stderr io.Writer) int {
-	var (
-		invalid *engine.InvalidError
-		usage   usageErr
-		failed  failedRun
-		regress regressions
-	)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return ExitOK
-	case errors.As(err, &failed):
-		return ExitFailure
-	case errors.As(err, &regress):
-		return ExitRegression
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "inferbench: interrupted")
-		return ExitInterrupted
-	case errors.As(err, &usage), errors.As(err, &invalid), errors.Is(err, storage.ErrNotWritable),
-		errors.Is(err, storage.ErrNotDatabase), errors.Is(err, storage.ErrTooNew):
-		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
-		return ExitUsage
-	default:
-		fmt.Fprintln(stderr, "inferbench:", indentRest(err.Error()))
-		return ExitFailure
-	}
-}
-
-func indentRest(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
-
 func runVersion(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	setUsage(fs, stderr, helpText{
-		synopsis:    "version",
-		description: "Prints the version of this inferbench binary.",
-		examples:    []string{"version"},
-		exits:       []exitMeaning{exitDone("printed"), {ExitUsage, "bad flags"}},
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis:    "version",
+		Description: "Prints the version of this inferbench binary.",
+		Examples:    []string{"version"},
+		Exits:       []command.ExitMeaning{command.Done("printed"), {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	fmt.Fprintln(stdout, "inferbench", Version)
 	return nil

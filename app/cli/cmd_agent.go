@@ -13,6 +13,7 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/sensors"
 	"github.com/inferbench/inferbench/storage"
@@ -36,7 +37,7 @@ func (p *policyFlags) add(fs *flag.FlagSet) {
 func (p *policyFlags) resolve() (agent.Policy, error) {
 	p.policy.MaxThermal = sensors.Thermal(p.maxThermal)
 	if err := p.policy.Validate(); err != nil {
-		return agent.Policy{}, usageError(err)
+		return agent.Policy{}, command.UsageError(err)
 	}
 	return p.policy, nil
 }
@@ -47,7 +48,7 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	var (
 		grid    gridOptions
 		pf      policyFlags
-		wo      workerOptions
+		wo      command.WorkerOptions
 		once    bool
 		replace bool
 		force   bool
@@ -56,15 +57,15 @@ func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	)
 	grid.add(fs)
 	pf.add(fs)
-	wo.addFlags(fs, env)
+	wo.AddFlags(fs, env)
 	fs.BoolVar(&once, "once", false, "measure what the queue holds, then exit")
 	fs.BoolVar(&plan, "dry-run", false, "with grid flags: "+dryRunUsage+"; nothing is queued")
 	fs.BoolVar(&force, "force", false, "queue "+strings.TrimPrefix(forceMemoryUsage, "measure "))
 	fs.BoolVar(&replace, "replace", false, "replace the queue with the given grid instead of adding to it")
 	fs.DurationVar(&poll, "poll", 250*time.Millisecond, "how often conditions are read during a run; a run stops at most this `long` after they end")
-	setUsage(fs, stderr, helpText{
-		synopsis: "agent [grid flags] [flags]",
-		description: `Benchmarks in the background: measures the queued configurations one at a time, only while the
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "agent [grid flags] [flags]",
+		Description: `Benchmarks in the background: measures the queued configurations one at a time, only while the
 machine is idle (--idle), on mains power (--ac-only), no hotter than --max-thermal and not in
 low-power mode, and stops a run within a second when any of that ends (nothing partial is stored;
 the configuration stays queued). A sensor the machine does not have (no battery, no thermal zones)
@@ -73,20 +74,20 @@ is "not present" and does not hold runs back; one that exists but cannot be read
 restarts; grid flags (those of inferbench sweep, or --file) add to it, ordered so that early runs
 teach the advisor most, and --dry-run shows what they would add. inferbench status shows each
 condition.`,
-		examples: []string{
+		Examples: []string{
 			"agent --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --batch 1,4",
 			"agent --model gpt2 --context 128,512 --precision fp32 --dry-run",
 			"agent --once --idle 0 --ac-only=false   # a server: measure the queue now, then exit",
 		},
-		exits: []exitMeaning{exitDone("the queue is measured (--once) or the agent was stopped"),
-			{ExitFailure, "the queue cannot progress here (a sensor the policy needs cannot be read, the worker cannot start) or the database failed"},
-			{ExitUsage, "bad input, or an empty queue"}, exitInterrupted},
+		Exits: []command.ExitMeaning{command.Done("the queue is measured (--once) or the agent was stopped"),
+			{Code: command.ExitFailure, Meaning: "the queue cannot progress here (a sensor the policy needs cannot be read, the worker cannot start) or the database failed"},
+			{Code: command.ExitUsage, Meaning: "bad input, or an empty queue"}, command.Interrupted},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Errorf("unexpected argument %q (see inferbench agent -h)", fs.Arg(0)))
+		return command.UsageError(fmt.Errorf("unexpected argument %q (see inferbench agent -h)", fs.Arg(0)))
 	}
 	policy, err := pf.resolve()
 	if err != nil {
@@ -102,25 +103,25 @@ condition.`,
 		if err != nil {
 			return err
 		}
-		wo.startTimeout = grid.startTimeout(fs, spec)
+		wo.StartTimeout = grid.startTimeout(fs, spec)
 		if err := checkMemory(cat, spec.Configs(), force, stderr); err != nil {
 			return err
 		}
 		if plan {
-			return dryRun(ctx, env, wo.path(env), cat, spec.Configs(), false, stdout)
+			return dryRun(ctx, env, wo.Path(env), cat, spec.Configs(), false, stdout)
 		}
 		items = agent.QueueItems(cat, spec.Configs())
 	} else if plan {
-		return usageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
+		return command.UsageError(errors.New("--dry-run shows what grid flags would queue: give a grid, e.g. inferbench agent --model gpt2 --context 128,512 --dry-run"))
 	}
 	// The agent measures for as long as it runs: it holds the lock from the start, so that the
 	// queue it edits is the one it measures.
-	release, err := wo.lock(ctx, env)
+	release, err := wo.Lock(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer release()
-	store, err := wo.open(ctx, env)
+	store, err := wo.Open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -140,9 +141,9 @@ condition.`,
 	if queued, err := store.Queue(ctx); err != nil {
 		return err
 	} else if len(queued) == 0 {
-		return usageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
+		return command.UsageError(errors.New("the queue is empty: give the agent a grid, e.g. inferbench agent --model gpt2 --context 128,512 --precision fp16,int4"))
 	}
-	wspec, err := wo.spec(env, stderr)
+	wspec, err := wo.Spec(env, stderr)
 	if err != nil {
 		return err
 	}

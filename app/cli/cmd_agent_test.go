@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -66,10 +67,10 @@ func TestAgentOnceDrainsTheQueue(t *testing.T) {
 func TestAgentEmptyQueueAndBadPolicy(t *testing.T) {
 	env := testEnv(t, false)
 	db := filepath.Join(t.TempDir(), "agent.db")
-	if r := cli(t, env, "agent", "--once", "--db", db); r.code != ExitUsage || !strings.Contains(r.stderr, "the queue is empty") {
+	if r := cli(t, env, "agent", "--once", "--db", db); r.code != command.ExitUsage || !strings.Contains(r.stderr, "the queue is empty") {
 		t.Fatalf("empty queue: exit %d: %s", r.code, r.stderr)
 	}
-	if r := cli(t, env, "agent", "--db", db, "--max-thermal", "warm"); r.code != ExitUsage || !strings.Contains(r.stderr, `thermal limit "warm"`) {
+	if r := cli(t, env, "agent", "--db", db, "--max-thermal", "warm"); r.code != command.ExitUsage || !strings.Contains(r.stderr, `thermal limit "warm"`) {
 		t.Fatalf("bad thermal limit: exit %d: %s", r.code, r.stderr)
 	}
 	// With unknown sensors the default policy explains why nothing would run.
@@ -98,8 +99,8 @@ func TestStatusOfARunningAgent(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	// Interrupted, as every command: exit 130.
-	if code := exitOf(cmd.Wait()); code != ExitInterrupted {
-		t.Fatalf("agent on Ctrl-C: exit %d, want %d\n%s", code, ExitInterrupted, out)
+	if code := exitOf(cmd.Wait()); code != command.ExitInterrupted {
+		t.Fatalf("agent on Ctrl-C: exit %d, want %d\n%s", code, command.ExitInterrupted, out)
 	}
 	if st := statusJSON(t, env, db); st["state"] != "stopped" {
 		t.Fatalf("status after Ctrl-C: %v", st)

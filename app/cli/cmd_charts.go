@@ -10,6 +10,7 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/engine"
 )
@@ -18,25 +19,25 @@ func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db   dbOptions
+		db   command.DBOptions
 		draw drawOptions
 	)
 	draw.addFlags(fs, "`folder` to write the charts to (required)",
 		"memory `budget` to draw, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
-	db.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "charts --out DIR [flags]",
-		description: `Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
+	db.AddFlags(fs, env)
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "charts --out DIR [flags]",
+		Description: `Draws the stored runs as PNG and SVG: decode latency vs context per model and precision, tokens/s
 vs batch, peak memory vs context with the memory budget of the machine the runs were measured on and
 the out-of-memory points, a feasibility map whose colours change at the latency threshold, and
 predicted vs measured for runs predicted by models fitted without them (cross-validated). Pairs of
 model and precision never measured together are filled in from the fit, as hollow glyphs. A chart
 without data says why in its body. inferbench report adds the analysis around them.`,
-		examples: []string{"charts --out charts/"},
-		exits:    []exitMeaning{exitDone("drawn"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
+		Examples: []string{"charts --out charts/"},
+		Exits:    []command.ExitMeaning{command.Done("drawn"), {Code: command.ExitFailure, Meaning: "too little data, or a file could not be written"}, command.BadInput},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if err := noArgs("charts", fs.Args()); err != nil {
 		return err
@@ -49,7 +50,7 @@ without data says why in its body. inferbench report adds the analysis around th
 	if err != nil {
 		return err
 	}
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ without data says why in its body. inferbench report adds the analysis around th
 	opt := charts.Options{MemoryBudgetBytes: budget, ThresholdMs: draw.thresholdMs, MemoryBudgetSource: "the given"}
 	paths, fitErr, err := advice.RenderCharts(ctx, store, cat, opt, draw.out)
 	if fitErr != nil {
-		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", indentRest(fitErr.Error()))
+		fmt.Fprintf(stderr, "inferbench: drawing measurements only; no fit: %s\n", command.IndentRest(fitErr.Error()))
 	}
 	if errors.Is(err, charts.ErrNoData) {
 		fmt.Fprintf(stderr, "inferbench: %s has no successful or out-of-memory runs yet: each chart says so; measure some with inferbench sweep\n", store.Path())

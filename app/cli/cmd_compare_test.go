@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -52,8 +53,8 @@ func TestCompareFlagsAPlantedSlowdown(t *testing.T) {
 	before := fileHash(t, base)
 
 	r := cli(t, env, "compare", base, cand, "--format", "json", "--chart", filepath.Join(dir, "charts"))
-	if r.code != ExitRegression {
-		t.Fatalf("exit %d, want %d: %s", r.code, ExitRegression, r.stderr)
+	if r.code != command.ExitRegression {
+		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitRegression, r.stderr)
 	}
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
@@ -80,13 +81,13 @@ func TestCompareFlagsAPlantedSlowdown(t *testing.T) {
 	// One database, two MLX versions: the same comparison by selector.
 	storeRuns(t, base, "0.32.4", 3, map[int]float64{128: 100, 512: 70})
 	r = cli(t, env, "compare", "--db", base, "--baseline", "mlx=0.31.0", "--candidate", "mlx=0.32.4")
-	if r.code != ExitRegression || !strings.Contains(r.stdout, "| regression |") || !strings.Contains(r.stdout, "Baseline: db=") {
+	if r.code != command.ExitRegression || !strings.Contains(r.stdout, "| regression |") || !strings.Contains(r.stdout, "Baseline: db=") {
 		t.Errorf("by MLX version: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 
 	// Against itself: nothing flagged.
 	r = cli(t, env, "compare", cand, cand+"", "--format", "csv")
-	if r.code != ExitUsage {
+	if r.code != command.ExitUsage {
 		t.Errorf("the same file twice: exit %d, want a usage error: %s", r.code, r.stderr)
 	}
 	copyPath := filepath.Join(dir, "copy.db")
@@ -113,12 +114,12 @@ func TestCompareBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--db", db}, ExitUsage, "select the same runs"},
-		{[]string{"--db", db, "--baseline", "colour=red"}, ExitUsage, "unknown key"},
-		{[]string{db, filepath.Join(dir, "missing.db")}, ExitUsage, "no such file"},
-		{[]string{"--db", db, "--baseline", "mlx=0.1", "--candidate", "mlx=0.32.4"}, ExitFailure, "no configuration was measured by both"},
-		{[]string{"--db", db, "--baseline", "mlx=0.1", "--threshold", "150%"}, ExitUsage, "--threshold"},
-		{[]string{db}, ExitUsage, "two databases"},
+		{[]string{"--db", db}, command.ExitUsage, "select the same runs"},
+		{[]string{"--db", db, "--baseline", "colour=red"}, command.ExitUsage, "unknown key"},
+		{[]string{db, filepath.Join(dir, "missing.db")}, command.ExitUsage, "no such file"},
+		{[]string{"--db", db, "--baseline", "mlx=0.1", "--candidate", "mlx=0.32.4"}, command.ExitFailure, "no configuration was measured by both"},
+		{[]string{"--db", db, "--baseline", "mlx=0.1", "--threshold", "150%"}, command.ExitUsage, "--threshold"},
+		{[]string{db}, command.ExitUsage, "two databases"},
 	} {
 		r := cli(t, env, append([]string{"compare"}, tt.args...)...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {

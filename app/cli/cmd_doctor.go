@@ -15,6 +15,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/power"
@@ -28,31 +29,31 @@ func runDoctor(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	flags := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	var (
-		wo workerOptions
+		wo command.WorkerOptions
 	)
-	wo.addFlags(flags, env)
-	setUsage(flags, stderr, helpText{
-		synopsis: "doctor [flags]",
-		description: `Checks what inferbench needs and says how to fix what is missing: the Python interpreters it
+	wo.AddFlags(flags, env)
+	command.SetUsage(flags, stderr, command.HelpText{
+		Synopsis: "doctor [flags]",
+		Description: `Checks what inferbench needs and says how to fix what is missing: the Python interpreters it
 would use and in which order (--python, INFERBENCH_PYTHON, the project's .venv, the environment
 inferbench setup makes), that the worker starts there with the pinned mlx and mlx-lm, and that
 the database opens.`,
-		examples: []string{"doctor"},
-		exits:    []exitMeaning{exitDone("ready to measure"), {ExitFailure, "a problem was found (each is printed with its fix)"}, {ExitUsage, "bad flags"}},
+		Examples: []string{"doctor"},
+		Exits:    []command.ExitMeaning{command.Done("ready to measure"), {Code: command.ExitFailure, Meaning: "a problem was found (each is printed with its fix)"}, {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := flags.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	problems := 0
 	ok := func(what, detail string) { fmt.Fprintf(stdout, "ok       %-10s %s\n", what, detail) }
 	bad := func(what, detail, fix string) {
 		problems++
-		fmt.Fprintf(stdout, "PROBLEM  %-10s %s\n         fix: %s\n", what, indentRest(detail), fix)
+		fmt.Fprintf(stdout, "PROBLEM  %-10s %s\n         fix: %s\n", what, command.IndentRest(detail), fix)
 	}
 
 	ok("inferbench", fmt.Sprintf("%s (%s/%s)", Version, runtime.GOOS, runtime.GOARCH))
 	seen := map[string]bool{}
-	for _, c := range env.PythonCandidates(wo.python) {
+	for _, c := range env.PythonCandidates(wo.Python) {
 		if seen[c.Path] { // the project's .venv found from the binary and from the working folder
 			continue
 		}
@@ -64,7 +65,7 @@ the database opens.`,
 		fmt.Fprintf(stdout, "         python     %-18s %s (%s)\n", c.Source, c.Path, state)
 	}
 	setupCmd := "inferbench setup   (in a source checkout: make setup)"
-	spec, err := wo.spec(env, stderr)
+	spec, err := wo.Spec(env, stderr)
 	switch {
 	case err != nil:
 		bad("python", err.Error(), setupCmd)
@@ -103,7 +104,7 @@ the database opens.`,
 		ok("energy", detail)
 	}
 
-	path := wo.path(env)
+	path := wo.Path(env)
 	store, err := storage.Open(ctx, path)
 	if err != nil {
 		bad("database", err.Error(), "pass --db or set INFERBENCH_DB to a writable file")

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/inferbench/inferbench/app/cli/command"
 )
 
 func TestDoctor(t *testing.T) {
@@ -23,7 +25,7 @@ func TestDoctor(t *testing.T) {
 	}
 
 	r = cli(t, env, "doctor", "--db", db, "--python", "/no/such/python")
-	if r.code != ExitFailure {
+	if r.code != command.ExitFailure {
 		t.Fatalf("doctor with a missing interpreter: exit %d", r.code)
 	}
 	mustContain(t, "doctor", r.stdout, "PROBLEM  python", "fix: inferbench setup")
@@ -33,7 +35,7 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 	env := testEnv(t, false)
 	r := cli(t, env, "help")
 	mustContain(t, "help", r.stdout, "run ", "setup", "doctor", "inferbench run --model gpt2")
-	if r := cli(t, env, "frobnicate"); r.code != ExitUsage || !strings.Contains(r.stderr, `unknown command "frobnicate"`) {
+	if r := cli(t, env, "frobnicate"); r.code != command.ExitUsage || !strings.Contains(r.stderr, `unknown command "frobnicate"`) {
 		t.Fatalf("unknown command: exit %d, %q", r.code, r.stderr)
 	}
 	if r := cli(t, env, "run", "-h"); r.code != 0 || !strings.Contains(r.stderr, "Exit status") {

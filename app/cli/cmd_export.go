@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -28,7 +29,7 @@ func statusFlag(fs *flag.FlagSet, status *string) {
 // checkStatus refuses a --status no run can have.
 func checkStatus(status string) error {
 	if status != "" && !slices.Contains(storage.Statuses(), status) {
-		return usageError(fmt.Errorf("--status %q: choose one of %s", status, strings.Join(storage.Statuses(), ", ")))
+		return command.UsageError(fmt.Errorf("--status %q: choose one of %s", status, strings.Join(storage.Statuses(), ", ")))
 	}
 	return nil
 }
@@ -37,34 +38,34 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (
-		db                 dbOptions
+		db                 command.DBOptions
 		format, since, out string
 		samples            bool
 		filter             storage.RunFilter
 	)
-	db.addFlags(fset, env)
-	formatFlag(fset, &format, exportFormats)
+	db.AddFlags(fset, env)
+	command.FormatFlag(fset, &format, exportFormats)
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fset.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
+	fset.StringVar(&filter.Precision, "precision", "", command.PrecisionUsage("only runs at this `precision`"))
 	statusFlag(fset, &filter.Status)
 	fset.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
-	setUsage(fset, stderr, helpText{
-		synopsis: "export [flags]",
-		description: `Exports stored runs, newest first, for analysis elsewhere: one row per run, or per repetition with
+	command.SetUsage(fset, stderr, command.HelpText{
+		Synopsis: "export [flags]",
+		Description: `Exports stored runs, newest first, for analysis elsewhere: one row per run, or per repetition with
 --samples. csv follows RFC 4180; docs/data.md describes every column and its unit.`,
-		examples: []string{"export --format csv --out runs.csv", "export --format jsonl --samples --model gpt2",
+		Examples: []string{"export --format csv --out runs.csv", "export --format jsonl --samples --model gpt2",
 			"export --model gpt2 --status ok --since 2026-01-01 --format md"},
-		exits: []exitMeaning{exitDone("exported"), {ExitFailure, "the database or the output file failed"}, {ExitUsage, "bad flags"}},
+		Exits: []command.ExitMeaning{command.Done("exported"), {Code: command.ExitFailure, Meaning: "the database or the output file failed"}, {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := fset.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if fset.NArg() > 0 {
-		return usageError(fmt.Errorf("unexpected argument %q: export takes only flags", fset.Arg(0)))
+		return command.UsageError(fmt.Errorf("unexpected argument %q: export takes only flags", fset.Arg(0)))
 	}
-	if err := checkFormat(format, exportFormats); err != nil {
+	if err := command.CheckFormat(format, exportFormats); err != nil {
 		return err
 	}
 	if err := checkStatus(filter.Status); err != nil {
@@ -91,7 +92,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		file, w = f, f
 	}
 
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func outName(out string) string {
 // the user gave.
 func createAtomic(path string) (*app.AtomicFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, usageError(fmt.Errorf("--out %s is a folder: give a file name, such as %s",
+		return nil, command.UsageError(fmt.Errorf("--out %s is a folder: give a file name, such as %s",
 			path, filepath.Join(path, "runs.csv")))
 	}
 	f, err := app.CreateAtomicFile(path)
@@ -145,7 +146,7 @@ func createAtomic(path string) (*app.AtomicFile, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err // the temporary name means nothing to the user
 		}
-		return nil, usageError(fmt.Errorf("--out %s: cannot create a file in %s (%v): choose a path in an existing folder you can write to",
+		return nil, command.UsageError(fmt.Errorf("--out %s: cannot create a file in %s (%v): choose a path in an existing folder you can write to",
 			path, filepath.Dir(path), err))
 	}
 	return f, nil

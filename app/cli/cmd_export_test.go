@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -230,8 +231,8 @@ func TestExportBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := cli(t, env, append([]string{"export", "--db", db}, tt.args...)...)
-			if r.code != ExitUsage {
-				t.Fatalf("exit %d, want %d; stderr: %s", r.code, ExitUsage, r.stderr)
+			if r.code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, command.ExitUsage, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, tt.want...)
 			if tt.noFile != "" {

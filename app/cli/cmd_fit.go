@@ -13,6 +13,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -28,22 +29,22 @@ func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db     dbOptions
+		db     command.DBOptions
 		format string
 		req    = advice.FitRequest{Refit: true}
 	)
 	fs.Float64Var(&req.ThresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	formatFlag(fs, &format, tableOrJSON)
-	db.addFlags(fs, env)
+	command.FormatFlag(fs, &format, command.TableOrJSON)
+	db.AddFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
 	fs.BoolVar(&req.IncludeUnstable, "include-unstable", false, "also learn from runs whose repetitions stepped between two levels (stability \"level shift\")")
-	setUsage(fs, stderr, helpText{
-		synopsis: "fit [flags]",
-		description: `Fits models of decode ms/token, time to first token and peak memory, and a classifier of
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "fit [flags]",
+		Description: `Fits models of decode ms/token, time to first token and peak memory, and a classifier of
 "interactive", to the stored runs; validates them out of sample; stores the fit for predict,
 recommend, charts and the menu-bar window; and prints how well it predicts.`,
-		examples: []string{"fit", "fit --format json"},
-		exits:    []exitMeaning{exitDone("fitted"), {ExitFailure, "too little data or an operational error"}, exitBadInput},
+		Examples: []string{"fit", "fit --format json"},
+		Exits:    []command.ExitMeaning{command.Done("fitted"), {Code: command.ExitFailure, Meaning: "too little data or an operational error"}, command.BadInput},
 	})
 	if err := parseAdvice(fs, args, &format, &req.ThresholdMs); err != nil {
 		return err
@@ -52,7 +53,7 @@ recommend, charts and the menu-bar window; and prints how well it predicts.`,
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.Open(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -7,32 +7,33 @@ import (
 	"io"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/storage"
 )
 
 func runImport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("import", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	var db dbOptions
-	db.addFlags(fset, env)
-	setUsage(fset, stderr, helpText{
-		synopsis: "import [flags] OTHER.db...",
-		description: `Adds the runs of other Inferbench databases (measured on other machines, or by an older
+	var db command.DBOptions
+	db.AddFlags(fset, env)
+	command.SetUsage(fset, stderr, command.HelpText{
+		Synopsis: "import [flags] OTHER.db...",
+		Description: `Adds the runs of other Inferbench databases (measured on other machines, or by an older
 Inferbench) to this one, with their samples and machines. A run already stored is not added
 again, so importing the same file twice adds nothing the second time. The other files are only
 read. Fits learn from every run in a database: gather a fleet's runs in a database of their
 own (--db fleet.db) to keep this machine's recommendations its own.`,
-		examples: []string{"import --db fleet.db before.db after.db"},
-		exits:    []exitMeaning{exitDone("imported"), exitOperational, exitBadInput},
+		Examples: []string{"import --db fleet.db before.db after.db"},
+		Exits:    []command.ExitMeaning{command.Done("imported"), command.Operational, command.BadInput},
 	})
-	files, err := parseInterspersed(fset, args)
+	files, err := command.ParseInterspersed(fset, args)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return usageError(fmt.Errorf("import needs a database to import from: inferbench import OTHER.db"))
+		return command.UsageError(fmt.Errorf("import needs a database to import from: inferbench import OTHER.db"))
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.Open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ own (--db fleet.db) to keep this machine's recommendations its own.`,
 		}
 		if snap.Source == store.Path() {
 			snap.Close()
-			return usageError(fmt.Errorf("%s is the database being imported into", f))
+			return command.UsageError(fmt.Errorf("%s is the database being imported into", f))
 		}
 		st, err := store.Import(ctx, snap.DB)
 		snap.Close()

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inferbench/inferbench/app/cli/command"
 )
 
 func TestImportTwice(t *testing.T) {
@@ -31,9 +33,9 @@ func TestImportTwice(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--db", fleet}, ExitUsage, "needs a database"},
-		{[]string{"--db", fleet, fleet}, ExitUsage, "being imported into"},
-		{[]string{"--db", fleet, filepath.Join(dir, "missing.db")}, ExitUsage, "no such file"},
+		{[]string{"--db", fleet}, command.ExitUsage, "needs a database"},
+		{[]string{"--db", fleet, fleet}, command.ExitUsage, "being imported into"},
+		{[]string{"--db", fleet, filepath.Join(dir, "missing.db")}, command.ExitUsage, "no such file"},
 	} {
 		r := cli(t, env, append([]string{"import"}, tt.args...)...)
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {

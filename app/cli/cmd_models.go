@@ -10,6 +10,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -17,17 +18,17 @@ func runModels(_ context.Context, _ app.Env, args []string, stdout, stderr io.Wr
 	fs := flag.NewFlagSet("models", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	all := fs.Bool("all", false, "include the tiny test architectures (tiny-gpt2, tiny-llama): seconds to measure, for trying commands")
-	setUsage(fs, stderr, helpText{
-		synopsis: "models [flags]",
-		description: `Lists the model catalog: each architecture's name for --model, its longest context
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "models [flags]",
+		Description: `Lists the model catalog: each architecture's name for --model, its longest context
 (context + generate must fit), the Hugging Face ids whose local cache it loads when present, and
 the precisions --precision takes. Catalog models need no download: without a local checkpoint
 they are built with random weights of the exact shape.`,
-		examples: []string{"models", "models --all"},
-		exits:    []exitMeaning{exitDone("listed"), {ExitUsage, "bad flags"}},
+		Examples: []string{"models", "models --all"},
+		Exits:    []command.ExitMeaning{command.Done("listed"), {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {

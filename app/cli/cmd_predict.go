@@ -14,6 +14,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -24,26 +25,26 @@ func runPredict(ctx context.Context, env app.Env, args []string, stdout, stderr 
 	fs.SetOutput(stderr)
 	var (
 		cfg         engine.Config
-		db          dbOptions
+		db          command.DBOptions
 		format      string
 		thresholdMs float64
 	)
 	fs.StringVar(&cfg.Model, "model", "gpt2", "catalog `name` or checkpoint folder")
-	fs.StringVar(&cfg.Precision, "precision", "fp16", precisionUsage("weight `precision`"))
+	fs.StringVar(&cfg.Precision, "precision", "fp16", command.PrecisionUsage("weight `precision`"))
 	fs.IntVar(&cfg.Context, "context", 128, "prompt `tokens` per sequence")
 	fs.IntVar(&cfg.Generate, "generate", 32, "new `tokens` per sequence, the first one included")
 	fs.IntVar(&cfg.Batch, "batch", 1, "`sequences` decoded together")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	formatFlag(fs, &format, tableOrJSON)
-	db.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "predict [flags]",
-		description: `Predicts a configuration from the stored fit (refitting first when new runs have landed): decode
+	command.FormatFlag(fs, &format, command.TableOrJSON)
+	db.AddFlags(fs, env)
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "predict [flags]",
+		Description: `Predicts a configuration from the stored fit (refitting first when new runs have landed): decode
 ms/token, time to first token and peak memory, each with a 95% prediction interval, and the
 probability that decode is interactive. When the configuration was measured on this machine,
 the measurement is shown beside the prediction.`,
-		examples: []string{"predict --model gpt2-medium --precision fp16 --context 512 --batch 4"},
-		exits:    []exitMeaning{exitDone("predicted"), {ExitFailure, "too little data to fit, or an operational error"}, exitBadInput},
+		Examples: []string{"predict --model gpt2-medium --precision fp16 --context 512 --batch 4"},
+		Exits:    []command.ExitMeaning{command.Done("predicted"), {Code: command.ExitFailure, Meaning: "too little data to fit, or an operational error"}, command.BadInput},
 	})
 	if err := parseAdvice(fs, args, &format, &thresholdMs); err != nil {
 		return err
@@ -58,9 +59,9 @@ the measurement is shown beside the prediction.`,
 		return err
 	}
 	if ref.Source == "hf" {
-		return usageError(fmt.Errorf("--model %s: a prediction needs the model's architecture; pass its checkpoint folder or a catalog name", cfg.Model))
+		return command.UsageError(fmt.Errorf("--model %s: a prediction needs the model's architecture; pass its checkpoint folder or a catalog name", cfg.Model))
 	}
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

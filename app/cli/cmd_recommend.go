@@ -14,6 +14,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/grid"
@@ -31,7 +32,7 @@ func runRecommend(ctx context.Context, env app.Env, args []string, stdout, stder
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db                                dbOptions
+		db                                command.DBOptions
 		format, memory                    string
 		models, precisions, ctxs, batches string
 		maxMs, thresholdMs                float64
@@ -43,43 +44,43 @@ func runRecommend(ctx context.Context, env app.Env, args []string, stdout, stder
 	fs.StringVar(&batches, "batch", "1", "batch `sizes` to consider, e.g. 1,4")
 	fs.IntVar(&generate, "generate", 32, "new `tokens` per sequence")
 	fs.StringVar(&models, "model", "", "`models` to consider, e.g. gpt2,gpt2-medium (default: the catalog's, without test models)")
-	fs.StringVar(&precisions, "precision", "", precisionUsage("`precisions` to consider (default: those the fit has measured)"))
+	fs.StringVar(&precisions, "precision", "", command.PrecisionUsage("`precisions` to consider (default: those the fit has measured)"))
 	fs.IntVar(&top, "top", 10, "show at most this many `configurations` per context (0: all)")
 	fs.Float64Var(&thresholdMs, "threshold-ms", advisor.DefaultThresholdMs, "decode is interactive under this many `ms` per token")
-	formatFlag(fs, &format, tableOrJSON)
-	db.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "recommend [flags]",
-		description: `Ranks the fastest configurations that fit the memory budget and decode within --max-ms-per-token,
+	command.FormatFlag(fs, &format, command.TableOrJSON)
+	db.AddFlags(fs, env)
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "recommend [flags]",
+		Description: `Ranks the fastest configurations that fit the memory budget and decode within --max-ms-per-token,
 each marked measured (a run on this machine decided it) or predicted, with its memory headroom and
 the probability it is interactive; then, per model and precision, the largest context that fits
 the budget (the out-of-memory boundary).`,
-		examples: []string{"recommend --memory 16GiB --max-ms-per-token 50 --context 1024 --batch 1,4"},
-		exits:    []exitMeaning{exitDone("ranked"), {ExitFailure, "too little data to fit, or an operational error"}, exitBadInput},
+		Examples: []string{"recommend --memory 16GiB --max-ms-per-token 50 --context 1024 --batch 1,4"},
+		Exits:    []command.ExitMeaning{command.Done("ranked"), {Code: command.ExitFailure, Meaning: "too little data to fit, or an operational error"}, command.BadInput},
 	})
 	if err := parseAdvice(fs, args, &format, &thresholdMs); err != nil {
 		return err
 	}
 	if maxMs < 0 {
-		return usageError(fmt.Errorf("--max-ms-per-token must not be negative (0 for no limit), got %v", maxMs))
+		return command.UsageError(fmt.Errorf("--max-ms-per-token must not be negative (0 for no limit), got %v", maxMs))
 	}
 	if generate < 1 {
-		return usageError(fmt.Errorf("--generate must be at least 1, got %d", generate))
+		return command.UsageError(fmt.Errorf("--generate must be at least 1, got %d", generate))
 	}
 	if top < 0 {
-		return usageError(fmt.Errorf("--top must not be negative (0 for all), got %d", top))
+		return command.UsageError(fmt.Errorf("--top must not be negative (0 for all), got %d", top))
 	}
 	contextList, err := grid.ParseIntList(ctxs)
 	if err != nil {
-		return usageError(fmt.Errorf("--context: %w", err))
+		return command.UsageError(fmt.Errorf("--context: %w", err))
 	}
 	batchList, err := grid.ParseIntList(batches)
 	if err != nil {
-		return usageError(fmt.Errorf("--batch: %w", err))
+		return command.UsageError(fmt.Errorf("--batch: %w", err))
 	}
 	for _, v := range append(slices.Clone(contextList), batchList...) {
 		if v < 1 {
-			return usageError(fmt.Errorf("--context and --batch must be at least 1, got %d", v))
+			return command.UsageError(fmt.Errorf("--context and --batch must be at least 1, got %d", v))
 		}
 	}
 	budget, err := parseMemory(memory)
@@ -93,27 +94,27 @@ the budget (the out-of-memory boundary).`,
 	modelList := cat.ModelNames(false)
 	if models != "" {
 		if modelList, err = grid.ParseStringList(models); err != nil {
-			return usageError(fmt.Errorf("--model: %w", err))
+			return command.UsageError(fmt.Errorf("--model: %w", err))
 		}
 		for _, m := range modelList {
 			if _, ok := cat.Model(m); !ok {
-				return usageError(fmt.Errorf("--model %q: recommend considers catalog models; choose from %s", m, strings.Join(cat.ModelNames(true), ", ")))
+				return command.UsageError(fmt.Errorf("--model %q: recommend considers catalog models; choose from %s", m, strings.Join(cat.ModelNames(true), ", ")))
 			}
 		}
 	}
 	var precisionList []string
 	if precisions != "" {
 		if precisionList, err = grid.ParseStringList(precisions); err != nil {
-			return usageError(fmt.Errorf("--precision: %w", err))
+			return command.UsageError(fmt.Errorf("--precision: %w", err))
 		}
 		for _, p := range precisionList {
 			if _, err := cat.Precision(p); err != nil {
-				return usageError(err)
+				return command.UsageError(err)
 			}
 		}
 	}
 
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -24,24 +25,24 @@ func runReport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db   dbOptions
+		db   command.DBOptions
 		draw drawOptions
 	)
 	draw.addFlags(fs, "`folder` to write report.html, report.md and the charts to (required)",
 		"memory `budget`, e.g. 16GiB (default: the memory of the machine the runs were measured on)")
-	db.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "report --out DIR [flags]",
-		description: `Writes an analysis of the stored runs as DIR/report.html, one self-contained page that any
+	db.AddFlags(fs, env)
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "report --out DIR [flags]",
+		Description: `Writes an analysis of the stored runs as DIR/report.html, one self-contained page that any
 browser opens, and DIR/report.md, its Markdown twin, with the charts in DIR/charts: the
 recommendations, the fit's out-of-sample accuracy and warnings, each factor's share of the
 variance in decode latency, time to first token and peak memory, scaling exponents with
 95% intervals, correlations, the out-of-memory map, and every chart.`,
-		examples: []string{"report --out report/"},
-		exits:    []exitMeaning{exitDone("written"), {ExitFailure, "too little data, or a file could not be written"}, exitBadInput},
+		Examples: []string{"report --out report/"},
+		Exits:    []command.ExitMeaning{command.Done("written"), {Code: command.ExitFailure, Meaning: "too little data, or a file could not be written"}, command.BadInput},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if err := noArgs("report", fs.Args()); err != nil {
 		return err
@@ -54,7 +55,7 @@ variance in decode latency, time to first token and peak memory, scaling exponen
 	if err != nil {
 		return err
 	}
-	store, err := db.open(ctx, env)
+	store, err := db.Open(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ variance in decode latency, time to first token and peak memory, scaling exponen
 		return err
 	}
 	if r.fitErr != nil {
-		fmt.Fprintf(stderr, "inferbench: no fit, so no predictions in the report: %s\n", indentRest(r.fitErr.Error()))
+		fmt.Fprintf(stderr, "inferbench: no fit, so no predictions in the report: %s\n", command.IndentRest(r.fitErr.Error()))
 	}
 	for _, page := range []struct {
 		name  string

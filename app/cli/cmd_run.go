@@ -10,6 +10,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
@@ -23,13 +24,13 @@ type runOptions struct {
 	format string
 	plan   bool // --dry-run
 	force  bool
-	workerOptions
+	command.WorkerOptions
 }
 
 func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	def := grid.DefaultSweepSpec() // run's defaults are a sweep's, for one configuration
 	fs.StringVar(&o.cfg.Model, "model", "gpt2", "catalog `name` (see `inferbench models`), checkpoint folder, or Hugging Face id in the local cache")
-	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], precisionUsage("weight `precision`"))
+	fs.StringVar(&o.cfg.Precision, "precision", def.Precisions[0], command.PrecisionUsage("weight `precision`"))
 	fs.StringVar(&o.cfg.Weights, "weights", def.Weights, "`auto` (a local checkpoint if there is one, else random), random or checkpoint")
 	fs.IntVar(&o.cfg.Context, "context", def.Contexts[0], "prompt `tokens` per sequence")
 	fs.IntVar(&o.cfg.Generate, "generate", def.Generates[0], "new `tokens` per sequence, the first one included")
@@ -39,10 +40,10 @@ func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	fs.IntVar(&o.cfg.Processes, "processes", 1, "split the repetitions over this many fresh worker `processes`; 3 or more gives an interval that a rerun lands in")
 	fs.IntVar(&o.cfg.Seed, "seed", 0, "random `seed` for weights and prompts")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", def.Timeout, "longest a measurement may take before the worker is stopped and the run recorded as timeout")
-	formatFlag(fs, &o.format, report.RunFormats())
+	command.FormatFlag(fs, &o.format, report.RunFormats())
 	fs.BoolVar(&o.plan, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&o.force, "force", false, forceMemoryUsage)
-	o.workerOptions.addFlags(fs, env)
+	o.WorkerOptions.AddFlags(fs, env)
 }
 
 func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
@@ -50,35 +51,35 @@ func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	fs.SetOutput(stderr)
 	var o runOptions
 	o.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "run [flags]",
-		description: `Measures one configuration with MLX and stores it: time to first token, prefill tokens/s,
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "run [flags]",
+		Description: `Measures one configuration with MLX and stores it: time to first token, prefill tokens/s,
 every decode token's latency, decode tokens/s and peak memory over --repeats repetitions after
 --warmup. On Linux's CPU backend only fp32 has fast kernels (BLAS); other precisions are measured
 but run several times slower, and run says so. --dry-run checks the configuration and prints the
 plan without measuring. A configuration whose weights, KV cache and activations alone exceed
 the machine's memory is refused before anything runs, unless --force.`,
-		examples: []string{
+		Examples: []string{
 			"run --model gpt2 --context 128 --generate 32 --precision fp16 --format json",
 			"run --model gpt2 --precision fp32 --repeats 6 --processes 3   # an interval a rerun lands in",
 			"run --model qwen2.5-0.5b --context 2048 --precision int4 --dry-run",
 		},
-		exits: []exitMeaning{exitDone("measured"), {ExitFailure, "the measurement failed (oom, crash, timeout: stored with its reason) or could not run"},
-			exitBadInput, exitInterrupted},
+		Exits: []command.ExitMeaning{command.Done("measured"), {Code: command.ExitFailure, Meaning: "the measurement failed (oom, crash, timeout: stored with its reason) or could not run"},
+			command.BadInput, command.Interrupted},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
+		return command.UsageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench run -h)", fs.Arg(0)))
 	}
-	o.timeoutFrom(fs, o.cfg.Timeout)
+	o.TimeoutFrom(fs, o.cfg.Timeout)
 	return o.run(ctx, env, stdout, stderr)
 }
 
 // run measures the configuration, stores it and prints the stored run.
 func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, report.RunFormats()); err != nil {
+	if err := command.CheckFormat(o.format, report.RunFormats()); err != nil {
 		return err
 	}
 	cat, err := engine.ParseCatalog(resources.Catalog())
@@ -93,9 +94,9 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 		return err
 	}
 	if o.plan {
-		return dryRun(ctx, env, o.path(env), cat, []engine.Config{o.cfg}, true, stdout)
+		return dryRun(ctx, env, o.Path(env), cat, []engine.Config{o.cfg}, true, stdout)
 	}
-	bench, release, err := o.bench(ctx, env, cat, stderr)
+	bench, release, err := o.Bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (o *runOptions) run(ctx context.Context, env app.Env, stdout, stderr io.Wri
 		return err
 	}
 	if run.Status != storage.StatusOK {
-		return failedRun{run.Status}
+		return command.FailedRun{Status: run.Status}
 	}
 	return nil
 }

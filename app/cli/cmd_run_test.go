@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -132,8 +133,8 @@ func TestBadInputLeavesDatabaseIntact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := cli(t, env, append(slices.Clone(base), tt.args...)...)
-			if r.code != ExitUsage {
-				t.Fatalf("exit %d, want %d; stderr: %s", r.code, ExitUsage, r.stderr)
+			if r.code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, command.ExitUsage, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, tt.want)
 		})
@@ -159,8 +160,8 @@ func TestUnusableDatabase(t *testing.T) {
 		code int
 		want string
 	}{
-		{filepath.Join(notDir, "runs.db"), ExitUsage, "INFERBENCH_DB"},
-		{garbage, ExitUsage, "not"},
+		{filepath.Join(notDir, "runs.db"), command.ExitUsage, "INFERBENCH_DB"},
+		{garbage, command.ExitUsage, "not"},
 	}
 	for _, tt := range tests {
 		r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", tt.db)
@@ -198,8 +199,8 @@ func TestKilledWorkerIsStoredAsKilled(t *testing.T) {
 		t.Fatalf("never found the loading worker; stderr:\n%s", errb.String())
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	if code := <-done; code != ExitFailure {
-		t.Fatalf("exit %d, want %d: %s", code, ExitFailure, errb.String())
+	if code := <-done; code != command.ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, command.ExitFailure, errb.String())
 	}
 	var got map[string]any
 	json.Unmarshal([]byte(out.String()), &got)

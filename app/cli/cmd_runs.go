@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -17,30 +18,30 @@ func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.
 	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db            dbOptions
+		db            command.DBOptions
 		format, since string
 		filter        storage.RunFilter
 	)
-	db.addFlags(fs, env)
-	formatFlag(fs, &format, report.RunFormats())
+	db.AddFlags(fs, env)
+	command.FormatFlag(fs, &format, report.RunFormats())
 	fs.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fs.StringVar(&filter.Precision, "precision", "", precisionUsage("only runs at this `precision`"))
+	fs.StringVar(&filter.Precision, "precision", "", command.PrecisionUsage("only runs at this `precision`"))
 	statusFlag(fs, &filter.Status)
 	fs.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
 	fs.IntVar(&filter.Limit, "limit", 50, "at most this many `runs`, newest first (0: all)")
-	setUsage(fs, stderr, helpText{
-		synopsis: "runs [flags]",
-		description: `Lists stored runs, newest first. The table has the columns of a sweep's summary: prefill and
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "runs [flags]",
+		Description: `Lists stored runs, newest first. The table has the columns of a sweep's summary: prefill and
 decode tokens/s (the mean over repetitions, decode with its 95% interval, marked when it comes
 from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory and the status
 (unstable runs marked); json, csv and md carry every column (docs/data.md).`,
-		examples: []string{"runs", "runs --status oom --since 2026-11-01", "runs --model gpt2 --format md"},
-		exits:    []exitMeaning{exitDone("listed, also when nothing matches"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+		Examples: []string{"runs", "runs --status oom --since 2026-11-01", "runs --model gpt2 --format md"},
+		Exits:    []command.ExitMeaning{command.Done("listed, also when nothing matches"), {Code: command.ExitFailure, Meaning: "the database cannot be read"}, {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
-	if err := checkFormat(format, report.RunFormats()); err != nil {
+	if err := command.CheckFormat(format, report.RunFormats()); err != nil {
 		return err
 	}
 	if err := checkStatus(filter.Status); err != nil {
@@ -53,7 +54,7 @@ from one process or fewer than 3 repetitions), ms/token p50 and p95, peak memory
 		}
 		filter.Since = t
 	}
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -96,5 +97,5 @@ func parseSince(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, usageError(fmt.Errorf("--since %q: use RFC 3339 (2026-01-02T15:04:05Z) or a date (2026-01-02)", s))
+	return time.Time{}, command.UsageError(fmt.Errorf("--since %q: use RFC 3339 (2026-01-02T15:04:05Z) or a date (2026-01-02)", s))
 }

@@ -14,6 +14,7 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -50,34 +51,34 @@ func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		db     dbOptions
+		db     command.DBOptions
 		format string
 		pf     policyFlags
 	)
-	db.addFlags(fs, env)
-	formatFlag(fs, &format, tableOrJSON)
+	db.AddFlags(fs, env)
+	command.FormatFlag(fs, &format, command.TableOrJSON)
 	pf.add(fs)
-	setUsage(fs, stderr, helpText{
-		synopsis: "status [flags]",
-		description: `Shows what the background agent is doing, the queue, and each condition for running (idle, power,
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "status [flags]",
+		Description: `Shows what the background agent is doing, the queue, and each condition for running (idle, power,
 thermal, low-power) with its reading and whether it holds, does not hold, is unknown (a sensor
 that cannot be read, which counts against running), is not present (the machine has no such
 sensor, which does not) or is not required by the policy. Policy flags ask what an agent with
 other settings would do.`,
-		examples: []string{"status", "status --idle 0 --ac-only=false", "status --format json"},
-		exits:    []exitMeaning{exitDone("shown"), {ExitFailure, "the database cannot be read"}, {ExitUsage, "bad flags"}},
+		Examples: []string{"status", "status --idle 0 --ac-only=false", "status --format json"},
+		Exits:    []command.ExitMeaning{command.Done("shown"), {Code: command.ExitFailure, Meaning: "the database cannot be read"}, {Code: command.ExitUsage, Meaning: "bad flags"}},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
-	if err := checkFormat(format, tableOrJSON); err != nil {
+	if err := command.CheckFormat(format, command.TableOrJSON); err != nil {
 		return err
 	}
 	policy, err := pf.resolve()
 	if err != nil {
 		return err
 	}
-	store, err := db.openReadOnly(ctx, env)
+	store, err := db.OpenReadOnly(ctx, env)
 	if err != nil {
 		return err
 	}

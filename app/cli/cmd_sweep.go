@@ -13,6 +13,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/progress"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/grid"
@@ -33,7 +34,7 @@ var gridFlags = []string{"model", "precision", "context", "generate", "batch", "
 func (g *gridOptions) add(fs *flag.FlagSet) {
 	def := grid.DefaultSweepSpec()
 	fs.StringVar(&g.models, "model", "", "`models`, comma-separated: catalog names, checkpoint folders or cached Hugging Face ids")
-	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), precisionUsage("`precisions`, comma-separated"))
+	fs.StringVar(&g.precisions, "precision", strings.Join(def.Precisions, ","), command.PrecisionUsage("`precisions`, comma-separated"))
 	fs.StringVar(&g.contexts, "context", joinInts(def.Contexts), "prompt `tokens`: a list and ranges, e.g. 128,512 or 128-2048*2 (×2 steps) or 64-256+64 (+64 steps)")
 	fs.StringVar(&g.generates, "generate", joinInts(def.Generates), "new `tokens` per sequence, as a list or range")
 	fs.StringVar(&g.batches, "batch", joinInts(def.Batches), "batch `sizes`, as a list or range, e.g. 1,4 or 1-16*2")
@@ -77,11 +78,11 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 			}
 		})
 		if len(set) > 0 {
-			return spec, usageError(fmt.Errorf("--file describes the whole grid; drop %v or move them into the file", set))
+			return spec, command.UsageError(fmt.Errorf("--file describes the whole grid; drop %v or move them into the file", set))
 		}
 		f, err := os.Open(g.file)
 		if err != nil {
-			return spec, usageError(fmt.Errorf("sweep file: %w", err))
+			return spec, command.UsageError(fmt.Errorf("sweep file: %w", err))
 		}
 		defer f.Close()
 		if spec, err = grid.ParseSweepFile(f, g.file); err != nil {
@@ -89,7 +90,7 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 		}
 	} else {
 		if g.models == "" {
-			return spec, usageError(errors.New("--model is required: name one or more models, e.g. --model gpt2,gpt2-medium (or use --file)"))
+			return spec, command.UsageError(errors.New("--model is required: name one or more models, e.g. --model gpt2,gpt2-medium (or use --file)"))
 		}
 		if err := parseGrid(&spec, g.models, g.precisions, g.contexts, g.generates, g.batches, g.targetCI, g.memoryLimit); err != nil {
 			return spec, err
@@ -117,7 +118,7 @@ type sweepOptions struct {
 	grid                 gridOptions
 	force, dryRun, quiet bool
 	order                string // orderGrid or orderInformative
-	workerOptions
+	command.WorkerOptions
 }
 
 func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
@@ -126,7 +127,7 @@ func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	fs.BoolVar(&o.dryRun, "dry-run", false, dryRunUsage)
 	fs.BoolVar(&o.quiet, "quiet", false, "print only warnings and the summary")
 	fs.StringVar(&o.order, "order", orderGrid, "measurement `order`: grid (model by model, so weights load once) or informative (next, the configuration the advisor's decode models disagree on most)")
-	o.workerOptions.addFlags(fs, env)
+	o.WorkerOptions.AddFlags(fs, env)
 }
 
 func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
@@ -134,9 +135,9 @@ func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io
 	fs.SetOutput(stderr)
 	var o sweepOptions
 	o.addFlags(fs, env)
-	setUsage(fs, stderr, helpText{
-		synopsis: "sweep [flags]",
-		description: `Measures every combination of the list-valued flags, one configuration at a time, and stores each
+	command.SetUsage(fs, stderr, command.HelpText{
+		Synopsis: "sweep [flags]",
+		Description: `Measures every combination of the list-valued flags, one configuration at a time, and stores each
 run as it completes; at the end it prints a table of what it measured, as llama-bench does.
 Configurations of one model and precision share a worker, so weights load once; inside a group
 the smallest go first, and when one runs out of memory the configurations that need more (longer
@@ -147,21 +148,21 @@ with a configuration whose weights, KV cache and activations alone exceed the ma
 refused before anything runs, unless --force.
 --dry-run marks each configuration new, already measured or to be skipped, with an estimated time.
 --order informative measures next, each time, the configuration the advisor's models disagree on most.`,
-		examples: []string{
+		Examples: []string{
 			"sweep --model gpt2,gpt2-medium --context 128,256,512 --batch 1,4 --precision fp32,int8,int4 --generate 32",
 			"sweep --model gpt2 --context 64-512*2 --target-ci 2% --max-repeats 20",
 			"sweep --model gpt2-xl --context 128-512*2 --batch 1,8 --memory-limit 16GiB",
 			"sweep --file docs/examples/sweep.json --dry-run",
 			"sweep --model gpt2,gpt2-medium --precision fp16,int4 --context 128-512*2 --order informative",
 		},
-		exits: []exitMeaning{exitDone("every configuration stored, whatever its status"), exitOperational, exitBadInput,
-			{ExitInterrupted, "interrupted (what was stored stays: the same command resumes)"}},
+		Exits: []command.ExitMeaning{command.Done("every configuration stored, whatever its status"), command.Operational, command.BadInput,
+			{Code: command.ExitInterrupted, Meaning: "interrupted (what was stored stays: the same command resumes)"}},
 	})
 	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+		return command.UsageError(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench sweep -h)", fs.Arg(0)))
+		return command.UsageError(fmt.Errorf("unexpected argument %q: every option is a flag (see inferbench sweep -h)", fs.Arg(0)))
 	}
 	return o.run(ctx, env, fs, stdout, stderr)
 }
@@ -179,7 +180,7 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 		return err
 	}
 	if o.order != orderGrid && o.order != orderInformative {
-		return usageError(fmt.Errorf("--order %q: choose grid or informative", o.order))
+		return command.UsageError(fmt.Errorf("--order %q: choose grid or informative", o.order))
 	}
 	if err := checkMemory(cat, spec.Configs(), o.force, stderr); err != nil {
 		return err
@@ -193,12 +194,12 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 		return nil
 	}
 	if o.dryRun {
-		return dryRun(ctx, env, o.path(env), cat, spec.Configs(), o.force, stdout)
+		return dryRun(ctx, env, o.Path(env), cat, spec.Configs(), o.force, stdout)
 	}
 	groups := engine.Plan(spec.Configs())
 
-	o.workerOptions.startTimeout = o.grid.startTimeout(fs, spec)
-	bench, release, err := o.bench(ctx, env, cat, stderr)
+	o.WorkerOptions.StartTimeout = o.grid.startTimeout(fs, spec)
+	bench, release, err := o.Bench(ctx, env, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func (o *sweepOptions) run(ctx context.Context, env app.Env, fs *flag.FlagSet, s
 // parseGrid fills the list-valued parts of spec from their flags, naming the flag in errors.
 func parseGrid(spec *grid.SweepSpec, models, precisions, contexts, generates, batches, targetCI, memoryLimit string) error {
 	var err error
-	wrap := func(flag string, e error) error { return usageError(fmt.Errorf("--%s: %w", flag, e)) }
+	wrap := func(flag string, e error) error { return command.UsageError(fmt.Errorf("--%s: %w", flag, e)) }
 	if spec.Models, err = grid.ParseStringList(models); err != nil {
 		return wrap("model", err)
 	}

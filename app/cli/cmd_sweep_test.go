@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -81,8 +82,8 @@ func TestSweepBadInputWritesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := cli(t, env, append([]string{"sweep", "--db", db}, tt.args...)...)
-			if r.code != ExitUsage {
-				t.Fatalf("exit %d, want %d: %s", r.code, ExitUsage, r.stderr)
+			if r.code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitUsage, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, tt.want)
 			if _, err := os.Stat(db); err == nil {
@@ -251,8 +252,8 @@ func TestSweepInterrupt(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	took := time.Since(t0)
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitInterrupted {
-		t.Fatalf("exit: %v, want status %d\n%s", err, ExitInterrupted, out)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != command.ExitInterrupted {
+		t.Fatalf("exit: %v, want status %d\n%s", err, command.ExitInterrupted, out)
 	}
 	if took > time.Second {
 		t.Errorf("stopping took %s, want under a second", took)

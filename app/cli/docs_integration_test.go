@@ -16,7 +16,9 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app/agent"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -262,7 +264,7 @@ func (r *docRig) check(t *testing.T, c docCommand) string {
 	// compare's selectors (machine=studio, mlx=0.31.0) name data from other machines and
 	// versions, which the rig cannot hold: its flags and selectors must still be accepted, and
 	// the only complaint be that nothing matched.
-	if args[0] == "compare" && res.code == ExitFailure && strings.Contains(res.stderr, "no configuration was measured by both") {
+	if args[0] == "compare" && res.code == command.ExitFailure && strings.Contains(res.stderr, "no configuration was measured by both") {
 		return ""
 	}
 	if res.code != 0 {
@@ -330,7 +332,7 @@ func moduleRootDir(t *testing.T) string {
 
 func catalogFor(t *testing.T) *engine.Catalog {
 	t.Helper()
-	cat, err := catalog()
+	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -25,11 +26,11 @@ func TestHelpIsComplete(t *testing.T) {
 	env := testEnv(t, false)
 	cat := catalogFor(t)
 	formats := map[string][]string{"run": report.RunFormats(), "runs": report.RunFormats(), "export": exportFormats,
-		"status": tableOrJSON, "fit": tableOrJSON, "predict": tableOrJSON, "recommend": tableOrJSON}
+		"status": command.TableOrJSON, "fit": command.TableOrJSON, "predict": command.TableOrJSON, "recommend": command.TableOrJSON}
 	for _, c := range commands() {
 		t.Run(c.name, func(t *testing.T) {
 			r := cli(t, env, c.name, "-h")
-			if r.code != ExitOK {
+			if r.code != command.ExitOK {
 				t.Fatalf("exit %d", r.code)
 			}
 			h := r.stderr
@@ -37,7 +38,7 @@ func TestHelpIsComplete(t *testing.T) {
 			if len(lines) < 3 || !strings.HasPrefix(lines[0], "Usage: inferbench "+c.name) || len(strings.TrimSpace(lines[2])) < 20 {
 				t.Errorf("no usage line and description paragraph:\n%s", h)
 			}
-			for _, want := range []string{"\nExamples:\n  inferbench " + c.name, "\nExit status: 0 ", fmt.Sprintf(", %d an internal error", ExitInternal), fmt.Sprintf("%d interrupted", ExitInterrupted)} {
+			for _, want := range []string{"\nExamples:\n  inferbench " + c.name, "\nExit status: 0 ", fmt.Sprintf(", %d an internal error", command.ExitInternal), fmt.Sprintf("%d interrupted", command.ExitInterrupted)} {
 				if !strings.Contains(h, want) {
 					t.Errorf("help lacks %q:\n%s", want, h)
 				}
@@ -76,10 +77,10 @@ func TestRunsFilters(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no match", []string{"--status", "oom"}, ExitOK, "match --status oom"},
-		{"bogus status", []string{"--status", "bogus"}, ExitUsage, "ok, oom, crash, timeout, error, interrupted, skipped"},
-		{"bogus format", []string{"--format", "xml"}, ExitUsage, "table, json, csv or md"},
-		{"summary", nil, ExitOK, "MS/TOKEN P50"},
+		{"no match", []string{"--status", "oom"}, command.ExitOK, "match --status oom"},
+		{"bogus status", []string{"--status", "bogus"}, command.ExitUsage, "ok, oom, crash, timeout, error, interrupted, skipped"},
+		{"bogus format", []string{"--format", "xml"}, command.ExitUsage, "table, json, csv or md"},
+		{"summary", nil, command.ExitOK, "MS/TOKEN P50"},
 	}
 	for _, tt := range tests {
 		r := cli(t, env, append([]string{"runs", "--db", db}, tt.args...)...)

@@ -8,6 +8,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app/advice"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -32,8 +33,8 @@ func TestRefusesWhatCannotFit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := cli(t, env, tt.args...)
-			if r.code != ExitUsage {
-				t.Fatalf("exit %d, want %d: %s", r.code, ExitUsage, r.stderr)
+			if r.code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitUsage, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, "gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "KV cache",
 				"this machine's", "--force")
@@ -44,7 +45,7 @@ func TestRefusesWhatCannotFit(t *testing.T) {
 	}
 	for _, cmd := range []string{"run", "sweep"} {
 		r := cli(t, env, append([]string{cmd, "--batch", "100000", "--force", "--dry-run"}, huge...)...)
-		if r.code != ExitOK {
+		if r.code != command.ExitOK {
 			t.Fatalf("%s --force --dry-run: exit %d: %s", cmd, r.code, r.stderr)
 		}
 		mustContain(t, cmd+" --force warning", r.stderr, "warning: gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "measuring it anyway (--force)")

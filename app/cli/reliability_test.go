@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -73,8 +74,8 @@ func TestTwoSweepsOneDatabase(t *testing.T) {
 	b, outB := startInferbench(t, env, grid...)
 	codeB := exitOf(b.Wait())
 	codeA := exitOf(a.Wait())
-	if codeA != 0 || codeB != ExitFailure {
-		t.Fatalf("exits %d and %d, want 0 and %d\nfirst:\n%s\nsecond:\n%s", codeA, codeB, ExitFailure, outA, outB)
+	if codeA != 0 || codeB != command.ExitFailure {
+		t.Fatalf("exits %d and %d, want 0 and %d\nfirst:\n%s\nsecond:\n%s", codeA, codeB, command.ExitFailure, outA, outB)
 	}
 	mustContain(t, "the refused sweep", outB.String(), fmt.Sprintf("another inferbench (pid %d) is measuring; wait for it or stop it", a.Process.Pid))
 	mustContain(t, "the sweep that ran", outA.String(), "3 measured")
@@ -103,7 +104,7 @@ func TestReadOnlyCommandsDuringAMeasurement(t *testing.T) {
 	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
 		t.Fatalf("seed run: %s", r.stderr)
 	}
-	release, err := (&workerOptions{dbOptions: dbOptions{db: db}}).lock(t.Context(), env)
+	release, err := app.LockMeasuring(t.Context(), env, db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestReadOnlyCommandsDuringAMeasurement(t *testing.T) {
 		}
 	}
 	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db)
-	if r.code != ExitFailure || !strings.Contains(r.stderr, fmt.Sprintf("another inferbench (pid %d) is measuring", os.Getpid())) {
+	if r.code != command.ExitFailure || !strings.Contains(r.stderr, fmt.Sprintf("another inferbench (pid %d) is measuring", os.Getpid())) {
 		t.Fatalf("run while another measures: exit %d: %s", r.code, r.stderr)
 	}
 }
@@ -198,8 +199,8 @@ func TestWorkerThatCannotStart(t *testing.T) {
 		t.Run(cmd[0], func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "runs.db")
 			r := cli(t, env, append(cmd, "--db", db, "--python", py)...)
-			if r.code != ExitFailure {
-				t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+			if r.code != command.ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, "failed to start", "inferbench setup")
 			if _, err := os.Stat(db); err == nil {
@@ -218,8 +219,8 @@ func TestWorkerEndlessLine(t *testing.T) {
 	py := fakePython(t, `echo '`+fakeHello+`'; read line; printf '{"type":"loaded","note":"'; exec tr '\\0' a < /dev/zero`)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
-	if r.code != ExitFailure {
-		t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+	if r.code != command.ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
 	}
 	mustContain(t, "stderr", r.stderr, "broke protocol", "a line longer than 1048576 bytes")
 	if n := len(storedRuns(t, db)); n != 0 {
@@ -240,8 +241,8 @@ func TestAgentOnceWorkerCannotStart(t *testing.T) {
 	var out, errb syncBuffer
 	args := append([]string{"agent", "--once", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py}, anyConditions...)
 	code := Main(ctx, env, args, &out, &errb)
-	if code != ExitFailure {
-		t.Fatalf("exit %d, want %d: %s", code, ExitFailure, errb.String())
+	if code != command.ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, command.ExitFailure, errb.String())
 	}
 	mustContain(t, "stderr", errb.String(), "failed to start", "inferbench setup")
 	if n := len(storedRuns(t, db)); n != 0 {
@@ -265,8 +266,8 @@ func TestDatabaseThatIsNotAFile(t *testing.T) {
 			var out, errb syncBuffer
 			code := Main(ctx, env, append(args, "--db", db), &out, &errb)
 			cancel()
-			if code != ExitUsage || !strings.Contains(errb.String(), "not a database file") {
-				t.Errorf("%s --db %s: exit %d, want %d: %s", args[0], db, code, ExitUsage, errb.String())
+			if code != command.ExitUsage || !strings.Contains(errb.String(), "not a database file") {
+				t.Errorf("%s --db %s: exit %d, want %d: %s", args[0], db, code, command.ExitUsage, errb.String())
 			}
 			for _, extra := range []string{"-journal", "-wal", ".lock"} {
 				if _, err := os.Stat(db + extra); err == nil {
@@ -297,8 +298,8 @@ func TestReadingCreatesNoDatabase(t *testing.T) {
 func TestExitCodes(t *testing.T) {
 	// An environment without Getenv is a programming error: the command panics on it.
 	var out, errb syncBuffer
-	if code := Main(context.Background(), app.Env{}, []string{"runs"}, &out, &errb); code != ExitInternal {
-		t.Errorf("a panic: exit %d, want %d: %s", code, ExitInternal, errb.String())
+	if code := Main(context.Background(), app.Env{}, []string{"runs"}, &out, &errb); code != command.ExitInternal {
+		t.Errorf("a panic: exit %d, want %d: %s", code, command.ExitInternal, errb.String())
 	}
 	mustContain(t, "a panic's report", errb.String(), "internal error", "goroutine")
 
@@ -307,8 +308,8 @@ func TestExitCodes(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 100)), 0o644)
 	for _, db := range []string{dir, garbage} {
-		if r := cli(t, env, "runs", "--db", db); r.code != ExitUsage {
-			t.Errorf("runs --db %s: exit %d, want %d: %s", db, r.code, ExitUsage, r.stderr)
+		if r := cli(t, env, "runs", "--db", db); r.code != command.ExitUsage {
+			t.Errorf("runs --db %s: exit %d, want %d: %s", db, r.code, command.ExitUsage, r.stderr)
 		}
 	}
 }
@@ -416,8 +417,8 @@ func TestWorkerStartHonoursTimeout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "runs.db")
 			r := cli(t, env, append(tt.args, "--db", db, "--python", py)...)
-			if r.code != ExitFailure {
-				t.Fatalf("exit %d, want %d: %s", r.code, ExitFailure, r.stderr)
+			if r.code != command.ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
 			}
 			mustContain(t, "stderr", r.stderr, "did not say hello within 1s")
 		})
@@ -439,8 +440,8 @@ func TestNoHome(t *testing.T) {
 	py := fakePython(t, "exit 1")
 	db := filepath.Join(t.TempDir(), "runs.db")
 	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
-	if r.code != ExitUsage {
-		t.Fatalf("exit %d, want %d: %s", r.code, ExitUsage, r.stderr)
+	if r.code != command.ExitUsage {
+		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitUsage, r.stderr)
 	}
 	mustContain(t, "stderr", r.stderr, "HOME is not set")
 	if _, err := os.Stat(".cache"); err == nil {

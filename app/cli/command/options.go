@@ -1,4 +1,4 @@
-package cli
+package command
 
 import (
 	"context"
@@ -15,66 +15,66 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// dbOptions is --db, declared here once for every command that reads or writes runs.
-type dbOptions struct{ db string }
+// DBOptions is --db, declared here once for every command that reads or writes runs.
+type DBOptions struct{ db string }
 
-func (o *dbOptions) addFlags(fs *flag.FlagSet, env app.Env) {
+func (o *DBOptions) AddFlags(fs *flag.FlagSet, env app.Env) {
 	fs.StringVar(&o.db, "db", "", "SQLite `file` (default: INFERBENCH_DB, then "+storage.DefaultPath(env.GOOS, env.Getenv, env.Home)+")")
 }
 
 // path is the database the command uses: --db, then INFERBENCH_DB, then the platform default.
-func (o dbOptions) path(env app.Env) string { return env.DBPath(o.db) }
+func (o DBOptions) Path(env app.Env) string { return env.DBPath(o.db) }
 
-func (o dbOptions) open(ctx context.Context, env app.Env) (*storage.DB, error) {
-	return storage.Open(ctx, o.path(env))
+func (o DBOptions) Open(ctx context.Context, env app.Env) (*storage.DB, error) {
+	return storage.Open(ctx, o.Path(env))
 }
 
 // openReadOnly opens the database for a command that only reads: it creates nothing, and
 // works in a folder it cannot write.
-func (o dbOptions) openReadOnly(ctx context.Context, env app.Env) (*storage.DB, error) {
-	return storage.OpenReadOnly(ctx, o.path(env))
+func (o DBOptions) OpenReadOnly(ctx context.Context, env app.Env) (*storage.DB, error) {
+	return storage.OpenReadOnly(ctx, o.Path(env))
 }
 
-// workerOptions are the flags of every command that starts a worker: --db, --python and
+// WorkerOptions are the flags of every command that starts a worker: --db, --python and
 // --verbose.
-type workerOptions struct {
-	dbOptions
-	python  string
+type WorkerOptions struct {
+	DBOptions
+	Python  string // --python
 	verbose bool
 	wait    bool
-	// startTimeout, when set, bounds the wait for a worker's hello instead of
+	// StartTimeout, when set, bounds the wait for a worker's hello instead of
 	// engine.DefaultStartTimeout: the command's --timeout, when the user gave one.
-	startTimeout time.Duration
+	StartTimeout time.Duration
 }
 
 // checkHome refuses to go on without HOME: the cache folder would be relative, and the worker
 // would be unpacked into whatever folder inferbench runs from.
 func checkHome(env app.Env) error {
 	if !filepath.IsAbs(env.CacheDir()) {
-		return usageError(errors.New("HOME is not set, so there is no cache folder for the worker: set HOME (or XDG_CACHE_HOME to an absolute path)"))
+		return UsageError(errors.New("HOME is not set, so there is no cache folder for the worker: set HOME (or XDG_CACHE_HOME to an absolute path)"))
 	}
 	return nil
 }
 
 // timeoutFrom makes a --timeout the user gave bound the worker's start too.
-func (o *workerOptions) timeoutFrom(fs *flag.FlagSet, timeout time.Duration) {
+func (o *WorkerOptions) TimeoutFrom(fs *flag.FlagSet, timeout time.Duration) {
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "timeout" {
-			o.startTimeout = timeout
+			o.StartTimeout = timeout
 		}
 	})
 }
 
-func (o *workerOptions) addFlags(fs *flag.FlagSet, env app.Env) {
-	o.dbOptions.addFlags(fs, env)
+func (o *WorkerOptions) AddFlags(fs *flag.FlagSet, env app.Env) {
+	o.DBOptions.AddFlags(fs, env)
 	fs.BoolVar(&o.wait, "wait", false, "when another inferbench is measuring on this machine or into this database, wait for it instead of exiting")
-	fs.StringVar(&o.python, "python", "", "Python `interpreter` with mlx and mlx-lm (default: INFERBENCH_PYTHON, then the project's .venv, then the one `inferbench setup` made)")
+	fs.StringVar(&o.Python, "python", "", "Python `interpreter` with mlx and mlx-lm (default: INFERBENCH_PYTHON, then the project's .venv, then the one `inferbench setup` made)")
 	fs.BoolVar(&o.verbose, "verbose", false, "show the worker's log on stderr")
 }
 
 // spec finds the interpreter and unpacks the worker.
-func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, error) {
-	py, err := env.FindPython(o.python)
+func (o *WorkerOptions) Spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, error) {
+	py, err := env.FindPython(o.Python)
 	if err != nil {
 		return engine.WorkerSpec{}, err
 	}
@@ -85,7 +85,7 @@ func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, 
 	if err != nil {
 		return engine.WorkerSpec{}, err
 	}
-	spec := engine.WorkerSpec{Python: py, Dir: dir, StartTimeout: o.startTimeout}
+	spec := engine.WorkerSpec{Python: py, Dir: dir, StartTimeout: o.StartTimeout}
 	if o.verbose {
 		spec.Log = stderr
 	}
@@ -93,21 +93,21 @@ func (o *workerOptions) spec(env app.Env, stderr io.Writer) (engine.WorkerSpec, 
 }
 
 // lock makes this the one inferbench measuring on the machine and into the database.
-func (o *workerOptions) lock(ctx context.Context, env app.Env) (release func(), err error) {
+func (o *WorkerOptions) Lock(ctx context.Context, env app.Env) (release func(), err error) {
 	// A path that can never be a database is refused before a lock file lands beside it.
-	if err := storage.CheckPath(o.path(env)); err != nil {
+	if err := storage.CheckPath(o.Path(env)); err != nil {
 		return nil, err
 	}
-	return app.LockMeasuring(ctx, env, o.path(env), o.wait)
+	return app.LockMeasuring(ctx, env, o.Path(env), o.wait)
 }
 
 // bench takes the measuring lock, opens the database and readies a worker, as run and sweep
 // need. The caller calls release once it has closed the bench's store and measurer.
-func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (b *app.Bench, release func(), err error) {
+func (o *WorkerOptions) Bench(ctx context.Context, env app.Env, cat *engine.Catalog, stderr io.Writer) (b *app.Bench, release func(), err error) {
 	if err := checkHome(env); err != nil {
 		return nil, nil, err
 	}
-	unlock, err := o.lock(ctx, env)
+	unlock, err := o.Lock(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,11 +116,11 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 			unlock()
 		}
 	}()
-	store, err := o.open(ctx, env)
+	store, err := o.Open(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
-	spec, err := o.spec(env, stderr)
+	spec, err := o.Spec(env, stderr)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -131,13 +131,13 @@ func (o *workerOptions) bench(ctx context.Context, env app.Env, cat *engine.Cata
 		Warn: func(msg string) { fmt.Fprintln(stderr, "inferbench: warning:", msg) }}, unlock, nil
 }
 
-// parseInterspersed parses flags that may come before, between or after the arguments, and
+// ParseInterspersed parses flags that may come before, between or after the arguments, and
 // returns the arguments.
-func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
+func ParseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
 		if err := fset.Parse(args); err != nil {
-			return nil, usageError(err)
+			return nil, UsageError(err)
 		}
 		if fset.NArg() == 0 {
 			return rest, nil
