@@ -18,6 +18,7 @@ import (
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -37,20 +38,20 @@ func latestFit(t *testing.T, s *synthetic, threshold float64) *storage.FitRecord
 	return rec
 }
 
-func decodeJSON(t *testing.T, r result, v any) {
+func decodeJSON(t *testing.T, r clitest.Result, v any) {
 	t.Helper()
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	if err := json.Unmarshal([]byte(r.stdout), v); err != nil {
-		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), v); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r.Stdout)
 	}
 }
 
 func TestFitJSONHasMetricsAndIsStored(t *testing.T) {
 	env, db, s, n := seeded(t)
 	var got map[string]any
-	decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &got)
+	decodeJSON(t, clitest.Run(t, env, "fit", "--format", "json", "--db", db), &got)
 	for _, k := range []string{"n_runs", "decode_mape_cv", "decode_r2_cv", "ttft_mape_cv", "memory_mape_cv",
 		"decode_mape_leave_one_model_out", "interactive_accuracy_cv", "interactive_f1_cv"} {
 		v, ok := got[k].(float64)
@@ -82,12 +83,12 @@ func TestFitJSONHasMetricsAndIsStored(t *testing.T) {
 	// The classes follow the user's threshold: under 0.001 ms/token nothing is interactive, and
 	// with one class there is no accuracy to report, which a warning says.
 	var strict map[string]any
-	r0 := cli(t, env, "fit", "--format", "json", "--threshold-ms", "0.001", "--db", db)
+	r0 := clitest.Run(t, env, "fit", "--format", "json", "--threshold-ms", "0.001", "--db", db)
 	decodeJSON(t, r0, &strict)
 	if strict["interactive_positive"] != 0.0 || strict["interactive_accuracy_cv"] != nil {
 		t.Errorf("threshold 0.001 ms: %v interactive, accuracy %v", strict["interactive_positive"], strict["interactive_accuracy_cv"])
 	}
-	mustContain(t, "stderr", r0.stderr, "warning: interactive (decode under 0.001 ms/token): 0 runs are interactive")
+	clitest.MustContain(t, "stderr", r0.Stderr, "warning: interactive (decode under 0.001 ms/token): 0 runs are interactive")
 	rec := latestFit(t, s, 200)
 	if float64(rec.ID) != got["fit_id"] || rec.NRuns != n {
 		t.Errorf("stored fit %+v, printed fit_id %v", rec, got["fit_id"])
@@ -101,11 +102,11 @@ func TestFitJSONHasMetricsAndIsStored(t *testing.T) {
 		t.Fatalf("stored metrics: %v, %+v", err, m)
 	}
 
-	r := cli(t, env, "fit", "--db", db)
-	if r.code != 0 {
-		t.Fatalf("table: exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, "fit", "--db", db)
+	if r.Code != 0 {
+		t.Fatalf("table: exit %d: %s", r.Code, r.Stderr)
 	}
-	mustContain(t, "fit table", r.stdout, "decode ms/token", "time to first token", "peak memory",
+	clitest.MustContain(t, "fit table", r.Stdout, "decode ms/token", "time to first token", "peak memory",
 		"LEAVE ONE MODEL OUT", "runs interactive", "F1", "Fitted 30 runs of 3 models")
 	if latestFit(t, s, 200).ID == rec.ID {
 		t.Error("fit did not store a new fit")
@@ -116,20 +117,20 @@ func TestPredictRefitsOnlyWhenRunsLand(t *testing.T) {
 	env, db, s, _ := seeded(t)
 	args := []string{"predict", "--model", "gpt2-medium", "--precision", "fp16", "--context", "300", "--db", db, "--format", "json"}
 	var first, second map[string]any
-	decodeJSON(t, cli(t, env, args...), &first)
+	decodeJSON(t, clitest.Run(t, env, args...), &first)
 	rec := latestFit(t, s, 200)
-	decodeJSON(t, cli(t, env, args...), &second)
+	decodeJSON(t, clitest.Run(t, env, args...), &second)
 	if again := latestFit(t, s, 200); again.ID != rec.ID || second["fit_id"] != float64(rec.ID) {
 		t.Errorf("fit %d after a second predict without new runs, want %d", again.ID, rec.ID)
 	}
 	s.Insert(s.Run("gpt2", "fp16", 384, 1))
 	var third map[string]any
-	decodeJSON(t, cli(t, env, args...), &third)
+	decodeJSON(t, clitest.Run(t, env, args...), &third)
 	if again := latestFit(t, s, 200); again.ID == rec.ID || third["fit_id"] != float64(again.ID) {
 		t.Errorf("fit %d after a new run, want a new one", again.ID)
 	}
 	// Another threshold is another fit.
-	decodeJSON(t, cli(t, env, append(args, "--threshold-ms", "50")...), &third)
+	decodeJSON(t, clitest.Run(t, env, append(args, "--threshold-ms", "50")...), &third)
 	if latestFit(t, s, 50).ID == latestFit(t, s, 200).ID {
 		t.Error("a 50 ms threshold reused the 200 ms fit")
 	}
@@ -138,7 +139,7 @@ func TestPredictRefitsOnlyWhenRunsLand(t *testing.T) {
 func TestPredictIntervalsAndMeasurement(t *testing.T) {
 	env, db, _, _ := seeded(t)
 	var run *storage.Run
-	for _, r := range storedRuns(t, db) {
+	for _, r := range clitest.StoredRuns(t, db) {
 		if r.Model == "gpt2-large" && r.Precision == "fp32" && r.Context == 128 && r.Batch == 1 {
 			run = &r
 		}
@@ -151,7 +152,7 @@ func TestPredictIntervalsAndMeasurement(t *testing.T) {
 			PeakMemoryBytes  int64   `json:"peak_memory_bytes"`
 		} `json:"measured"`
 	}
-	decodeJSON(t, cli(t, env, "predict", "--model", "gpt2-large", "--precision", "fp32", "--context", "128", "--db", db, "--format", "json"), &got)
+	decodeJSON(t, clitest.Run(t, env, "predict", "--model", "gpt2-large", "--precision", "fp32", "--context", "128", "--db", db, "--format", "json"), &got)
 	p := got.Prediction
 	if !(p.DecodeLow <= p.DecodeMsPerToken && p.DecodeMsPerToken <= p.DecodeHigh && p.DecodeLow > 0) ||
 		!(p.TTFTLow <= p.TTFTMs && p.TTFTMs <= p.TTFTHigh) ||
@@ -166,10 +167,10 @@ func TestPredictIntervalsAndMeasurement(t *testing.T) {
 		t.Errorf("predicted %.2f ms/token, measured %.2f", p.DecodeMsPerToken, *run.DecodeMsPerToken)
 	}
 
-	r := cli(t, env, "predict", "--model", "gpt2-large", "--precision", "fp32", "--context", "128", "--db", db)
-	mustContain(t, "predict table", r.stdout, "MEASURED (RUN", "95% INTERVAL", "decode ms/token", "P(interactive)", fmtMs(*run.DecodeMsPerToken))
-	r = cli(t, env, "predict", "--model", "gpt2-xl", "--precision", "int4", "--context", "700", "--db", db)
-	mustContain(t, "unmeasured predict", r.stdout, "extrapolates", "Not measured on this machine")
+	r := clitest.Run(t, env, "predict", "--model", "gpt2-large", "--precision", "fp32", "--context", "128", "--db", db)
+	clitest.MustContain(t, "predict table", r.Stdout, "MEASURED (RUN", "95% INTERVAL", "decode ms/token", "P(interactive)", fmtMs(*run.DecodeMsPerToken))
+	r = clitest.Run(t, env, "predict", "--model", "gpt2-xl", "--precision", "int4", "--context", "700", "--db", db)
+	clitest.MustContain(t, "unmeasured predict", r.Stdout, "extrapolates", "Not measured on this machine")
 }
 
 func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
@@ -190,7 +191,7 @@ func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 	base := []string{"recommend", "--db", db, "--format", "json", "--context", "128,256", "--batch", "1,4",
 		"--model", "gpt2,gpt2-medium,gpt2-large,gpt2-xl", "--top", "0"}
 	var all out
-	decodeJSON(t, cli(t, env, append(base, "--memory", "64GiB", "--max-ms-per-token", "0")...), &all)
+	decodeJSON(t, clitest.Run(t, env, append(base, "--memory", "64GiB", "--max-ms-per-token", "0")...), &all)
 	if len(all.Recommendations) != 4*2*2*2 {
 		t.Fatalf("%d recommendations without limits, want every candidate (32)", len(all.Recommendations))
 	}
@@ -221,7 +222,7 @@ func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 	// A budget and a speed limit in the middle of the range leave some, all within both.
 	var mid out
 	const budget = 1 << 30
-	decodeJSON(t, cli(t, env, append(base, "--memory", "1GiB", "--max-ms-per-token", "100")...), &mid)
+	decodeJSON(t, clitest.Run(t, env, append(base, "--memory", "1GiB", "--max-ms-per-token", "100")...), &mid)
 	if len(mid.Recommendations) == 0 || len(mid.Recommendations) >= len(all.Recommendations) {
 		t.Fatalf("%d recommendations within 1 GiB and 100 ms, want some but not all", len(mid.Recommendations))
 	}
@@ -239,14 +240,14 @@ func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 		}
 	}
 
-	r := cli(t, env, "recommend", "--db", db, "--memory", "16GiB", "--context", "256")
-	mustContain(t, "recommend table", r.stdout, "RANK", "HEADROOM", "P(INTERACTIVE)", "measured (run", "predicted",
+	r := clitest.Run(t, env, "recommend", "--db", db, "--memory", "16GiB", "--context", "256")
+	clitest.MustContain(t, "recommend table", r.Stdout, "RANK", "HEADROOM", "P(INTERACTIVE)", "measured (run", "predicted",
 		"Largest context that fits", "MAX CONTEXT")
-	r = cli(t, env, "recommend", "--db", db, "--memory", "16GiB", "--context", "256", "--max-ms-per-token", "0.5")
-	if r.code != 0 {
-		t.Fatalf("nothing feasible: exit %d: %s", r.code, r.stderr)
+	r = clitest.Run(t, env, "recommend", "--db", db, "--memory", "16GiB", "--context", "256", "--max-ms-per-token", "0.5")
+	if r.Code != 0 {
+		t.Fatalf("nothing feasible: exit %d: %s", r.Code, r.Stderr)
 	}
-	mustContain(t, "infeasible recommend", r.stdout, "Nothing is feasible", "The fastest candidate", "ms/token")
+	clitest.MustContain(t, "infeasible recommend", r.Stdout, "Nothing is feasible", "The fastest candidate", "ms/token")
 }
 
 func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
@@ -274,15 +275,15 @@ func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
 				s.Insert(r)
 			}
 			var kept, all map[string]any
-			decodeJSON(t, cli(t, env, "fit", "--format", "json", "--db", db), &kept)
+			decodeJSON(t, clitest.Run(t, env, "fit", "--format", "json", "--db", db), &kept)
 			if kept["n_runs"] != float64(n) || kept[tt.key] != float64(len(tt.mark)) {
 				t.Errorf("n_runs %v, %s %v; want %d and %d", kept["n_runs"], tt.key, kept[tt.key], n, len(tt.mark))
 			}
-			decodeJSON(t, cli(t, env, "fit", "--format", "json", tt.flag, "--db", db), &all)
+			decodeJSON(t, clitest.Run(t, env, "fit", "--format", "json", tt.flag, "--db", db), &all)
 			if all["n_runs"] != float64(n+len(tt.mark)) {
 				t.Errorf("with %s n_runs %v, want %d", tt.flag, all["n_runs"], n+len(tt.mark))
 			}
-			mustContain(t, "fit table", cli(t, env, "fit", "--db", db).stdout, tt.says)
+			clitest.MustContain(t, "fit table", clitest.Run(t, env, "fit", "--db", db).Stdout, tt.says)
 		})
 	}
 }
@@ -293,11 +294,11 @@ func TestChartsWritesImages(t *testing.T) {
 	oom.Status, oom.TTFTMs, oom.DecodeMsPerToken, oom.DecodeTokensPerSec, oom.PeakMemoryBytes = storage.StatusOOM, nil, nil, nil, nil
 	s.Insert(oom)
 	dir := filepath.Join(t.TempDir(), "charts")
-	r := cli(t, env, "charts", "--out", dir, "--memory", "4GiB", "--db", db)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, "charts", "--out", dir, "--memory", "4GiB", "--db", db)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	paths := strings.Fields(r.stdout)
+	paths := strings.Fields(r.Stdout)
 	for _, name := range []string{"latency-vs-context", "throughput-vs-batch", "memory-vs-context", "feasibility-map",
 		"predicted-vs-measured-ms-per-token", "predicted-vs-measured-peak-memory"} {
 		for _, ext := range []string{".png", ".svg"} {
@@ -331,30 +332,30 @@ func TestChartsWritesImages(t *testing.T) {
 }
 
 func TestAdviseTooLittleData(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "fit", "--db", db)
-	if r.code != command.ExitFailure || !strings.Contains(r.stderr, "no runs") || !strings.Contains(r.stderr, "inferbench sweep") {
-		t.Errorf("empty database: exit %d, %q", r.code, r.stderr)
+	r := clitest.Run(t, env, "fit", "--db", db)
+	if r.Code != command.ExitFailure || !strings.Contains(r.Stderr, "no runs") || !strings.Contains(r.Stderr, "inferbench sweep") {
+		t.Errorf("empty database: exit %d, %q", r.Code, r.Stderr)
 	}
 	// Every chart is drawn, saying in its body that there is nothing to draw, and stderr says why.
-	r = cli(t, env, "charts", "--out", t.TempDir(), "--db", db)
-	if r.code != 0 || !strings.Contains(r.stderr, "no successful or out-of-memory runs yet") || !strings.Contains(r.stdout, "latency-vs-context.png") {
-		t.Errorf("charts of nothing: exit %d, %q, %q", r.code, r.stdout, r.stderr)
+	r = clitest.Run(t, env, "charts", "--out", t.TempDir(), "--db", db)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "no successful or out-of-memory runs yet") || !strings.Contains(r.Stdout, "latency-vs-context.png") {
+		t.Errorf("charts of nothing: exit %d, %q, %q", r.Code, r.Stdout, r.Stderr)
 	}
 	s := apptest.NewSynthetic(t, db)
 	for _, c := range apptest.SynthContexts {
 		s.Insert(s.Run("gpt2", "fp16", c, 1))
 	}
 	for _, args := range [][]string{{"fit"}, {"predict"}, {"recommend"}} {
-		r := cli(t, env, append(args, "--db", db)...)
-		if r.code != command.ExitFailure || !strings.Contains(r.stderr, "at least 8 successful runs") || !strings.Contains(r.stderr, "measure more") {
-			t.Errorf("%s on 4 runs of one model: exit %d, %q", args[0], r.code, r.stderr)
+		r := clitest.Run(t, env, append(args, "--db", db)...)
+		if r.Code != command.ExitFailure || !strings.Contains(r.Stderr, "at least 8 successful runs") || !strings.Contains(r.Stderr, "measure more") {
+			t.Errorf("%s on 4 runs of one model: exit %d, %q", args[0], r.Code, r.Stderr)
 		}
 	}
 	// Charts still draws the measurements.
-	r = cli(t, env, "charts", "--out", t.TempDir(), "--db", db)
-	if r.code != 0 || !strings.Contains(r.stdout, "latency-vs-context.png") || !strings.Contains(r.stderr, "measurements only") {
-		t.Errorf("charts without a fit: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	r = clitest.Run(t, env, "charts", "--out", t.TempDir(), "--db", db)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "latency-vs-context.png") || !strings.Contains(r.Stderr, "measurements only") {
+		t.Errorf("charts without a fit: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 }

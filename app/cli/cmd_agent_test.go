@@ -12,34 +12,31 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/storage"
 )
 
-// Without sensors every reading is unknown, which the default policy refuses; these flags let
-// the agent run anyway, as on a server.
-var anyConditions = []string{"--ac-only=false", "--idle", "0", "--max-thermal", "critical"}
-
 func statusJSON(t *testing.T, env app.Env, db string) map[string]any {
 	t.Helper()
-	r := cli(t, env, "status", "--db", db, "--format", "json")
+	r := clitest.Run(t, env, "status", "--db", db, "--format", "json")
 	var got map[string]any
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil {
-		t.Fatalf("status: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &got) != nil {
+		t.Fatalf("status: exit %d: %s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	return got
 }
 
 func TestAgentOnceDrainsTheQueue(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "agent.db")
 	args := append([]string{"agent", "--once", "--db", db, "--model", "tiny-gpt2,tiny-llama", "--context", "8,16",
-		"--generate", "3", "--repeats", "2"}, anyConditions...)
-	r := cli(t, env, args...)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+		"--generate", "3", "--repeats", "2"}, clitest.AnyConditions...)
+	r := clitest.Run(t, env, args...)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	mustContain(t, "log", r.stderr, "Queued 4 configurations (4 new)", "run stored")
-	runs := storedRuns(t, db)
+	clitest.MustContain(t, "log", r.Stderr, "Queued 4 configurations (4 new)", "run stored")
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 4 {
 		t.Fatalf("%d runs, want 4", len(runs))
 	}
@@ -58,20 +55,20 @@ func TestAgentOnceDrainsTheQueue(t *testing.T) {
 		t.Errorf("status after the agent exited: %v", st)
 	}
 	// The queue survives; a second agent finds nothing left and stores nothing.
-	r = cli(t, env, append([]string{"agent", "--once", "--db", db}, anyConditions...)...)
-	if r.code != 0 || len(storedRuns(t, db)) != 4 {
-		t.Fatalf("second agent: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+	r = clitest.Run(t, env, append([]string{"agent", "--once", "--db", db}, clitest.AnyConditions...)...)
+	if r.Code != 0 || len(clitest.StoredRuns(t, db)) != 4 {
+		t.Fatalf("second agent: exit %d, %d runs: %s", r.Code, len(clitest.StoredRuns(t, db)), r.Stderr)
 	}
 }
 
 func TestAgentEmptyQueueAndBadPolicy(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	db := filepath.Join(t.TempDir(), "agent.db")
-	if r := cli(t, env, "agent", "--once", "--db", db); r.code != command.ExitUsage || !strings.Contains(r.stderr, "the queue is empty") {
-		t.Fatalf("empty queue: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "agent", "--once", "--db", db); r.Code != command.ExitUsage || !strings.Contains(r.Stderr, "the queue is empty") {
+		t.Fatalf("empty queue: exit %d: %s", r.Code, r.Stderr)
 	}
-	if r := cli(t, env, "agent", "--db", db, "--max-thermal", "warm"); r.code != command.ExitUsage || !strings.Contains(r.stderr, `thermal limit "warm"`) {
-		t.Fatalf("bad thermal limit: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "agent", "--db", db, "--max-thermal", "warm"); r.Code != command.ExitUsage || !strings.Contains(r.Stderr, `thermal limit "warm"`) {
+		t.Fatalf("bad thermal limit: exit %d: %s", r.Code, r.Stderr)
 	}
 	// With unknown sensors the default policy explains why nothing would run.
 	st := statusJSON(t, env, db)
@@ -81,11 +78,11 @@ func TestAgentEmptyQueueAndBadPolicy(t *testing.T) {
 }
 
 func TestStatusOfARunningAgent(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "agent.db")
 	args := append([]string{"agent", "--db", db, "--model", "tiny-llama", "--precision", "fp32", "--context", "256",
-		"--batch", "8", "--generate", "200", "--warmup", "0", "--repeats", "50"}, anyConditions...)
-	cmd, out := startInferbench(t, env, args...)
+		"--batch", "8", "--generate", "200", "--warmup", "0", "--repeats", "50"}, clitest.AnyConditions...)
+	cmd, out := clitest.StartInferbench(t, env, args...)
 	deadline := time.Now().Add(2 * time.Minute)
 	var st map[string]any
 	for time.Now().Before(deadline) {
@@ -99,13 +96,13 @@ func TestStatusOfARunningAgent(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	// Interrupted, as every command: exit 130.
-	if code := exitOf(cmd.Wait()); code != command.ExitInterrupted {
+	if code := clitest.ExitOf(cmd.Wait()); code != command.ExitInterrupted {
 		t.Fatalf("agent on Ctrl-C: exit %d, want %d\n%s", code, command.ExitInterrupted, out)
 	}
 	if st := statusJSON(t, env, db); st["state"] != "stopped" {
 		t.Fatalf("status after Ctrl-C: %v", st)
 	}
-	if n := len(storedRuns(t, db)); n != 0 {
+	if n := len(clitest.StoredRuns(t, db)); n != 0 {
 		t.Fatalf("the interrupted run was stored (%d runs)", n)
 	}
 }
@@ -113,7 +110,7 @@ func TestStatusOfARunningAgent(t *testing.T) {
 // The agent queue keeps every setting of a grid: the runs stored carry them, and the same grid
 // queued again is measured already.
 func TestAgentKeepsTheWholeConfiguration(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "agent.db")
 	base := []string{"agent", "--once", "--db", db, "--model", "tiny-llama", "--context", "8", "--generate", "3", "--warmup", "0"}
 	tests := []struct {
@@ -130,19 +127,19 @@ func TestAgentKeepsTheWholeConfiguration(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append(append(slices.Clone(base), tt.flags...), anyConditions...)
-			r := cli(t, env, args...)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			args := append(append(slices.Clone(base), tt.flags...), clitest.AnyConditions...)
+			r := clitest.Run(t, env, args...)
+			if r.Code != 0 {
+				t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 			}
-			runs := storedRuns(t, db)
+			runs := clitest.StoredRuns(t, db)
 			if len(runs) != i+1 || runs[0].Status != "ok" || !tt.check(runs[0]) {
 				t.Fatalf("stored %+v", runs[0])
 			}
-			r = cli(t, env, args...)
-			mustContain(t, "again", r.stderr, "Queued 1 configurations (0 new)")
-			if r.code != 0 || len(storedRuns(t, db)) != i+1 {
-				t.Fatalf("queued again: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+			r = clitest.Run(t, env, args...)
+			clitest.MustContain(t, "again", r.Stderr, "Queued 1 configurations (0 new)")
+			if r.Code != 0 || len(clitest.StoredRuns(t, db)) != i+1 {
+				t.Fatalf("queued again: exit %d, %d runs: %s", r.Code, len(clitest.StoredRuns(t, db)), r.Stderr)
 			}
 		})
 	}
@@ -151,7 +148,7 @@ func TestAgentKeepsTheWholeConfiguration(t *testing.T) {
 // A checkpoint folder given by a relative path is queued by its absolute one, as its runs are
 // stored: measured once, it counts as measured, from that folder or any other.
 func TestAgentRelativeCheckpoint(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	dir := t.TempDir()
 	maker, err := filepath.Abs("../../bench/make_checkpoint.py")
 	if err != nil {
@@ -163,21 +160,21 @@ func TestAgentRelativeCheckpoint(t *testing.T) {
 	db := filepath.Join(dir, "agent.db")
 	t.Chdir(dir)
 	args := append([]string{"agent", "--once", "--db", db, "--model", "./ckpt", "--weights", "checkpoint", "--precision", "fp16",
-		"--context", "8", "--generate", "3", "--warmup", "0", "--repeats", "1"}, anyConditions...)
-	if r := cli(t, env, args...); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+		"--context", "8", "--generate", "3", "--warmup", "0", "--repeats", "1"}, clitest.AnyConditions...)
+	if r := clitest.Run(t, env, args...); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	runs := storedRuns(t, db)
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 1 || runs[0].Model != filepath.Join(dir, "ckpt") || runs[0].Status != "ok" {
 		t.Fatalf("stored %+v", runs)
 	}
-	r := cli(t, env, args...)
-	mustContain(t, "again", r.stderr, "Queued 1 configurations (0 new)")
-	if r.code != 0 || len(storedRuns(t, db)) != 1 {
-		t.Fatalf("queued again: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+	r := clitest.Run(t, env, args...)
+	clitest.MustContain(t, "again", r.Stderr, "Queued 1 configurations (0 new)")
+	if r.Code != 0 || len(clitest.StoredRuns(t, db)) != 1 {
+		t.Fatalf("queued again: exit %d, %d runs: %s", r.Code, len(clitest.StoredRuns(t, db)), r.Stderr)
 	}
 	t.Chdir(t.TempDir())
-	if r := cli(t, env, append([]string{"agent", "--once", "--db", db}, anyConditions...)...); r.code != 0 || len(storedRuns(t, db)) != 1 {
-		t.Fatalf("from another folder: exit %d, %d runs: %s", r.code, len(storedRuns(t, db)), r.stderr)
+	if r := clitest.Run(t, env, append([]string{"agent", "--once", "--db", db}, clitest.AnyConditions...)...); r.Code != 0 || len(clitest.StoredRuns(t, db)) != 1 {
+		t.Fatalf("from another folder: exit %d, %d runs: %s", r.Code, len(clitest.StoredRuns(t, db)), r.Stderr)
 	}
 }

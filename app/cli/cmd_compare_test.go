@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -45,20 +46,20 @@ func storeRuns(t *testing.T, path, mlx string, seed uint64, tps map[int]float64)
 }
 
 func TestCompareFlagsAPlantedSlowdown(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	base, cand := filepath.Join(dir, "base.db"), filepath.Join(dir, "cand.db")
 	storeRuns(t, base, "0.31.0", 1, map[int]float64{128: 100, 512: 90})
 	storeRuns(t, cand, "0.32.4", 2, map[int]float64{128: 100, 512: 70}) // context 512 planted 22% slower
-	before := fileHash(t, base)
+	before := clitest.FileHash(t, base)
 
-	r := cli(t, env, "compare", base, cand, "--format", "json", "--chart", filepath.Join(dir, "charts"))
-	if r.code != command.ExitRegression {
-		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitRegression, r.stderr)
+	r := clitest.Run(t, env, "compare", base, cand, "--format", "json", "--chart", filepath.Join(dir, "charts"))
+	if r.Code != command.ExitRegression {
+		t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitRegression, r.Stderr)
 	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
-		t.Fatalf("not json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &rows); err != nil {
+		t.Fatalf("not json: %v\n%s", err, r.Stdout)
 	}
 	flagged := map[string]string{}
 	for _, row := range rows {
@@ -74,28 +75,28 @@ func TestCompareFlagsAPlantedSlowdown(t *testing.T) {
 			t.Errorf("chart compare.%s: %v", ext, err)
 		}
 	}
-	if fileHash(t, base) != before {
+	if clitest.FileHash(t, base) != before {
 		t.Error("comparing wrote to the baseline's database")
 	}
 
 	// One database, two MLX versions: the same comparison by selector.
 	storeRuns(t, base, "0.32.4", 3, map[int]float64{128: 100, 512: 70})
-	r = cli(t, env, "compare", "--db", base, "--baseline", "mlx=0.31.0", "--candidate", "mlx=0.32.4")
-	if r.code != command.ExitRegression || !strings.Contains(r.stdout, "| regression |") || !strings.Contains(r.stdout, "Baseline: db=") {
-		t.Errorf("by MLX version: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	r = clitest.Run(t, env, "compare", "--db", base, "--baseline", "mlx=0.31.0", "--candidate", "mlx=0.32.4")
+	if r.Code != command.ExitRegression || !strings.Contains(r.Stdout, "| regression |") || !strings.Contains(r.Stdout, "Baseline: db=") {
+		t.Errorf("by MLX version: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 
 	// Against itself: nothing flagged.
-	r = cli(t, env, "compare", cand, cand+"", "--format", "csv")
-	if r.code != command.ExitUsage {
-		t.Errorf("the same file twice: exit %d, want a usage error: %s", r.code, r.stderr)
+	r = clitest.Run(t, env, "compare", cand, cand+"", "--format", "csv")
+	if r.Code != command.ExitUsage {
+		t.Errorf("the same file twice: exit %d, want a usage error: %s", r.Code, r.Stderr)
 	}
 	copyPath := filepath.Join(dir, "copy.db")
 	b, _ := os.ReadFile(cand)
 	os.WriteFile(copyPath, b, 0o644)
-	r = cli(t, env, "compare", cand, copyPath, "--format", "csv")
-	if r.code != 0 || strings.Contains(r.stdout, "regression") || strings.Contains(r.stdout, "improvement") {
-		t.Errorf("a database against its copy: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	r = clitest.Run(t, env, "compare", cand, copyPath, "--format", "csv")
+	if r.Code != 0 || strings.Contains(r.Stdout, "regression") || strings.Contains(r.Stdout, "improvement") {
+		t.Errorf("a database against its copy: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -105,7 +106,7 @@ func jsonText(v any) string {
 }
 
 func TestCompareBadInput(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	storeRuns(t, db, "0.32.4", 1, map[int]float64{128: 100, 512: 90})
@@ -121,9 +122,9 @@ func TestCompareBadInput(t *testing.T) {
 		{[]string{"--db", db, "--baseline", "mlx=0.1", "--threshold", "150%"}, command.ExitUsage, "--threshold"},
 		{[]string{db}, command.ExitUsage, "two databases"},
 	} {
-		r := cli(t, env, append([]string{"compare"}, tt.args...)...)
-		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("compare %v: exit %d, want %d with %q:\n%s", tt.args, r.code, tt.code, tt.want, r.stderr)
+		r := clitest.Run(t, env, append([]string{"compare"}, tt.args...)...)
+		if r.Code != tt.code || !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("compare %v: exit %d, want %d with %q:\n%s", tt.args, r.Code, tt.code, tt.want, r.Stderr)
 		}
 	}
 }
@@ -133,12 +134,12 @@ func TestCompareBadInput(t *testing.T) {
 // measurements on a busy two-core machine can differ by more than any useful threshold, so a
 // test does not rerun.)
 func TestCompareMeasuredRun(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
-	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "8",
-		"--repeats", "4", "--db", a, "--format", "json"); r.code != 0 {
-		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "8",
+		"--repeats", "4", "--db", a, "--format", "json"); r.Code != 0 {
+		t.Fatalf("run: exit %d: %s", r.Code, r.Stderr)
 	}
 	data, err := os.ReadFile(a)
 	if err != nil {
@@ -147,12 +148,12 @@ func TestCompareMeasuredRun(t *testing.T) {
 	if err := os.WriteFile(b, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := cli(t, env, "compare", a, b, "--format", "json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	r := clitest.Run(t, env, "compare", a, b, "--format", "json")
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s\n%s", r.Code, r.Stderr, r.Stdout)
 	}
 	var rows []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rows); err != nil {
 		t.Fatal(err)
 	}
 	metrics := map[string]bool{}

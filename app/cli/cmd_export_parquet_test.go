@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
@@ -55,7 +56,7 @@ func pyarrowRead(t *testing.T, path string) arrowTable {
 }
 
 func TestExportParquetReadByPyarrow(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	storeRuns(t, db, "0.32.4", 1, map[int]float64{128: 100, 512: 90})
@@ -82,8 +83,8 @@ func TestExportParquetReadByPyarrow(t *testing.T) {
 	store.Close()
 
 	out := filepath.Join(dir, "runs.parquet")
-	if r := cli(t, env, "export", "--db", db, "--format", "parquet", "--out", out); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "export", "--db", db, "--format", "parquet", "--out", out); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	tab := pyarrowRead(t, out)
 	var names []string
@@ -119,8 +120,8 @@ func TestExportParquetReadByPyarrow(t *testing.T) {
 	}
 
 	samples := filepath.Join(dir, "samples.parquet")
-	if r := cli(t, env, "export", "--db", db, "--format", "parquet", "--samples", "--out", samples); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "export", "--db", db, "--format", "parquet", "--samples", "--out", samples); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	st := pyarrowRead(t, samples)
 	if len(st.Rows) != 17 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -21,15 +22,15 @@ import (
 // whose error text a spreadsheet would take for a formula.
 func exportFixture(t *testing.T) (app.Env, string) {
 	t.Helper()
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	for _, args := range [][]string{
 		{"--model", "tiny-gpt2", "--precision", "fp16"},
 		{"--model", "tiny-llama", "--precision", "int4"},
 	} {
-		r := cli(t, env, append([]string{"run", "--context", "8", "--generate", "4", "--repeats", "2", "--db", db}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("run %v: exit %d: %s", args, r.code, r.stderr)
+		r := clitest.Run(t, env, append([]string{"run", "--context", "8", "--generate", "4", "--repeats", "2", "--db", db}, args...)...)
+		if r.Code != 0 {
+			t.Fatalf("run %v: exit %d: %s", args, r.Code, r.Stderr)
 		}
 	}
 	ctx := context.Background()
@@ -84,11 +85,11 @@ func TestExport(t *testing.T) {
 	env, db := exportFixture(t)
 	export := func(t *testing.T, args ...string) string {
 		t.Helper()
-		r := cli(t, env, append([]string{"export", "--db", db}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("export %v: exit %d: %s", args, r.code, r.stderr)
+		r := clitest.Run(t, env, append([]string{"export", "--db", db}, args...)...)
+		if r.Code != 0 {
+			t.Fatalf("export %v: exit %d: %s", args, r.Code, r.Stderr)
 		}
-		return r.stdout
+		return r.Stdout
 	}
 
 	t.Run("csv", func(t *testing.T) {
@@ -207,7 +208,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestExportBadInput(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	notDir := filepath.Join(dir, "file")
@@ -230,11 +231,11 @@ func TestExportBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, env, append([]string{"export", "--db", db}, tt.args...)...)
-			if r.code != command.ExitUsage {
-				t.Fatalf("exit %d, want %d; stderr: %s", r.code, command.ExitUsage, r.stderr)
+			r := clitest.Run(t, env, append([]string{"export", "--db", db}, tt.args...)...)
+			if r.Code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.Code, command.ExitUsage, r.Stderr)
 			}
-			mustContain(t, "stderr", r.stderr, tt.want...)
+			clitest.MustContain(t, "stderr", r.Stderr, tt.want...)
 			if tt.noFile != "" {
 				if _, err := os.Stat(tt.noFile); err == nil {
 					t.Errorf("%s exists after a failed export", tt.noFile)

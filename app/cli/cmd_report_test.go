@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/charts"
 	"github.com/inferbench/inferbench/storage"
@@ -86,9 +87,9 @@ func TestChartsOnDatabases(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			db := c.db(t)
 			dir := filepath.Join(t.TempDir(), "charts")
-			r := cli(t, testEnv(t, false), "charts", "--out", dir, "--db", db)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			r := clitest.Run(t, clitest.Env(t, false), "charts", "--out", dir, "--db", db)
+			if r.Code != 0 {
+				t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 			}
 			svgs := chartSVGs(t, dir)
 			for _, name := range allCharts {
@@ -112,9 +113,9 @@ func TestReportHasEverySection(t *testing.T) {
 	oom.Status, oom.TTFTMs, oom.DecodeMsPerToken, oom.DecodeTokensPerSec, oom.PeakMemoryBytes = storage.StatusOOM, nil, nil, nil, nil
 	s.Insert(oom)
 	out := filepath.Join(t.TempDir(), "report")
-	r := cli(t, env, "report", "--out", out, "--db", db, "--memory", "4GiB")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, "report", "--out", out, "--db", db, "--memory", "4GiB")
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(out, "report.html"))
 	if err != nil {
@@ -126,8 +127,8 @@ func TestReportHasEverySection(t *testing.T) {
 	}
 	for _, want := range []string{"How well the advisor predicts", "Recommendations", "Variance shares per factor",
 		"Scaling exponents", "Correlations", "Out-of-memory map", "Charts"} {
-		mustContain(t, "report.html", string(page), "<h2>"+want+"</h2>")
-		mustContain(t, "report.md", string(md), "## "+want)
+		clitest.MustContain(t, "report.html", string(page), "<h2>"+want+"</h2>")
+		clitest.MustContain(t, "report.md", string(md), "## "+want)
 	}
 	// Self-contained: every chart is in the page, and nothing refers to a file beside it.
 	if n := strings.Count(string(page), `src="data:image/png;base64,`); n != len(allCharts) {
@@ -138,14 +139,14 @@ func TestReportHasEverySection(t *testing.T) {
 	}
 	for _, name := range allCharts {
 		link := "charts/" + name + ".png"
-		mustContain(t, "report.md", string(md), "]("+link+")")
+		clitest.MustContain(t, "report.md", string(md), "]("+link+")")
 		if _, err := os.Stat(filepath.Join(out, link)); err != nil {
 			t.Errorf("report.md links %s: %v", link, err)
 		}
 	}
 	// Content, not only headings: a ranked setting, a factor's share, an exponent, the OOM run.
 	for _, want := range []string{"| 1 | gpt2 |", "| decode |", "| ttft | context |", "gpt2-large fp32 ctx 768 batch 1", "decided by"} {
-		mustContain(t, "report.md", string(md), want)
+		clitest.MustContain(t, "report.md", string(md), want)
 	}
 }
 
@@ -153,16 +154,16 @@ func TestReportWithoutRuns(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "none.db")
 	apptest.NewSynthetic(t, db)
 	out := filepath.Join(t.TempDir(), "report")
-	r := cli(t, testEnv(t, false), "report", "--out", out, "--db", db)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, clitest.Env(t, false), "report", "--out", out, "--db", db)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "report.md", string(md), "0 runs in", "No fit:", "holds no runs yet", "No recommendations without a fit")
-	if r := cli(t, testEnv(t, false), "report", "--db", db); r.code != 2 || !strings.Contains(r.stderr, "--out is required") {
-		t.Errorf("report without --out: exit %d, %s", r.code, r.stderr)
+	clitest.MustContain(t, "report.md", string(md), "0 runs in", "No fit:", "holds no runs yet", "No recommendations without a fit")
+	if r := clitest.Run(t, clitest.Env(t, false), "report", "--db", db); r.Code != 2 || !strings.Contains(r.Stderr, "--out is required") {
+		t.Errorf("report without --out: exit %d, %s", r.Code, r.Stderr)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -47,7 +48,7 @@ func raplTree(t *testing.T, watts float64) string {
 }
 
 func TestRunRecordsEnergy(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	root := raplTree(t, 20)
 	env.Meter = func(context.Context) power.Meter {
 		m, err := power.OpenRAPL(root)
@@ -57,12 +58,12 @@ func TestRunRecordsEnergy(t *testing.T) {
 		return m
 	}
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "8",
+	r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "8",
 		"--repeats", "3", "--db", db)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	runs := storedRuns(t, db)
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 1 {
 		t.Fatalf("%d runs stored", len(runs))
 	}
@@ -98,7 +99,7 @@ func TestRunRecordsEnergy(t *testing.T) {
 	if sum < *run.EnergyJ*0.999 || sum > *run.EnergyJ*1.001 {
 		t.Errorf("repetitions' energy adds to %v J, the run's is %v J", sum, *run.EnergyJ)
 	}
-	mustContain(t, "run's table", r.stdout, "J per token", "rapl")
+	clitest.MustContain(t, "run's table", r.Stdout, "J per token", "rapl")
 
 	// Without a readable meter the run is measured and stored all the same, its energy unknown.
 	env.Meter = func(context.Context) power.Meter {
@@ -107,11 +108,11 @@ func TestRunRecordsEnergy(t *testing.T) {
 		}
 		return nil
 	}
-	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "4",
-		"--repeats", "2", "--db", db); r.code != 0 {
-		t.Fatalf("exit %d without a meter: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "4",
+		"--repeats", "2", "--db", db); r.Code != 0 {
+		t.Fatalf("exit %d without a meter: %s", r.Code, r.Stderr)
 	}
-	runs = storedRuns(t, db)
+	runs = clitest.StoredRuns(t, db)
 	if runs[0].PowerSourceMeter != power.SourceUnknown || runs[0].EnergyJ != nil || runs[0].Status != "ok" {
 		t.Errorf("without a meter: source %q, energy %v, status %s", runs[0].PowerSourceMeter, runs[0].EnergyJ, runs[0].Status)
 	}

@@ -9,28 +9,29 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/storage"
 )
 
 // A run on a machine whose earlier runs of the configuration spread between processes borrows
 // that spread: its interval says where a rerun lands, not how alike its own repetitions were.
 func TestRunIntervalBorrowsTheMachinesSpread(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	args := []string{"run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "16", "--generate", "5",
 		"--repeats", "3", "--db", db, "--format", "json"}
-	decode := func(r result) map[string]any {
+	decode := func(r clitest.Result) map[string]any {
 		t.Helper()
-		if r.code != 0 {
-			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 		}
 		var got map[string]any
-		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-			t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+			t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.Stdout)
 		}
 		return got
 	}
-	first := decode(cli(t, env, args...))
+	first := decode(clitest.Run(t, env, args...))
 	if first["decode_ci_basis"] != "repetitions" {
 		t.Fatalf("a first run's interval rests on %v, want its repetitions", first["decode_ci_basis"])
 	}
@@ -59,7 +60,7 @@ func TestRunIntervalBorrowsTheMachinesSpread(t *testing.T) {
 	}
 	store.Close()
 
-	got := decode(cli(t, env, args...))
+	got := decode(clitest.Run(t, env, args...))
 	if got["decode_ci_basis"] != "history" || got["decode_ci_dof"] != 4.0 {
 		t.Fatalf("interval rests on %v with %v degrees of freedom, want history with 4", got["decode_ci_basis"], got["decode_ci_dof"])
 	}

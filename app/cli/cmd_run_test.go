@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -23,31 +24,17 @@ var requiredJSONKeys = []string{"run_id", "model", "weights", "params", "context
 	"decode_ms_per_token_p95", "decode_tokens_per_sec", "decode_tokens_per_sec_ci95", "peak_memory_bytes",
 	"thermal_state", "power_source"}
 
-func storedRuns(t *testing.T, path string) []storage.Run {
-	t.Helper()
-	db, err := storage.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	runs, err := db.Runs(context.Background(), storage.RunFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return runs
-}
-
 func TestRunJSONIsStored(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp16", "--context", "16", "--generate", "5",
+	r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp16", "--context", "16", "--generate", "5",
 		"--batch", "2", "--repeats", "3", "--db", db, "--format", "json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	var got map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.Stdout)
 	}
 	for _, k := range requiredJSONKeys {
 		if _, ok := got[k]; !ok {
@@ -62,7 +49,7 @@ func TestRunJSONIsStored(t *testing.T) {
 			t.Errorf("%s = %v, want positive", k, got[k])
 		}
 	}
-	runs := storedRuns(t, db)
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 1 || float64(runs[0].ID) != got["run_id"] || runs[0].Status != "ok" {
 		t.Fatalf("stored runs = %+v", runs)
 	}
@@ -78,40 +65,40 @@ func TestRunJSONIsStored(t *testing.T) {
 }
 
 func TestRunFormats(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	args := []string{"run", "--model", "tiny-llama", "--precision", "int4", "--context", "8", "--generate", "3", "--repeats", "2", "--db", db}
-	r := cli(t, env, append(args, "--format", "csv")...)
-	if r.code != 0 {
-		t.Fatalf("csv: exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, append(args, "--format", "csv")...)
+	if r.Code != 0 {
+		t.Fatalf("csv: exit %d: %s", r.Code, r.Stderr)
 	}
-	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(r.Stdout)).ReadAll()
 	if err != nil || len(rows) != 2 {
-		t.Fatalf("csv: %v, %d rows:\n%s", err, len(rows), r.stdout)
+		t.Fatalf("csv: %v, %d rows:\n%s", err, len(rows), r.Stdout)
 	}
 	for _, k := range requiredJSONKeys {
 		if !slices.Contains(rows[0], k) {
 			t.Errorf("csv header lacks %q", k)
 		}
 	}
-	r = cli(t, env, append(args, "--format", "md")...)
-	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "| --- |") {
-		t.Fatalf("md: exit %d:\n%s", r.code, r.stdout)
+	r = clitest.Run(t, env, append(args, "--format", "md")...)
+	if lines := strings.Split(strings.TrimSpace(r.Stdout), "\n"); r.Code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "| --- |") {
+		t.Fatalf("md: exit %d:\n%s", r.Code, r.Stdout)
 	}
-	r = cli(t, env, args...)
-	mustContain(t, "table", r.stdout, "status                 ok", "decode throughput", "peak memory", db)
-	if n := len(storedRuns(t, db)); n != 3 {
+	r = clitest.Run(t, env, args...)
+	clitest.MustContain(t, "table", r.Stdout, "status                 ok", "decode throughput", "peak memory", db)
+	if n := len(clitest.StoredRuns(t, db)); n != 3 {
 		t.Fatalf("%d runs stored, want 3", n)
 	}
 }
 
 func TestBadInputLeavesDatabaseIntact(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
-		t.Fatalf("seed run: %s", r.stderr)
+	if r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.Code != 0 {
+		t.Fatalf("seed run: %s", r.Stderr)
 	}
-	before := fileHash(t, db)
+	before := clitest.FileHash(t, db)
 	base := []string{"run", "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db}
 	tests := []struct {
 		name string
@@ -132,29 +119,29 @@ func TestBadInputLeavesDatabaseIntact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, env, append(slices.Clone(base), tt.args...)...)
-			if r.code != command.ExitUsage {
-				t.Fatalf("exit %d, want %d; stderr: %s", r.code, command.ExitUsage, r.stderr)
+			r := clitest.Run(t, env, append(slices.Clone(base), tt.args...)...)
+			if r.Code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.Code, command.ExitUsage, r.Stderr)
 			}
-			mustContain(t, "stderr", r.stderr, tt.want)
+			clitest.MustContain(t, "stderr", r.Stderr, tt.want)
 		})
 	}
-	if fileHash(t, db) != before {
+	if clitest.FileHash(t, db) != before {
 		t.Error("bad input changed the database file")
 	}
-	if n := len(storedRuns(t, db)); n != 1 {
+	if n := len(clitest.StoredRuns(t, db)); n != 1 {
 		t.Fatalf("%d runs stored after bad input, want 1", n)
 	}
 }
 
 func TestUnusableDatabase(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
 	os.WriteFile(notDir, []byte("x"), 0o644)
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 100)), 0o644)
-	hash := fileHash(t, garbage)
+	hash := clitest.FileHash(t, garbage)
 	tests := []struct {
 		db   string
 		code int
@@ -164,13 +151,13 @@ func TestUnusableDatabase(t *testing.T) {
 		{garbage, command.ExitUsage, "not"},
 	}
 	for _, tt := range tests {
-		r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", tt.db)
-		if r.code != tt.code {
-			t.Errorf("--db %s: exit %d, want %d; %s", tt.db, r.code, tt.code, r.stderr)
+		r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", tt.db)
+		if r.Code != tt.code {
+			t.Errorf("--db %s: exit %d, want %d; %s", tt.db, r.Code, tt.code, r.Stderr)
 		}
-		mustContain(t, "stderr", r.stderr, tt.want, tt.db)
+		clitest.MustContain(t, "stderr", r.Stderr, tt.want, tt.db)
 	}
-	if fileHash(t, garbage) != hash {
+	if clitest.FileHash(t, garbage) != hash {
 		t.Error("a file that is not a database was modified")
 	}
 }
@@ -178,9 +165,9 @@ func TestUnusableDatabase(t *testing.T) {
 // TestKilledWorkerIsStoredAsKilled: a worker killed from outside, with no out-of-memory kill
 // on record, is stored as killed, not oom, and the next run works.
 func TestKilledWorkerIsStoredAsKilled(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	var out, errb syncBuffer
+	var out, errb clitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(context.Background(), env, []string{"run", "--model", "tiny-llama", "--precision", "fp32", "--context", "256",
@@ -207,33 +194,33 @@ func TestKilledWorkerIsStoredAsKilled(t *testing.T) {
 	if got["status"] != "killed" || !strings.Contains(got["error"].(string), "from outside Inferbench") {
 		t.Fatalf("output %v", got)
 	}
-	runs := storedRuns(t, db)
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 1 || runs[0].Status != "killed" || runs[0].DecodeMsPerToken != nil {
 		t.Fatalf("stored %+v", runs)
 	}
-	if r := cli(t, env, "run", "--model", "tiny-llama", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
-		t.Fatalf("next run: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "run", "--model", "tiny-llama", "--precision", "fp32", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.Code != 0 {
+		t.Fatalf("next run: exit %d: %s", r.Code, r.Stderr)
 	}
 }
 
 func TestCheckpointFolder(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	dir := filepath.Join(t.TempDir(), "tiny-checkpoint")
 	out, err := exec.Command(env.Getenv("INFERBENCH_PYTHON"), "../../bench/make_checkpoint.py", "--model", "tiny-llama", "--out", dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("make checkpoint: %v\n%s", err, out)
 	}
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", dir, "--weights", "checkpoint", "--precision", "fp16", "--context", "8", "--generate", "3", "--repeats", "1", "--db", db, "--format", "json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, "run", "--model", dir, "--weights", "checkpoint", "--precision", "fp16", "--context", "8", "--generate", "3", "--repeats", "1", "--db", db, "--format", "json")
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	var got map[string]any
-	json.Unmarshal([]byte(r.stdout), &got)
+	json.Unmarshal([]byte(r.Stdout), &got)
 	if got["weights"] != "checkpoint" || got["model"] != dir || got["status"] != "ok" {
 		t.Fatalf("output %v", got)
 	}
-	runs := storedRuns(t, db)
+	runs := clitest.StoredRuns(t, db)
 	if len(runs) != 1 || runs[0].WeightsPath == "" || runs[0].ModelSource != "path" {
 		t.Fatalf("stored %+v", runs)
 	}

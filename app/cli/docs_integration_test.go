@@ -19,6 +19,7 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -182,13 +183,13 @@ func newDocRig(t *testing.T) *docRig {
 	apptest.NewSynthetic(t, r.db).Sweep()
 	res := r.run(t, "sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,32", "--generate", "4",
 		"--batch", "1,2", "--repeats", "3", "--warmup", "0")
-	if res.code != 0 {
-		t.Fatalf("seeding sweep: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("seeding sweep: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	// It ends with llama-bench's summary, and warned about int8 on the CPU backend first.
-	mustContain(t, "sweep summary", res.stdout, "PREFILL T/S", "DECODE T/S", "± 95%", "MS/TOKEN P50", "PEAK MEM", "STATUS",
+	clitest.MustContain(t, "sweep summary", res.Stdout, "PREFILL T/S", "DECODE T/S", "± 95%", "MS/TOKEN P50", "PEAK MEM", "STATUS",
 		"tiny-gpt2", "int8", "8 configurations: 8 measured")
-	mustContain(t, "sweep warnings", res.stderr, "warning: int8 on the CPU backend")
+	clitest.MustContain(t, "sweep warnings", res.Stderr, "warning: int8 on the CPU backend")
 	store, err := storage.Open(context.Background(), r.db)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func newDocRig(t *testing.T) *docRig {
 }
 
 // run runs inferbench with args as its own process, in the rig's home.
-func (r *docRig) run(t *testing.T, args ...string) result {
+func (r *docRig) run(t *testing.T, args ...string) clitest.Result {
 	t.Helper()
 	argv, err := json.Marshal(args)
 	if err != nil {
@@ -219,7 +220,7 @@ func (r *docRig) run(t *testing.T, args ...string) result {
 	}
 	cmd.Env = append(cmd.Env, "INFERBENCH_TEST_MAIN="+string(argv), "HOME="+r.home, "XDG_CACHE_HOME="+filepath.Join(r.home, "cache"),
 		"INFERBENCH_PYTHON="+r.python)
-	var out, errb syncBuffer
+	var out, errb clitest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	code := 0
@@ -228,7 +229,7 @@ func (r *docRig) run(t *testing.T, args ...string) result {
 	} else if err != nil {
 		t.Fatalf("inferbench %v: %v", args, err)
 	}
-	return result{code, out.String(), errb.String()}
+	return clitest.Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
 }
 
 // check runs one documented command the way a reader would, made cheap: run, sweep, setup and
@@ -264,11 +265,11 @@ func (r *docRig) check(t *testing.T, c docCommand) string {
 	// compare's selectors (machine=studio, mlx=0.31.0) name data from other machines and
 	// versions, which the rig cannot hold: its flags and selectors must still be accepted, and
 	// the only complaint be that nothing matched.
-	if args[0] == "compare" && res.code == command.ExitFailure && strings.Contains(res.stderr, "no configuration was measured by both") {
+	if args[0] == "compare" && res.Code == command.ExitFailure && strings.Contains(res.Stderr, "no configuration was measured by both") {
 		return ""
 	}
-	if res.code != 0 {
-		return fmt.Sprintf("exit %d: %s%s", res.code, res.stderr, res.stdout)
+	if res.Code != 0 {
+		return fmt.Sprintf("exit %d: %s%s", res.Code, res.Stderr, res.Stdout)
 	}
 	return ""
 }
@@ -355,10 +356,10 @@ func documentedCommands(t *testing.T, r *docRig) []docCommand {
 	}
 	for _, c := range commands() {
 		res := r.run(t, c.name, "-h")
-		if res.code != 0 {
-			t.Errorf("inferbench %s -h: exit %d", c.name, res.code)
+		if res.Code != 0 {
+			t.Errorf("inferbench %s -h: exit %d", c.name, res.Code)
 		}
-		ex := helpExamples(c.name, res.stderr)
+		ex := helpExamples(c.name, res.Stderr)
 		if len(ex) == 0 {
 			t.Errorf("inferbench %s -h shows no examples", c.name)
 		}
@@ -392,10 +393,10 @@ func TestDocumentedCommandsRun(t *testing.T) {
 	grid := []string{"sweep", "--model", "tiny-gpt2", "--precision", "fp32,int8", "--context", "16,64", "--generate", "4",
 		"--warmup", "0", "--dry-run"}
 	res := r.run(t, append(slices.Clone(grid), "--repeats", "3")...)
-	mustContain(t, "dry run", res.stdout, "tiny-gpt2 fp32 ctx 16 batch 1 gen 4", "measured run ", "2 new, 2 already measured",
+	clitest.MustContain(t, "dry run", res.Stdout, "tiny-gpt2 fp32 ctx 16 batch 1 gen 4", "measured run ", "2 new, 2 already measured",
 		"Estimated time: ", "warning: int8 on the CPU backend: measured here")
 	res = r.run(t, append(slices.Clone(grid), "--repeats", "2")...)
-	mustContain(t, "dry run, other repetitions", res.stdout, "had other settings: --repeats 3 (now 2)", "4 new, 0 already measured",
+	clitest.MustContain(t, "dry run, other repetitions", res.Stdout, "had other settings: --repeats 3 (now 2)", "4 new, 0 already measured",
 		"warning: --repeats 2")
 
 	// A stale example fails: each of these was once in the README or a help text.
@@ -432,8 +433,8 @@ func TestDocumentedCommandsRun(t *testing.T) {
 	}
 	claim := regexp.MustCompile(`= (\d+) configurations`).FindSubmatch(doc)
 	res = r.run(t, "sweep", "--file", "docs/examples/sweep.json", "--dry-run")
-	if claim == nil || !strings.Contains(res.stdout, "\n"+string(claim[1])+" configurations in ") {
-		t.Errorf("docs/sweeps.md says %q configurations; the dry run says:\n%s", claim, res.stdout)
+	if claim == nil || !strings.Contains(res.Stdout, "\n"+string(claim[1])+" configurations in ") {
+		t.Errorf("docs/sweeps.md says %q configurations; the dry run says:\n%s", claim, res.Stdout)
 	}
 
 	// The server recipe measured the queue the rig left.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -23,17 +24,17 @@ func flagUsage(help, name string) string {
 // Every command's -h has a description, examples and its exit statuses, and each --status,
 // --format and --precision flag names every choice of the list that checks it.
 func TestHelpIsComplete(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	cat := catalogFor(t)
 	formats := map[string][]string{"run": report.RunFormats(), "runs": report.RunFormats(), "export": exportFormats,
 		"status": command.TableOrJSON, "fit": command.TableOrJSON, "predict": command.TableOrJSON, "recommend": command.TableOrJSON}
 	for _, c := range commands() {
 		t.Run(c.name, func(t *testing.T) {
-			r := cli(t, env, c.name, "-h")
-			if r.code != command.ExitOK {
-				t.Fatalf("exit %d", r.code)
+			r := clitest.Run(t, env, c.name, "-h")
+			if r.Code != command.ExitOK {
+				t.Fatalf("exit %d", r.Code)
 			}
-			h := r.stderr
+			h := r.Stderr
 			lines := strings.Split(h, "\n")
 			if len(lines) < 3 || !strings.HasPrefix(lines[0], "Usage: inferbench "+c.name) || len(strings.TrimSpace(lines[2])) < 20 {
 				t.Errorf("no usage line and description paragraph:\n%s", h)
@@ -83,9 +84,9 @@ func TestRunsFilters(t *testing.T) {
 		{"summary", nil, command.ExitOK, "MS/TOKEN P50"},
 	}
 	for _, tt := range tests {
-		r := cli(t, env, append([]string{"runs", "--db", db}, tt.args...)...)
-		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {
-			t.Errorf("%s: exit %d, output %q; want exit %d with %q", tt.name, r.code, r.stdout+r.stderr, tt.code, tt.want)
+		r := clitest.Run(t, env, append([]string{"runs", "--db", db}, tt.args...)...)
+		if r.Code != tt.code || !strings.Contains(r.Stdout+r.Stderr, tt.want) {
+			t.Errorf("%s: exit %d, output %q; want exit %d with %q", tt.name, r.Code, r.Stdout+r.Stderr, tt.code, tt.want)
 		}
 	}
 	if n == 0 {

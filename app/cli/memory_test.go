@@ -9,6 +9,7 @@ import (
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -16,7 +17,7 @@ import (
 // its KV cache) is refused before anything opens or starts: exit 2, what it needs and the ways
 // out, no database; --force lets it through, shown here with --dry-run so that nothing runs.
 func TestRefusesWhatCannotFit(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	huge := []string{"--model", "gpt2", "--precision", "fp32", "--context", "128", "--generate", "32", "--db", db}
@@ -32,11 +33,11 @@ func TestRefusesWhatCannotFit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := cli(t, env, tt.args...)
-			if r.code != command.ExitUsage {
-				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitUsage, r.stderr)
+			r := clitest.Run(t, env, tt.args...)
+			if r.Code != command.ExitUsage {
+				t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitUsage, r.Stderr)
 			}
-			mustContain(t, "stderr", r.stderr, "gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "KV cache",
+			clitest.MustContain(t, "stderr", r.Stderr, "gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "KV cache",
 				"this machine's", "--force")
 			if _, err := os.Stat(db); !os.IsNotExist(err) {
 				t.Fatalf("the refusal left %s behind (%v)", db, err)
@@ -44,11 +45,11 @@ func TestRefusesWhatCannotFit(t *testing.T) {
 		})
 	}
 	for _, cmd := range []string{"run", "sweep"} {
-		r := cli(t, env, append([]string{cmd, "--batch", "100000", "--force", "--dry-run"}, huge...)...)
-		if r.code != command.ExitOK {
-			t.Fatalf("%s --force --dry-run: exit %d: %s", cmd, r.code, r.stderr)
+		r := clitest.Run(t, env, append([]string{cmd, "--batch", "100000", "--force", "--dry-run"}, huge...)...)
+		if r.Code != command.ExitOK {
+			t.Fatalf("%s --force --dry-run: exit %d: %s", cmd, r.Code, r.Stderr)
 		}
-		mustContain(t, cmd+" --force warning", r.stderr, "warning: gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "measuring it anyway (--force)")
+		clitest.MustContain(t, cmd+" --force warning", r.Stderr, "warning: gpt2 fp32 ctx 128 batch 100000 gen 32 needs at least", "measuring it anyway (--force)")
 	}
 }
 
@@ -56,7 +57,7 @@ func TestRefusesWhatCannotFit(t *testing.T) {
 // (gpt2 at larger sizes, measured once on the CPU: fp32 ctx 512 batch 4 peaked at 850 MB against
 // a floor of 672 MB, fp16 ctx 256 batch 16 at 625 MB against 427 MB; too slow to repeat here.)
 func TestMemoryEstimateIsBelowThePeak(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	cat, err := engine.ParseCatalog(resources.Catalog())
 	if err != nil {
 		t.Fatal(err)

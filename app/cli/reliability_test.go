@@ -15,6 +15,7 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -33,16 +34,6 @@ func fakePython(t *testing.T, script string) string {
 const fakeHello = `{"type":"hello","protocol":2,"pid":1,"python":"3","mlx":"0.32.4","mlx_lm":"0.32.2","backend":"cpu","device":"fake","memory_bytes":1,"recommended_working_set_bytes":null}`
 
 // exitOf is the exit status of a finished inferbench process.
-func exitOf(err error) int {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
-}
-
 // waitHolding waits until process pid holds the measuring lock of db: it writes its pid into
 // the database's lock file once it holds both locks.
 func waitHolding(t *testing.T, db string, cmd *exec.Cmd, out fmt.Stringer) {
@@ -65,44 +56,44 @@ func waitHolding(t *testing.T, db string, cmd *exec.Cmd, out fmt.Stringer) {
 // while the first measures; every configuration is stored once. With --wait, the second waits,
 // then finds everything measured.
 func TestTwoSweepsOneDatabase(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	grid := []string{"sweep", "--db", db, "--model", "tiny-gpt2", "--precision", "fp32", "--context", "8,16,32",
 		"--generate", "2", "--repeats", "1"}
-	a, outA := startInferbench(t, env, grid...)
+	a, outA := clitest.StartInferbench(t, env, grid...)
 	waitHolding(t, db, a, outA)
-	b, outB := startInferbench(t, env, grid...)
-	codeB := exitOf(b.Wait())
-	codeA := exitOf(a.Wait())
+	b, outB := clitest.StartInferbench(t, env, grid...)
+	codeB := clitest.ExitOf(b.Wait())
+	codeA := clitest.ExitOf(a.Wait())
 	if codeA != 0 || codeB != command.ExitFailure {
 		t.Fatalf("exits %d and %d, want 0 and %d\nfirst:\n%s\nsecond:\n%s", codeA, codeB, command.ExitFailure, outA, outB)
 	}
-	mustContain(t, "the refused sweep", outB.String(), fmt.Sprintf("another inferbench (pid %d) is measuring; wait for it or stop it", a.Process.Pid))
-	mustContain(t, "the sweep that ran", outA.String(), "3 measured")
-	checkComplete(t, db, 3, 1)
+	clitest.MustContain(t, "the refused sweep", outB.String(), fmt.Sprintf("another inferbench (pid %d) is measuring; wait for it or stop it", a.Process.Pid))
+	clitest.MustContain(t, "the sweep that ran", outA.String(), "3 measured")
+	clitest.CheckComplete(t, db, 3, 1)
 
 	// --wait: the second waits for the first, then resumes with nothing left to do.
-	a, outA = startInferbench(t, env, append(grid, "--force")...)
+	a, outA = clitest.StartInferbench(t, env, append(grid, "--force")...)
 	waitHolding(t, db, a, outA)
-	b, outB = startInferbench(t, env, append(grid, "--wait")...)
-	if code := exitOf(a.Wait()); code != 0 {
+	b, outB = clitest.StartInferbench(t, env, append(grid, "--wait")...)
+	if code := clitest.ExitOf(a.Wait()); code != 0 {
 		t.Fatalf("forced sweep: exit %d:\n%s", code, outA)
 	}
-	if code := exitOf(b.Wait()); code != 0 {
+	if code := clitest.ExitOf(b.Wait()); code != 0 {
 		t.Fatalf("waiting sweep: exit %d:\n%s", code, outB)
 	}
-	mustContain(t, "the waiting sweep", outB.String(), "0 measured; 3 already measured")
-	if n := len(storedRuns(t, db)); n != 6 {
+	clitest.MustContain(t, "the waiting sweep", outB.String(), "0 measured; 3 already measured")
+	if n := len(clitest.StoredRuns(t, db)); n != 6 {
 		t.Fatalf("%d runs stored, want 6 (3, then 3 forced)", n)
 	}
 }
 
 // TestReadOnlyCommandsDuringAMeasurement: runs and export never wait for the measuring lock.
 func TestReadOnlyCommandsDuringAMeasurement(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	if r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.code != 0 {
-		t.Fatalf("seed run: %s", r.stderr)
+	if r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db); r.Code != 0 {
+		t.Fatalf("seed run: %s", r.Stderr)
 	}
 	release, err := app.LockMeasuring(t.Context(), env, db, false)
 	if err != nil {
@@ -110,21 +101,21 @@ func TestReadOnlyCommandsDuringAMeasurement(t *testing.T) {
 	}
 	defer release()
 	for _, args := range [][]string{{"runs"}, {"export", "--format", "csv"}} {
-		if r := cli(t, env, append(args, "--db", db)...); r.code != 0 {
-			t.Errorf("%s while measuring: exit %d: %s", args[0], r.code, r.stderr)
+		if r := clitest.Run(t, env, append(args, "--db", db)...); r.Code != 0 {
+			t.Errorf("%s while measuring: exit %d: %s", args[0], r.Code, r.Stderr)
 		}
 	}
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db)
-	if r.code != command.ExitFailure || !strings.Contains(r.stderr, fmt.Sprintf("another inferbench (pid %d) is measuring", os.Getpid())) {
-		t.Fatalf("run while another measures: exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--repeats", "1", "--db", db)
+	if r.Code != command.ExitFailure || !strings.Contains(r.Stderr, fmt.Sprintf("another inferbench (pid %d) is measuring", os.Getpid())) {
+		t.Fatalf("run while another measures: exit %d: %s", r.Code, r.Stderr)
 	}
 }
 
 // TestWorkerDiesWithInferbench: kill -9 of inferbench mid-run takes its worker with it.
 func TestWorkerDiesWithInferbench(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	cmd, out := startInferbench(t, env, "run", "--db", db, "--model", "tiny-llama", "--precision", "fp32",
+	cmd, out := clitest.StartInferbench(t, env, "run", "--db", db, "--model", "tiny-llama", "--precision", "fp32",
 		"--context", "256", "--generate", "200", "--batch", "8", "--repeats", "1000")
 	deadline := time.Now().Add(3 * time.Minute)
 	for apptest.WorkerOf(t, cmd.Process.Pid) == 0 {
@@ -138,7 +129,7 @@ func TestWorkerDiesWithInferbench(t *testing.T) {
 	// A generous bound: the test waits for the worker's end, which the kernel (Linux) or the
 	// worker's own watch (macOS) brings about; docs/reliability.md gives the measured time.
 	apptest.WaitNoWorkers(t, env.Getenv("XDG_CACHE_HOME"), time.Minute)
-	if n := len(storedRuns(t, db)); n != 0 {
+	if n := len(clitest.StoredRuns(t, db)); n != 0 {
 		t.Fatalf("%d runs stored by a killed run", n)
 	}
 }
@@ -147,29 +138,29 @@ func TestWorkerDiesWithInferbench(t *testing.T) {
 // rules nothing out, and the resumed sweep measures every configuration: all end ok, and no
 // skipped row is left.
 func TestSweepResumesAfterWorkerKill9(t *testing.T) {
-	env := testEnv(t, true)
+	env := clitest.Env(t, true)
 	db := filepath.Join(t.TempDir(), "sweep.db")
-	cmd, out := startInferbench(t, env, slowGrid(db)...)
-	waitForRuns(t, db, 1, out)
+	cmd, out := clitest.StartInferbench(t, env, clitest.SlowGrid(db)...)
+	clitest.WaitForRuns(t, db, 1, out)
 	pid := apptest.WorkerOf(t, cmd.Process.Pid)
 	if pid == 0 {
 		t.Fatalf("no worker mid-sweep:\n%s", out)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	if code := exitOf(cmd.Wait()); code != 0 {
+	if code := clitest.ExitOf(cmd.Wait()); code != 0 {
 		t.Fatalf("sweep: exit %d:\n%s", code, out)
 	}
-	for _, r := range storedRuns(t, db) {
+	for _, r := range clitest.StoredRuns(t, db) {
 		if r.Status == storage.StatusOOM || r.Status == storage.StatusSkipped {
 			t.Fatalf("a kill from outside was stored as %s (%s):\n%s", r.Status, r.Error, out)
 		}
 	}
-	r := cli(t, env, slowGrid(db)...)
-	if r.code != 0 {
-		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)
+	r := clitest.Run(t, env, clitest.SlowGrid(db)...)
+	if r.Code != 0 {
+		t.Fatalf("resume: exit %d: %s", r.Code, r.Stderr)
 	}
 	latest := map[string]string{}
-	for _, run := range storedRuns(t, db) { // newest first
+	for _, run := range clitest.StoredRuns(t, db) { // newest first
 		if run.Status == storage.StatusSkipped {
 			t.Errorf("skipped row left behind: %s", run.Error)
 		}
@@ -190,7 +181,7 @@ func TestSweepResumesAfterWorkerKill9(t *testing.T) {
 
 // TestWorkerThatCannotStart: run and sweep store nothing and say how to set MLX up.
 func TestWorkerThatCannotStart(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	py := fakePython(t, `echo "ModuleNotFoundError: No module named 'mlx'" >&2; exit 1`)
 	for _, cmd := range [][]string{
 		{"run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2"},
@@ -198,13 +189,13 @@ func TestWorkerThatCannotStart(t *testing.T) {
 	} {
 		t.Run(cmd[0], func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "runs.db")
-			r := cli(t, env, append(cmd, "--db", db, "--python", py)...)
-			if r.code != command.ExitFailure {
-				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
+			r := clitest.Run(t, env, append(cmd, "--db", db, "--python", py)...)
+			if r.Code != command.ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitFailure, r.Stderr)
 			}
-			mustContain(t, "stderr", r.stderr, "failed to start", "inferbench setup")
+			clitest.MustContain(t, "stderr", r.Stderr, "failed to start", "inferbench setup")
 			if _, err := os.Stat(db); err == nil {
-				if n := len(storedRuns(t, db)); n != 0 {
+				if n := len(clitest.StoredRuns(t, db)); n != 0 {
 					t.Fatalf("%d runs stored for a worker that never started", n)
 				}
 			}
@@ -215,15 +206,15 @@ func TestWorkerThatCannotStart(t *testing.T) {
 // TestWorkerEndlessLine: a worker whose line never ends is a protocol error: exit 1, the worker
 // stopped, nothing stored.
 func TestWorkerEndlessLine(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	py := fakePython(t, `echo '`+fakeHello+`'; read line; printf '{"type":"loaded","note":"'; exec tr '\\0' a < /dev/zero`)
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
-	if r.code != command.ExitFailure {
-		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
+	r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
+	if r.Code != command.ExitFailure {
+		t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitFailure, r.Stderr)
 	}
-	mustContain(t, "stderr", r.stderr, "broke protocol", "a line longer than 1048576 bytes")
-	if n := len(storedRuns(t, db)); n != 0 {
+	clitest.MustContain(t, "stderr", r.Stderr, "broke protocol", "a line longer than 1048576 bytes")
+	if n := len(clitest.StoredRuns(t, db)); n != 0 {
 		t.Fatalf("%d runs stored for a broken worker", n)
 	}
 	apptest.WaitNoWorkers(t, env.Getenv("XDG_CACHE_HOME"), time.Minute)
@@ -232,20 +223,20 @@ func TestWorkerEndlessLine(t *testing.T) {
 // TestAgentOnceWorkerCannotStart: agent --once gives up at once with the cause, instead of
 // retrying for ever.
 func TestAgentOnceWorkerCannotStart(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	py := fakePython(t, `echo "ModuleNotFoundError: No module named 'mlx'" >&2; exit 1`)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	// The bound only keeps a broken build from hanging the suite: it ends as exit 130.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	var out, errb syncBuffer
-	args := append([]string{"agent", "--once", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py}, anyConditions...)
+	var out, errb clitest.SyncBuffer
+	args := append([]string{"agent", "--once", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py}, clitest.AnyConditions...)
 	code := Main(ctx, env, args, &out, &errb)
 	if code != command.ExitFailure {
 		t.Fatalf("exit %d, want %d: %s", code, command.ExitFailure, errb.String())
 	}
-	mustContain(t, "stderr", errb.String(), "failed to start", "inferbench setup")
-	if n := len(storedRuns(t, db)); n != 0 {
+	clitest.MustContain(t, "stderr", errb.String(), "failed to start", "inferbench setup")
+	if n := len(clitest.StoredRuns(t, db)); n != 0 {
 		t.Fatalf("%d runs stored", n)
 	}
 }
@@ -253,7 +244,7 @@ func TestAgentOnceWorkerCannotStart(t *testing.T) {
 // TestDatabaseThatIsNotAFile: a FIFO or a device as --db is refused at once (exit 2), and
 // nothing is created beside it.
 func TestDatabaseThatIsNotAFile(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -263,7 +254,7 @@ func TestDatabaseThatIsNotAFile(t *testing.T) {
 		for _, args := range [][]string{{"run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2"}, {"runs"}, {"export"}} {
 			// The bound only turns a hang into a failure (exit 130).
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			var out, errb syncBuffer
+			var out, errb clitest.SyncBuffer
 			code := Main(ctx, env, append(args, "--db", db), &out, &errb)
 			cancel()
 			if code != command.ExitUsage || !strings.Contains(errb.String(), "not a database file") {
@@ -281,11 +272,11 @@ func TestDatabaseThatIsNotAFile(t *testing.T) {
 // TestReadingCreatesNoDatabase: runs and export of a path with nothing there print nothing
 // stored and create no file.
 func TestReadingCreatesNoDatabase(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	db := filepath.Join(t.TempDir(), "nothing", "runs.db")
 	for _, args := range [][]string{{"runs"}, {"export", "--format", "csv"}, {"status"}} {
-		if r := cli(t, env, append(args, "--db", db)...); r.code != 0 {
-			t.Errorf("%s: exit %d: %s", args[0], r.code, r.stderr)
+		if r := clitest.Run(t, env, append(args, "--db", db)...); r.Code != 0 {
+			t.Errorf("%s: exit %d: %s", args[0], r.Code, r.Stderr)
 		}
 	}
 	if _, err := os.Stat(filepath.Dir(db)); err == nil {
@@ -297,19 +288,19 @@ func TestReadingCreatesNoDatabase(t *testing.T) {
 // whatever is wrong with it.
 func TestExitCodes(t *testing.T) {
 	// An environment without Getenv is a programming error: the command panics on it.
-	var out, errb syncBuffer
+	var out, errb clitest.SyncBuffer
 	if code := Main(context.Background(), app.Env{}, []string{"runs"}, &out, &errb); code != command.ExitInternal {
 		t.Errorf("a panic: exit %d, want %d: %s", code, command.ExitInternal, errb.String())
 	}
-	mustContain(t, "a panic's report", errb.String(), "internal error", "goroutine")
+	clitest.MustContain(t, "a panic's report", errb.String(), "internal error", "goroutine")
 
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, []byte(strings.Repeat("not a database\n", 100)), 0o644)
 	for _, db := range []string{dir, garbage} {
-		if r := cli(t, env, "runs", "--db", db); r.code != command.ExitUsage {
-			t.Errorf("runs --db %s: exit %d, want %d: %s", db, r.code, command.ExitUsage, r.stderr)
+		if r := clitest.Run(t, env, "runs", "--db", db); r.Code != command.ExitUsage {
+			t.Errorf("runs --db %s: exit %d, want %d: %s", db, r.Code, command.ExitUsage, r.Stderr)
 		}
 	}
 }
@@ -325,8 +316,8 @@ func TestExportOutKinds(t *testing.T) {
 	if err := os.Symlink("target.csv", link); err != nil {
 		t.Fatal(err)
 	}
-	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", link); r.code != 0 {
-		t.Fatalf("export to a symlink: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "export", "--db", db, "--format", "csv", "--out", link); r.Code != 0 {
+		t.Fatalf("export to a symlink: exit %d: %s", r.Code, r.Stderr)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("the symlink was replaced by a file: %v", err)
@@ -335,8 +326,8 @@ func TestExportOutKinds(t *testing.T) {
 		t.Fatalf("the target holds %d lines, want %d", strings.Count(string(b), "\n"), n+1)
 	}
 
-	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", os.DevNull); r.code != 0 {
-		t.Fatalf("export to %s: exit %d: %s", os.DevNull, r.code, r.stderr)
+	if r := clitest.Run(t, env, "export", "--db", db, "--format", "csv", "--out", os.DevNull); r.Code != 0 {
+		t.Fatalf("export to %s: exit %d: %s", os.DevNull, r.Code, r.Stderr)
 	}
 	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		t.Fatalf("%s is no longer a device: %v", os.DevNull, err)
@@ -351,8 +342,8 @@ func TestExportOutKinds(t *testing.T) {
 		b, _ := os.ReadFile(fifo)
 		read <- string(b)
 	}()
-	if r := cli(t, env, "export", "--db", db, "--format", "csv", "--out", fifo); r.code != 0 {
-		t.Fatalf("export to a FIFO: exit %d: %s", r.code, r.stderr)
+	if r := clitest.Run(t, env, "export", "--db", db, "--format", "csv", "--out", fifo); r.Code != 0 {
+		t.Fatalf("export to a FIFO: exit %d: %s", r.Code, r.Stderr)
 	}
 	if got := <-read; strings.Count(got, "\n") != n+1 {
 		t.Fatalf("the FIFO's reader got %d lines, want %d", strings.Count(got, "\n"), n+1)
@@ -365,18 +356,18 @@ func TestExportOutKinds(t *testing.T) {
 // TestCSVIsSpreadsheetSafeEverywhere: worker text that a spreadsheet would run as a formula is
 // escaped in every command's CSV, not only export's.
 func TestCSVIsSpreadsheetSafeEverywhere(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	db := filepath.Join(t.TempDir(), "runs.db")
 	s := apptest.NewSynthetic(t, db)
 	run := s.Run("gpt2", "fp16", 128, 1)
 	run.Device = `=HYPERLINK("http://example.com","x")`
 	s.Insert(run)
 	for _, args := range [][]string{{"runs", "--format", "csv"}, {"export", "--format", "csv"}} {
-		r := cli(t, env, append(args, "--db", db)...)
-		if r.code != 0 {
-			t.Fatalf("%s: exit %d: %s", args[0], r.code, r.stderr)
+		r := clitest.Run(t, env, append(args, "--db", db)...)
+		if r.Code != 0 {
+			t.Fatalf("%s: exit %d: %s", args[0], r.Code, r.Stderr)
 		}
-		rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		rows, err := csv.NewReader(strings.NewReader(r.Stdout)).ReadAll()
 		if err != nil || len(rows) != 2 {
 			t.Fatalf("%s: %v, %d rows", args[0], err, len(rows))
 		}
@@ -397,7 +388,7 @@ func TestCSVIsSpreadsheetSafeEverywhere(t *testing.T) {
 
 // TestWorkerStartHonoursTimeout: --timeout bounds the wait for the worker's hello too.
 func TestWorkerStartHonoursTimeout(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	py := fakePython(t, "exec sleep 600")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sweep.json")
@@ -412,15 +403,15 @@ func TestWorkerStartHonoursTimeout(t *testing.T) {
 		{"run", append([]string{"run"}, grid...)},
 		{"sweep", append([]string{"sweep"}, grid...)},
 		{"sweep file", []string{"sweep", "--file", file}},
-		{"agent", append(append([]string{"agent", "--once"}, grid...), anyConditions...)},
+		{"agent", append(append([]string{"agent", "--once"}, grid...), clitest.AnyConditions...)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "runs.db")
-			r := cli(t, env, append(tt.args, "--db", db, "--python", py)...)
-			if r.code != command.ExitFailure {
-				t.Fatalf("exit %d, want %d: %s", r.code, command.ExitFailure, r.stderr)
+			r := clitest.Run(t, env, append(tt.args, "--db", db, "--python", py)...)
+			if r.Code != command.ExitFailure {
+				t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitFailure, r.Stderr)
 			}
-			mustContain(t, "stderr", r.stderr, "did not say hello within 1s")
+			clitest.MustContain(t, "stderr", r.Stderr, "did not say hello within 1s")
 		})
 	}
 }
@@ -428,7 +419,7 @@ func TestWorkerStartHonoursTimeout(t *testing.T) {
 // TestNoHome: without HOME there is no cache folder, and the worker is not unpacked into the
 // current folder.
 func TestNoHome(t *testing.T) {
-	env := testEnv(t, false)
+	env := clitest.Env(t, false)
 	env.Home = ""
 	getenv := env.Getenv
 	env.Getenv = func(k string) string {
@@ -439,11 +430,11 @@ func TestNoHome(t *testing.T) {
 	}
 	py := fakePython(t, "exit 1")
 	db := filepath.Join(t.TempDir(), "runs.db")
-	r := cli(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
-	if r.code != command.ExitUsage {
-		t.Fatalf("exit %d, want %d: %s", r.code, command.ExitUsage, r.stderr)
+	r := clitest.Run(t, env, "run", "--model", "tiny-gpt2", "--context", "8", "--generate", "2", "--db", db, "--python", py)
+	if r.Code != command.ExitUsage {
+		t.Fatalf("exit %d, want %d: %s", r.Code, command.ExitUsage, r.Stderr)
 	}
-	mustContain(t, "stderr", r.stderr, "HOME is not set")
+	clitest.MustContain(t, "stderr", r.Stderr, "HOME is not set")
 	if _, err := os.Stat(".cache"); err == nil {
 		t.Fatal("the worker was unpacked into ./.cache")
 	}
