@@ -12,6 +12,7 @@ import (
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
+	"github.com/inferbench/inferbench/app/cli/measure"
 )
 
 // Version is the inferbench version, set at build time with -ldflags "-X ...app/cli.Version=...".
@@ -26,10 +27,10 @@ type subcommand struct {
 
 func commands() []subcommand {
 	return []subcommand{
-		{"run", "measure one configuration and store it", runRun},
-		{"sweep", "measure a grid of configurations, resumably", runSweep},
-		{"agent", "benchmark in the background while idle, on AC and cool", runAgent},
-		{"status", "show what the agent is doing and why", runStatus},
+		{"run", "measure one configuration and store it", measure.Run},
+		{"sweep", "measure a grid of configurations, resumably", measure.Sweep},
+		{"agent", "benchmark in the background while idle, on AC and cool", measure.Agent},
+		{"status", "show what the agent is doing and why", measure.Status},
 		{"runs", "list stored runs", runRuns},
 		{"export", "export stored runs as csv, json, jsonl, md or parquet", runExport},
 		{"compare", "compare a baseline's runs with a candidate's, with intervals", runCompare},

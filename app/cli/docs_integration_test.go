@@ -20,6 +20,7 @@ import (
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/internal/clitest"
+	"github.com/inferbench/inferbench/app/cli/measure"
 	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
@@ -252,7 +253,7 @@ func (r *docRig) check(t *testing.T, c docCommand) string {
 	has := func(flag string) bool {
 		return slices.ContainsFunc(args, func(a string) bool { return a == flag || strings.HasPrefix(a, flag+"=") })
 	}
-	gridGiven := slices.ContainsFunc(append(slices.Clone(gridFlags), "file"), func(f string) bool { return has("--" + f) })
+	gridGiven := slices.ContainsFunc(append(slices.Clone(measure.GridFlags), "file"), func(f string) bool { return has("--" + f) })
 	switch {
 	case args[0] == "run" || args[0] == "sweep" || args[0] == "setup" || args[0] == "agent" && gridGiven:
 		if !has("--dry-run") {

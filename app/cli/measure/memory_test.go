@@ -1,4 +1,4 @@
-package cli
+package measure_test
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package cli
+package measure
 
 import (
 	"context"
@@ -47,7 +47,7 @@ type statusCondition struct {
 	Detail string `json:"detail"`
 }
 
-func runStatus(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Status(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

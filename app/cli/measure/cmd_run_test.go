@@ -1,4 +1,4 @@
-package cli
+package measure_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferbench/inferbench/app/cli"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/internal/apptest"
@@ -170,7 +171,7 @@ func TestKilledWorkerIsStoredAsKilled(t *testing.T) {
 	var out, errb clitest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(context.Background(), env, []string{"run", "--model", "tiny-llama", "--precision", "fp32", "--context", "256",
+		done <- cli.Main(context.Background(), env, []string{"run", "--model", "tiny-llama", "--precision", "fp32", "--context", "256",
 			"--generate", "200", "--batch", "8", "--repeats", "1000", "--db", db, "--format", "json", "--verbose"}, &out, &errb)
 	}()
 	// The worker logs the load it was asked for: it is past its start, so its death is a result.
@@ -206,7 +207,7 @@ func TestKilledWorkerIsStoredAsKilled(t *testing.T) {
 func TestCheckpointFolder(t *testing.T) {
 	env := clitest.Env(t, true)
 	dir := filepath.Join(t.TempDir(), "tiny-checkpoint")
-	out, err := exec.Command(env.Getenv("INFERBENCH_PYTHON"), "../../bench/make_checkpoint.py", "--model", "tiny-llama", "--out", dir).CombinedOutput()
+	out, err := exec.Command(env.Getenv("INFERBENCH_PYTHON"), "../../../bench/make_checkpoint.py", "--model", "tiny-llama", "--out", dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("make checkpoint: %v\n%s", err, out)
 	}

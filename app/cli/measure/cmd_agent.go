@@ -1,4 +1,4 @@
-package cli
+package measure
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func (p *policyFlags) resolve() (agent.Policy, error) {
 	return p.policy, nil
 }
 
-func runAgent(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Agent(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

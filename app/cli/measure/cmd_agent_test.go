@@ -1,4 +1,4 @@
-package cli
+package measure_test
 
 import (
 	"encoding/json"
@@ -150,7 +150,7 @@ func TestAgentKeepsTheWholeConfiguration(t *testing.T) {
 func TestAgentRelativeCheckpoint(t *testing.T) {
 	env := clitest.Env(t, true)
 	dir := t.TempDir()
-	maker, err := filepath.Abs("../../bench/make_checkpoint.py")
+	maker, err := filepath.Abs("../../../bench/make_checkpoint.py")
 	if err != nil {
 		t.Fatal(err)
 	}

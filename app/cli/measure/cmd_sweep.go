@@ -1,4 +1,4 @@
-package cli
+package measure
 
 import (
 	"context"
@@ -28,7 +28,8 @@ type gridOptions struct {
 	spec                                             grid.SweepSpec
 }
 
-var gridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
+// GridFlags are the flags that describe a grid (and exclude --file).
+var GridFlags = []string{"model", "precision", "context", "generate", "batch", "weights", "warmup",
 	"repeats", "processes", "min-repeats", "max-repeats", "target-ci", "delay", "timeout", "memory-limit", "seed"}
 
 func (g *gridOptions) add(fs *flag.FlagSet) {
@@ -56,7 +57,7 @@ func (g *gridOptions) add(fs *flag.FlagSet) {
 func (g *gridOptions) given(fs *flag.FlagSet) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) {
-		for _, name := range append(gridFlags, "file") {
+		for _, name := range append(GridFlags, "file") {
 			if f.Name == name {
 				set = true
 			}
@@ -71,7 +72,7 @@ func (g *gridOptions) resolve(fs *flag.FlagSet, cat *engine.Catalog) (grid.Sweep
 	if g.file != "" {
 		var set []string
 		fs.Visit(func(f *flag.Flag) {
-			for _, name := range gridFlags {
+			for _, name := range GridFlags {
 				if f.Name == name {
 					set = append(set, "--"+name)
 				}
@@ -130,7 +131,7 @@ func (o *sweepOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	o.WorkerOptions.AddFlags(fs, env)
 }
 
-func runSweep(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Sweep(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o sweepOptions

@@ -1,4 +1,4 @@
-package cli
+package measure
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func (o *runOptions) addFlags(fs *flag.FlagSet, env app.Env) {
 	o.WorkerOptions.AddFlags(fs, env)
 }
 
-func runRun(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Run(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o runOptions
