@@ -13,6 +13,7 @@ import (
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/measure"
+	"github.com/inferbench/inferbench/app/cli/read"
 )
 
 // Version is the inferbench version, set at build time with -ldflags "-X ...app/cli.Version=...".
@@ -31,16 +32,16 @@ func commands() []subcommand {
 		{"sweep", "measure a grid of configurations, resumably", measure.Sweep},
 		{"agent", "benchmark in the background while idle, on AC and cool", measure.Agent},
 		{"status", "show what the agent is doing and why", measure.Status},
-		{"runs", "list stored runs", runRuns},
-		{"export", "export stored runs as csv, json, jsonl, md or parquet", runExport},
-		{"compare", "compare a baseline's runs with a candidate's, with intervals", runCompare},
-		{"import", "add the runs of other databases, without duplicates", runImport},
+		{"runs", "list stored runs", read.Runs},
+		{"export", "export stored runs as csv, json, jsonl, md or parquet", read.Export},
+		{"compare", "compare a baseline's runs with a candidate's, with intervals", read.Compare},
+		{"import", "add the runs of other databases, without duplicates", read.Import},
 		{"fit", "fit and validate models of speed and memory to the runs", runFit},
 		{"predict", "predict a configuration's speed and memory", runPredict},
 		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
 		{"charts", "draw the runs and predictions as PNG and SVG", runCharts},
 		{"report", "write an analysis of the runs as one HTML page and its Markdown twin", runReport},
-		{"models", "list the model catalog and precisions", runModels},
+		{"models", "list the model catalog and precisions", read.Models},
 		{"setup", "create the Python environment with MLX", runSetup},
 		{"doctor", "check the Python environment, the worker and the database", runDoctor},
 		{"version", "print the version", runVersion},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/internal/clitest"
+	"github.com/inferbench/inferbench/app/cli/read"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -26,7 +27,7 @@ func flagUsage(help, name string) string {
 func TestHelpIsComplete(t *testing.T) {
 	env := clitest.Env(t, false)
 	cat := catalogFor(t)
-	formats := map[string][]string{"run": report.RunFormats(), "runs": report.RunFormats(), "export": exportFormats,
+	formats := map[string][]string{"run": report.RunFormats(), "runs": report.RunFormats(), "export": read.ExportFormats,
 		"status": command.TableOrJSON, "fit": command.TableOrJSON, "predict": command.TableOrJSON, "recommend": command.TableOrJSON}
 	for _, c := range commands() {
 		t.Run(c.name, func(t *testing.T) {

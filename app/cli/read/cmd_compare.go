@@ -1,4 +1,4 @@
-package cli
+package read
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // compareFormats are the formats compare writes.
 var compareFormats = []string{"md", "csv", "json"}
 
-func runCompare(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Compare(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (

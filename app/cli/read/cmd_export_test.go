@@ -1,4 +1,4 @@
-package cli
+package read_test
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func exportFixture(t *testing.T) (app.Env, string) {
 // documentedColumns reads the column names listed in docs/data.md under the given heading.
 func documentedColumns(t *testing.T, heading string) []string {
 	t.Helper()
-	doc, err := os.ReadFile("../../docs/data.md")
+	doc, err := os.ReadFile("../../../docs/data.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package cli
+package read
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-func runImport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Import(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("import", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var db command.DBOptions

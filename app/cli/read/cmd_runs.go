@@ -1,4 +1,4 @@
-package cli
+package read
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-func runRuns(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Runs(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

@@ -1,4 +1,4 @@
-package cli
+package read_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package cli
+package read
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-// exportFormats are the formats export writes; table is for people and stays with runs.
-var exportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
+// ExportFormats are the formats export writes; table is for people and stays with runs.
+var ExportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
 // statusFlag declares --status, a filter on stored runs, naming every status there is.
 func statusFlag(fs *flag.FlagSet, status *string) {
@@ -34,7 +34,7 @@ func checkStatus(status string) error {
 	return nil
 }
 
-func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Export(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (
@@ -44,7 +44,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 		filter             storage.RunFilter
 	)
 	db.AddFlags(fset, env)
-	command.FormatFlag(fset, &format, exportFormats)
+	command.FormatFlag(fset, &format, ExportFormats)
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
 	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
@@ -65,7 +65,7 @@ func runExport(ctx context.Context, env app.Env, args []string, stdout, stderr i
 	if fset.NArg() > 0 {
 		return command.UsageError(fmt.Errorf("unexpected argument %q: export takes only flags", fset.Arg(0)))
 	}
-	if err := command.CheckFormat(format, exportFormats); err != nil {
+	if err := command.CheckFormat(format, ExportFormats); err != nil {
 		return err
 	}
 	if err := checkStatus(filter.Status); err != nil {

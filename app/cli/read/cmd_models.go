@@ -1,4 +1,4 @@
-package cli
+package read
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/inferbench/inferbench/engine"
 )
 
-func runModels(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
+func Models(_ context.Context, _ app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("models", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	all := fs.Bool("all", false, "include the tiny test architectures (tiny-gpt2, tiny-llama): seconds to measure, for trying commands")
