@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 
 	"github.com/inferbench/inferbench/app"
+	"github.com/inferbench/inferbench/app/cli/advise"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/measure"
 	"github.com/inferbench/inferbench/app/cli/read"
@@ -36,11 +37,11 @@ func commands() []subcommand {
 		{"export", "export stored runs as csv, json, jsonl, md or parquet", read.Export},
 		{"compare", "compare a baseline's runs with a candidate's, with intervals", read.Compare},
 		{"import", "add the runs of other databases, without duplicates", read.Import},
-		{"fit", "fit and validate models of speed and memory to the runs", runFit},
-		{"predict", "predict a configuration's speed and memory", runPredict},
-		{"recommend", "rank the fastest configurations that fit a budget", runRecommend},
-		{"charts", "draw the runs and predictions as PNG and SVG", runCharts},
-		{"report", "write an analysis of the runs as one HTML page and its Markdown twin", runReport},
+		{"fit", "fit and validate models of speed and memory to the runs", advise.Fit},
+		{"predict", "predict a configuration's speed and memory", advise.Predict},
+		{"recommend", "rank the fastest configurations that fit a budget", advise.Recommend},
+		{"charts", "draw the runs and predictions as PNG and SVG", advise.Charts},
+		{"report", "write an analysis of the runs as one HTML page and its Markdown twin", advise.Report},
 		{"models", "list the model catalog and precisions", read.Models},
 		{"setup", "create the Python environment with MLX", runSetup},
 		{"doctor", "check the Python environment, the worker and the database", runDoctor},

@@ -9,6 +9,7 @@ import (
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/internal/clitest"
 	"github.com/inferbench/inferbench/app/cli/read"
+	"github.com/inferbench/inferbench/app/internal/apptest"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/storage"
 )
@@ -72,7 +73,7 @@ func TestHelpIsComplete(t *testing.T) {
 
 // Stored-run filters refuse what no run can have, and say when nothing matches.
 func TestRunsFilters(t *testing.T) {
-	env, db, _, n := seeded(t)
+	env, db, _, n := apptest.Seeded(t)
 	tests := []struct {
 		name string
 		args []string

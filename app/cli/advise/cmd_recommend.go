@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type recommendation struct {
 	RunID int64 `json:"run_id,omitempty"` // the measurement, when Measured
 }
 
-func runRecommend(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Recommend(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"io"
@@ -70,7 +70,7 @@ func TestChartsOnDatabases(t *testing.T) {
 	}{
 		{"sweep", func(t *testing.T) string { _, db, _, _ := seeded(t); return db }, allCharts},
 		// Measured before runs recorded the bytes a decode step reads: no roofline.
-		{"GPU sweep", func(t *testing.T) string { return copyDB(t, "../../bench/data/h200-sweep.sqlite") },
+		{"GPU sweep", func(t *testing.T) string { return copyDB(t, "../../../bench/data/h200-sweep.sqlite") },
 			slices.DeleteFunc(slices.Clone(allCharts), func(c string) bool { return c == "roofline" })},
 		{"one run", func(t *testing.T) string {
 			db := filepath.Join(t.TempDir(), "one.db")

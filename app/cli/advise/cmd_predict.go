@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-func runPredict(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Predict(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"context"
@@ -25,7 +25,7 @@ var requiredFitKeys = []string{"n_runs", "n_models", "decode_mape_cv", "decode_r
 	"memory_interval_coverage_90", "interactive_accuracy_cv", "interactive_precision_cv",
 	"interactive_recall_cv", "interactive_f1_cv", "interactive_auc_cv", "interactive_brier_cv"}
 
-func runFit(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Fit(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"github.com/inferbench/inferbench/storage"
 )
 
-func runReport(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Report(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (

@@ -1,4 +1,4 @@
-package cli
+package advise
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/inferbench/inferbench/engine"
 )
 
-func runCharts(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
+func Charts(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("charts", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
