@@ -16,7 +16,6 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app/agent"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/cli/internal/clitest"
@@ -162,7 +161,7 @@ func newDocRig(t *testing.T) *docRig {
 		t.Fatal(err)
 	}
 	// The README's checkpoint folder: a config.json of the tiny GPT-2's shape.
-	cat := catalogFor(t)
+	cat := clitest.Catalog(t)
 	m, _ := cat.Model("tiny-gpt2")
 	ckpt := filepath.Join(r.home, "models", "my-checkpoint")
 	if err := os.MkdirAll(ckpt, 0o755); err != nil {
@@ -197,7 +196,7 @@ func newDocRig(t *testing.T) *docRig {
 	}
 	defer store.Close()
 	q := []engine.Config{{Model: "tiny-llama", Precision: "fp32", Weights: "random", Context: 16, Generate: 4, Batch: 1, Repeats: 3}}
-	if _, err := store.Enqueue(context.Background(), agent.QueueItems(catalogFor(t), q)); err != nil {
+	if _, err := store.Enqueue(context.Background(), agent.QueueItems(clitest.Catalog(t), q)); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -330,15 +329,6 @@ func moduleRootDir(t *testing.T) string {
 	}
 	t.Fatal("no go.mod above " + dir)
 	return ""
-}
-
-func catalogFor(t *testing.T) *engine.Catalog {
-	t.Helper()
-	cat, err := engine.ParseCatalog(resources.Catalog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
 }
 
 // documentedCommands gathers every command README.md, docs/*.md and each command's -h show.

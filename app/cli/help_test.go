@@ -27,7 +27,7 @@ func flagUsage(help, name string) string {
 // --format and --precision flag names every choice of the list that checks it.
 func TestHelpIsComplete(t *testing.T) {
 	env := clitest.Env(t, false)
-	cat := catalogFor(t)
+	cat := clitest.Catalog(t)
 	formats := map[string][]string{"run": report.RunFormats(), "runs": report.RunFormats(), "export": read.ExportFormats,
 		"status": command.TableOrJSON, "fit": command.TableOrJSON, "predict": command.TableOrJSON, "recommend": command.TableOrJSON}
 	for _, c := range commands() {

@@ -19,8 +19,10 @@ import (
 	"testing"
 	"time"
 
+	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/internal/apptest"
+	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/storage"
 )
 
@@ -69,6 +71,16 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Catalog is the embedded model catalog.
+func Catalog(t *testing.T) *engine.Catalog {
+	t.Helper()
+	cat, err := engine.ParseCatalog(resources.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // Result is how a command ended: its exit status and what it printed.
