@@ -1,6 +1,6 @@
-// Package cli is the inferbench command line: one file per command and the sweeper; the
-// flags, help and errors they share are in command, which maps every error to an exit code in
-// one place.
+// Package cli is the inferbench command line: Main, the command table and the commands that set
+// up and check the environment. The others live in measure, read and advise; what they all share
+// is in command, which maps every error to an exit code in one place.
 package cli
 
 import (
