@@ -109,3 +109,89 @@ func TestDecodeCostsReadTheLaw(t *testing.T) {
 		}
 	}
 }
+
+func TestLongKeyShare(t *testing.T) {
+	for _, c := range []struct {
+		precision         string
+		context, generate int
+		want              float64
+	}{
+		{"fp16", 128, 64, 0},        // 128 to 191 keys: MLX's own kernel throughout
+		{"bf16", 512, 64, 1},        // every step past 256 keys
+		{"int4", 200, 64, 8.0 / 64}, // keys reach 256 at the 57th token
+		{"fp16", 256, 1, 1},
+		{"fp16", 255, 1, 0},
+		{"fp32", 512, 64, 0}, // cuDNN attention is for half precision only
+	} {
+		q := Query{Precision: c.precision, Context: c.context, Generate: c.generate, Batch: 1,
+			Params: 1e6, WeightBytes: 2e6, Shape: Shape{Layers: 2, Hidden: 64, Heads: 4, KVHeads: 4, HeadDim: 16, Intermediate: 256, Vocab: 100}}
+		if c.precision == "fp32" {
+			q.WeightBytes = 4e6
+		}
+		if got := derive(q).longKeyShare; math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%s, context %d, generate %d: long-key share %.4f, want %.4f", c.precision, c.context, c.generate, got, c.want)
+		}
+	}
+}
+
+func TestBiasedLinears(t *testing.T) {
+	base := func(kv ...any) map[string]any {
+		cfg := map[string]any{"model_type": "llama", "hidden_size": 64.0, "num_hidden_layers": 2.0, "num_attention_heads": 4.0}
+		for i := 0; i < len(kv); i += 2 {
+			cfg[kv[i].(string)] = kv[i+1]
+		}
+		return cfg
+	}
+	for _, c := range []struct {
+		name string
+		cfg  map[string]any
+		want int
+	}{
+		{"gpt2", map[string]any{"model_type": "gpt2", "n_layer": 2.0, "n_embd": 64.0, "n_head": 4.0}, 4},
+		{"llama", base(), 0},
+		{"qwen2", base("model_type", "qwen2"), 3},
+		{"llama attention_bias", base("attention_bias", true), 4},
+		{"llama mlp_bias", base("mlp_bias", true), 3},
+		{"llama both", base("attention_bias", true, "mlp_bias", true), 7},
+		{"llama attention_bias false", base("attention_bias", false), 0},
+	} {
+		s, err := ShapeFromConfig(c.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if s.BiasedLinears != c.want {
+			t.Errorf("%s: %d biased linears, want %d", c.name, s.BiasedLinears, c.want)
+		}
+	}
+}
+
+// TestRobustFitResistsLevelShifts: when some runs step to a slower level, the least-squares
+// rate follows them and the least-absolute one stays with the rest.
+func TestRobustFitResistsLevelShifts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	var terms [][]float64
+	var y []float64
+	for i := range 60 {
+		x := 1 + float64(i%12)
+		v := 0.15 * x * math.Exp(rng.NormFloat64()*0.03)
+		if i%6 == 0 {
+			v *= 1.8 // a run that shifted to the slow level
+		}
+		terms, y = append(terms, []float64{x}), append(y, v)
+	}
+	for _, c := range []struct {
+		robust bool
+		lo, hi float64
+	}{
+		{false, 0.154, 0.25},
+		{true, 0.145, 0.153},
+	} {
+		s, err := nnlsRelative(terms, y, false, c.robust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(c.lo <= s[0] && s[0] <= c.hi) {
+			t.Errorf("robust %v: rate %.4f, want within [%.3f, %.3f] (the law's is 0.15)", c.robust, s[0], c.lo, c.hi)
+		}
+	}
+}

@@ -46,10 +46,12 @@ type Metrics struct {
 	DecodeMAPECVBaseline *float64 `json:"decode_mape_cv_baseline,omitempty"`
 	DecodeMAPECVRoofline *float64 `json:"decode_mape_cv_roofline,omitempty"`
 	DecodeMAPECVOverhead *float64 `json:"decode_mape_cv_overhead,omitempty"`
+	DecodeMAPECVDispatch *float64 `json:"decode_mape_cv_dispatch,omitempty"`
 	DecodeMAPECVRidge    *float64 `json:"decode_mape_cv_ridge,omitempty"`
 	TTFTMAPECVBaseline   *float64 `json:"ttft_mape_cv_baseline,omitempty"`
 	TTFTMAPECVRoofline   *float64 `json:"ttft_mape_cv_roofline,omitempty"`
 	TTFTMAPECVOverhead   *float64 `json:"ttft_mape_cv_overhead,omitempty"`
+	TTFTMAPECVDispatch   *float64 `json:"ttft_mape_cv_dispatch,omitempty"`
 	TTFTMAPECVRidge      *float64 `json:"ttft_mape_cv_ridge,omitempty"`
 	MemoryMAPECVBaseline *float64 `json:"memory_mape_cv_baseline,omitempty"`
 	MemoryMAPECVRoofline *float64 `json:"memory_mape_cv_roofline,omitempty"`
@@ -61,10 +63,12 @@ type Metrics struct {
 	DecodeMAPELOMOBaseline *float64 `json:"decode_mape_leave_one_model_out_baseline,omitempty"`
 	DecodeMAPELOMORoofline *float64 `json:"decode_mape_leave_one_model_out_roofline,omitempty"`
 	DecodeMAPELOMOOverhead *float64 `json:"decode_mape_leave_one_model_out_overhead,omitempty"`
+	DecodeMAPELOMODispatch *float64 `json:"decode_mape_leave_one_model_out_dispatch,omitempty"`
 	DecodeMAPELOMORidge    *float64 `json:"decode_mape_leave_one_model_out_ridge,omitempty"`
 	TTFTMAPELOMOBaseline   *float64 `json:"ttft_mape_leave_one_model_out_baseline,omitempty"`
 	TTFTMAPELOMORoofline   *float64 `json:"ttft_mape_leave_one_model_out_roofline,omitempty"`
 	TTFTMAPELOMOOverhead   *float64 `json:"ttft_mape_leave_one_model_out_overhead,omitempty"`
+	TTFTMAPELOMODispatch   *float64 `json:"ttft_mape_leave_one_model_out_dispatch,omitempty"`
 	TTFTMAPELOMORidge      *float64 `json:"ttft_mape_leave_one_model_out_ridge,omitempty"`
 	MemoryMAPELOMOBaseline *float64 `json:"memory_mape_leave_one_model_out_baseline,omitempty"`
 	MemoryMAPELOMORoofline *float64 `json:"memory_mape_leave_one_model_out_roofline,omitempty"`
@@ -99,12 +103,12 @@ func (m *Metrics) setTarget(t target, ev evaluation) {
 	switch t {
 	case targetDecode:
 		mape, r2, lomo, cover, model = &m.DecodeMAPECV, &m.DecodeR2CV, &m.DecodeMAPELOMO, &m.IntervalCoverage90, &m.DecodeModel
-		cv = map[string]**float64{kindBaseline: &m.DecodeMAPECVBaseline, kindRoofline: &m.DecodeMAPECVRoofline, kindOverhead: &m.DecodeMAPECVOverhead, kindRidge: &m.DecodeMAPECVRidge}
-		lo = map[string]**float64{kindBaseline: &m.DecodeMAPELOMOBaseline, kindRoofline: &m.DecodeMAPELOMORoofline, kindOverhead: &m.DecodeMAPELOMOOverhead, kindRidge: &m.DecodeMAPELOMORidge}
+		cv = map[string]**float64{kindBaseline: &m.DecodeMAPECVBaseline, kindRoofline: &m.DecodeMAPECVRoofline, kindOverhead: &m.DecodeMAPECVOverhead, kindDispatch: &m.DecodeMAPECVDispatch, kindRidge: &m.DecodeMAPECVRidge}
+		lo = map[string]**float64{kindBaseline: &m.DecodeMAPELOMOBaseline, kindRoofline: &m.DecodeMAPELOMORoofline, kindOverhead: &m.DecodeMAPELOMOOverhead, kindDispatch: &m.DecodeMAPELOMODispatch, kindRidge: &m.DecodeMAPELOMORidge}
 	case targetTTFT:
 		mape, r2, lomo, cover, model = &m.TTFTMAPECV, &m.TTFTR2CV, &m.TTFTMAPELOMO, &m.TTFTIntervalCoverage90, &m.TTFTModel
-		cv = map[string]**float64{kindBaseline: &m.TTFTMAPECVBaseline, kindRoofline: &m.TTFTMAPECVRoofline, kindOverhead: &m.TTFTMAPECVOverhead, kindRidge: &m.TTFTMAPECVRidge}
-		lo = map[string]**float64{kindBaseline: &m.TTFTMAPELOMOBaseline, kindRoofline: &m.TTFTMAPELOMORoofline, kindOverhead: &m.TTFTMAPELOMOOverhead, kindRidge: &m.TTFTMAPELOMORidge}
+		cv = map[string]**float64{kindBaseline: &m.TTFTMAPECVBaseline, kindRoofline: &m.TTFTMAPECVRoofline, kindOverhead: &m.TTFTMAPECVOverhead, kindDispatch: &m.TTFTMAPECVDispatch, kindRidge: &m.TTFTMAPECVRidge}
+		lo = map[string]**float64{kindBaseline: &m.TTFTMAPELOMOBaseline, kindRoofline: &m.TTFTMAPELOMORoofline, kindOverhead: &m.TTFTMAPELOMOOverhead, kindDispatch: &m.TTFTMAPELOMODispatch, kindRidge: &m.TTFTMAPELOMORidge}
 	default:
 		mape, r2, lomo, cover, model = &m.MemoryMAPECV, &m.MemoryR2CV, &m.MemoryMAPELOMO, &m.MemoryIntervalCoverage90, &m.MemoryModel
 		cv = map[string]**float64{kindBaseline: &m.MemoryMAPECVBaseline, kindRoofline: &m.MemoryMAPECVRoofline, kindLinear: &m.MemoryMAPECVLinear, kindOverhead: &m.MemoryMAPECVOverhead, kindRidge: &m.MemoryMAPECVRidge}

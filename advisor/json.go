@@ -58,7 +58,7 @@ func (m *Model) check() error {
 	switch m.Kind {
 	case kindBaseline:
 		ok = m.Baseline != nil
-	case kindRoofline, kindLinear, kindOverhead:
+	case kindRoofline, kindLinear, kindOverhead, kindDispatch:
 		ok = m.Physical != nil && (m.Physical.Scales != nil || m.Physical.ScalesUnknownBandwidth != nil)
 	case kindRidge:
 		ok = m.Design != nil && m.Ridge != nil && len(m.Ridge.Coef) == len(m.Design.Names) &&

@@ -11,19 +11,20 @@ const (
 	kindRoofline = "roofline" // physical terms, each scaled by one fitted constant
 	kindLinear   = "linear"   // byte terms with non-negative coefficients and an offset (memory)
 	kindOverhead = "overhead" // per-layer, byte and FLOP costs, per precision, non-negative (see overhead.go)
+	kindDispatch = "dispatch" // kernel counts and their costs, for dispatch-bound GPUs (see dispatch.go)
 	kindRidge    = "ridge"    // log-space ridge regression on the features
 )
 
 // Model predicts one target. Only the parts of its Kind are set.
 type Model struct {
 	Target string `json:"target"` // decode, ttft or memory
-	Kind   string `json:"kind"`   // baseline, roofline, linear, overhead or ridge
+	Kind   string `json:"kind"`   // baseline, roofline, linear, overhead, dispatch or ridge
 	N      int    `json:"n"`      // training runs
 
 	// Spread widens the predictive standard deviation so that intervals
 	// cover what held-out runs showed (see calibrate); 0 means 1.
 	Spread float64 `json:"spread,omitempty"`
-	// Precisions lays out the overhead kind's per-precision terms.
+	// Precisions lays out the overhead and dispatch kinds' per-precision terms.
 	Precisions []string `json:"precisions,omitempty"`
 
 	Baseline *Baseline `json:"baseline,omitempty"`
@@ -44,17 +45,17 @@ func trainModel(t target, kind string, rows []physics, y []float64, keys []strin
 	switch kind {
 	case kindBaseline:
 		m.Baseline = fitBaseline(y)
-	case kindRoofline, kindLinear, kindOverhead:
-		if kind == kindOverhead {
+	case kindRoofline, kindLinear, kindOverhead, kindDispatch:
+		if kind == kindOverhead || kind == kindDispatch {
 			m.Precisions = ownRates(rows)
 		}
 		terms := make([][]float64, len(rows))
 		known := make([]bool, len(rows))
 		for i, p := range rows {
-			terms[i] = m.terms(p)
+			terms[i] = m.terms(p).vals
 			known[i] = p.bandwidth > 0
 		}
-		ph, err := fitPhysical(terms, y, known, kind != kindRoofline)
+		ph, err := fitPhysical(terms, y, known, kind != kindRoofline, kind == kindDispatch)
 		if err != nil {
 			return nil, err
 		}
@@ -140,16 +141,19 @@ func fitRidgeModel(t target, spec ridgeSpec, rows []physics, y []float64) (*Mode
 	return &Model{Target: string(t), Kind: kindRidge, N: len(rows), Design: &d, Ridge: r, Offset: spec.offset}, nil
 }
 
-// terms are the physical terms a roofline, linear or overhead model sums.
-func (m *Model) terms(p physics) []float64 {
+// terms are the physical terms a roofline, linear, overhead or dispatch
+// model sums.
+func (m *Model) terms(p physics) termSet {
 	t := target(m.Target)
 	switch m.Kind {
 	case kindRoofline:
-		return t.roofTerms(p)
+		return termSet{vals: t.roofTerms(p)}
 	case kindOverhead:
 		return t.overheadTerms(p, m.Precisions)
+	case kindDispatch:
+		return t.dispatchTerms(p, m.Precisions)
 	default:
-		return t.linearTerms(p)
+		return termSet{vals: t.linearTerms(p)}
 	}
 }
 
@@ -167,8 +171,8 @@ func (m *Model) rawEstimate(p physics) estimate {
 	switch m.Kind {
 	case kindBaseline:
 		return m.Baseline.estimate()
-	case kindRoofline, kindLinear, kindOverhead:
-		return m.Physical.estimate(m.terms(p), p.bandwidth > 0, m.N)
+	case kindRoofline, kindLinear, kindOverhead, kindDispatch:
+		return m.Physical.estimate(m.terms(p).vals, p.bandwidth > 0, m.N)
 	default:
 		z := m.Design.row(p)
 		mu := m.Ridge.predict(z)

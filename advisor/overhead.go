@@ -56,29 +56,31 @@ func precisionWeights(known []string, precision string) []float64 {
 
 // overheadTerms are the terms the target's overhead model sums, for the
 // precisions the model was trained on.
-func (t target) overheadTerms(p physics, precisions []string) []float64 {
+func (t target) overheadTerms(p physics, precisions []string) termSet {
+	var ts termSet
 	w := precisionWeights(precisions, p.precision)
-	var per [][]float64 // per-precision terms, each scaled by the precision's weight
-	var shared []float64
 	switch t {
 	case targetDecode:
-		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.batch * p.flopsPerToken / 1e9}}
-		shared = []float64{p.perBandwidth(p.decodeBytes - p.weightBytes)}
+		ts.perPrecision(termLayers, precisions, w, p.layers)
+		ts.perPrecision(termWeights, precisions, w, p.perBandwidth(p.weightBytes))
+		ts.perPrecision(termFlops, precisions, w, p.batch*p.flopsPerToken/1e9)
+		ts.add(termKVRead, p.perBandwidth(p.decodeBytes-p.weightBytes))
 	case targetTTFT:
-		per = [][]float64{{p.layers}, {p.perBandwidth(p.weightBytes)}, {p.prefillFlops / 1e9}}
+		ts.perPrecision(termLayers, precisions, w, p.layers)
+		ts.perPrecision(termWeights, precisions, w, p.perBandwidth(p.weightBytes))
+		ts.perPrecision(termFlops, precisions, w, p.prefillFlops/1e9)
 	default:
 		// What the prompt keeps alive differs by precision: quantized layers hold their
 		// dequantized or fp32 intermediates, and the KV cache is laid out per dtype.
-		per = [][]float64{{p.kvBytes}, {p.hiddenBytes}}
-		shared = []float64{p.weightBytes, p.logitsBytes, p.actBytes, p.scoreBytes}
+		ts.perPrecision(termKVCache, precisions, w, p.kvBytes)
+		ts.perPrecision(termHidden, precisions, w, p.hiddenBytes)
+		ts.perPrecision(termMLP, precisions, w, p.mlpBytes)
+		ts.add(termWeights, p.weightBytes)
+		ts.add(termLogits, p.logitsBytes)
+		ts.add(termActivation, p.actBytes)
+		ts.add(termScores, p.scoreBytes)
 	}
-	var out []float64
-	for _, term := range per {
-		for k := range w {
-			out = append(out, w[k]*term[0])
-		}
-	}
-	return append(out, shared...)
+	return ts
 }
 
 // Cost is what the overhead model learned of one precision's decode step.
@@ -95,11 +97,12 @@ type Cost struct {
 }
 
 // DecodeCosts reads the decode model's rates per precision, when it is the
-// overhead kind; nil otherwise. They say where this machine's time goes:
-// a large per-layer cost means decode is bound by dispatch, not bytes.
+// overhead or dispatch kind; nil otherwise. They say where this machine's
+// time goes: a large per-layer cost means decode is bound by dispatch, not
+// bytes.
 func (f *Fit) DecodeCosts() []Cost {
 	m := f.Decode
-	if m == nil || m.Kind != kindOverhead || m.Physical == nil {
+	if m == nil || (m.Kind != kindOverhead && m.Kind != kindDispatch) || m.Physical == nil {
 		return nil
 	}
 	known := m.Physical.Scales != nil
@@ -107,19 +110,32 @@ func (f *Fit) DecodeCosts() []Cost {
 	if !known {
 		s = m.Physical.ScalesUnknownBandwidth
 	}
-	names := m.Precisions
-	if len(names) == 0 {
-		names = []string{"all"}
+	ts := m.terms(physics{})
+	if m.Physical.Intercept {
+		s = s[min(1, len(s)):]
 	}
-	n := len(names)
-	if len(s) < 1+2*n {
+	if len(s) != len(ts.names) {
 		return nil
 	}
-	s = s[1:] // the intercept
-	out := make([]Cost, n)
+	names := m.Precisions
+	if len(names) == 0 {
+		names = []string{""}
+	}
+	rate := func(name, pr string) float64 {
+		for _, n := range []string{name + "@" + pr, name} {
+			if i := ts.index(n); i >= 0 {
+				return s[i]
+			}
+		}
+		return 0
+	}
+	out := make([]Cost, len(names))
 	for k, pr := range names {
-		c := Cost{Precision: pr, PerLayerMs: s[k]}
-		if b := s[n+k]; b > 0 {
+		c := Cost{Precision: pr, PerLayerMs: rate(termLayers, pr)}
+		if pr == "" {
+			c.Precision = "all"
+		}
+		if b := rate(termWeights, pr); b > 0 {
 			if known {
 				c.Efficiency = 1 / b
 			} else {

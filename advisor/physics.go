@@ -22,6 +22,13 @@ type physics struct {
 	actBytes      float64 // the widest prefill activation (the MLP's)
 	scoreBytes    float64 // attention scores of the prompt, when not fused
 	hiddenBytes   float64 // one hidden state per prompt token per layer: what prefill keeps alive
+	mlpBytes      float64 // the MLP's intermediates per prompt token per layer: two for GPT-2's, three for a gated one
+	attnFlops     float64 // prefill attention: scores and their weighted sum, every layer and head
+
+	biasedLinears float64 // linear maps per layer that add a bias, each one more kernel
+	// longKeyShare is the share of decode steps whose attention reads at
+	// least libraryAttentionKeys keys in half precision (see dispatch.go).
+	longKeyShare float64
 
 	bandwidth float64 // GB/s, 0 when unknown
 }
@@ -66,7 +73,33 @@ func derive(q Query) physics {
 	p.actBytes = p.batch * p.context * float64(max(s.Intermediate, s.Hidden)) * elem
 	p.scoreBytes = p.batch * float64(s.Heads) * p.context * p.context * elem
 	p.hiddenBytes = p.layers * float64(s.Hidden) * p.batch * p.context * elem
+	mats := 2.0
+	if s.GatedMLP {
+		mats = 3
+	}
+	p.mlpBytes = p.layers * mats * float64(s.Intermediate) * p.batch * p.context * elem
+	p.attnFlops = 2 * p.layers * p.batch * float64(s.Heads*s.HeadDim) * p.context * p.context
+	p.biasedLinears = float64(s.BiasedLinears)
+	if elem == 2 {
+		p.longKeyShare = longKeyShare(p.context, p.generate)
+	}
 	return p
+}
+
+// libraryAttentionKeys is the number of cached keys from which MLX's CUDA
+// backend hands a half-precision decode step's attention to cuDNN rather
+// than its own vector kernel: mlx-lm's KV-cache step. At these lengths the
+// library call costs more per layer than the kernel it replaces.
+const libraryAttentionKeys = 256
+
+// longKeyShare is the share of the generated tokens whose step attends to at
+// least libraryAttentionKeys keys: the prompt plus the tokens before it.
+func longKeyShare(context, generate float64) float64 {
+	if generate <= 0 {
+		return 0
+	}
+	short := math.Min(math.Max(libraryAttentionKeys-context, 0), generate)
+	return (generate - short) / generate
 }
 
 // perBandwidth divides by the bandwidth in GB/s and returns milliseconds, or

@@ -23,7 +23,10 @@ type Physical struct {
 	DF float64 `json:"df"`
 }
 
-func fitPhysical(terms [][]float64, y []float64, bwKnown []bool, intercept bool) (*Physical, error) {
+// fitPhysical fits the scales on each group of runs (bandwidth known or not);
+// robust fits them for the least absolute relative error rather than the
+// least squared one.
+func fitPhysical(terms [][]float64, y []float64, bwKnown []bool, intercept, robust bool) (*Physical, error) {
 	m := &Physical{Intercept: intercept}
 	var used int
 	for _, known := range []bool{true, false} {
@@ -42,7 +45,7 @@ func fitPhysical(terms [][]float64, y []float64, bwKnown []bool, intercept bool)
 		if len(tt[0]) == 1 && !intercept {
 			s = []float64{logScale(tt, yy)}
 		} else {
-			s, err = nnlsRelative(tt, yy, intercept)
+			s, err = nnlsRelative(tt, yy, intercept, robust)
 			if err != nil {
 				return nil, err
 			}
@@ -93,10 +96,16 @@ func (m *Physical) estimate(terms []float64, bwKnown bool, n int) estimate {
 	return estimate{mu: math.Log(m.value(terms, bwKnown)), sd: m.SD * math.Sqrt(1+1/float64(n)), df: m.DF}
 }
 
+// robustIterations is how many times iteratively reweighted least squares
+// reweights a robust fit: enough for its mean absolute relative error to
+// settle.
+const robustIterations = 10
+
 // nnlsRelative fits y ≈ [c0 +] Σ c_k·t_k with c ≥ 0, minimizing relative
-// squared error, since runs span orders of magnitude. Coefficients that want
-// to go negative are dropped one at a time: physics has no negative bytes.
-func nnlsRelative(t [][]float64, y []float64, intercept bool) ([]float64, error) {
+// squared error, since runs span orders of magnitude, or with robust the
+// mean absolute relative error (the MAPE), by reweighting each run by the
+// inverse of its last relative error.
+func nnlsRelative(t [][]float64, y []float64, intercept, robust bool) ([]float64, error) {
 	n := len(t)
 	p := len(t[0])
 	if intercept {
@@ -113,12 +122,51 @@ func nnlsRelative(t [][]float64, y []float64, intercept bool) ([]float64, error)
 		}
 		a[i] = row
 	}
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1
+	}
+	iterations := 1
+	if robust {
+		iterations += robustIterations
+	}
+	var c []float64
+	for it := range iterations {
+		var err error
+		if c, err = nnlsWeighted(a, w); err != nil {
+			return nil, err
+		}
+		if it == iterations-1 {
+			break
+		}
+		for i, row := range a {
+			w[i] = 1 / math.Max(math.Abs(dot(row, c)-1), 1e-3)
+		}
+	}
+	return c, nil
+}
+
+// nnlsWeighted solves min Σ w_i·(a_i·c − 1)² with c ≥ 0. Coefficients that
+// want to go negative are dropped one at a time: physics has no negative
+// bytes.
+func nnlsWeighted(a [][]float64, w []float64) ([]float64, error) {
+	p := len(a[0])
+	aw := make([][]float64, len(a))
+	b := make([]float64, len(a))
+	for i, row := range a {
+		sw := math.Sqrt(w[i])
+		aw[i] = make([]float64, p)
+		for j, v := range row {
+			aw[i][j] = v * sw
+		}
+		b[i] = sw
+	}
 	active := make([]int, p)
 	for j := range active {
 		active[j] = j
 	}
 	for len(active) > 0 {
-		c, err := leastSquares(a, active)
+		c, err := leastSquares(aw, b, active)
 		if err != nil {
 			return nil, err
 		}
@@ -140,9 +188,9 @@ func nnlsRelative(t [][]float64, y []float64, intercept bool) ([]float64, error)
 	return nil, errors.New("no physical term explains the measurements")
 }
 
-// leastSquares solves min ‖A[:,cols]·c − 1‖² with columns scaled to unit
+// leastSquares solves min ‖A[:,cols]·c − b‖² with columns scaled to unit
 // norm first, since bytes and offsets differ by nine orders of magnitude.
-func leastSquares(a [][]float64, cols []int) ([]float64, error) {
+func leastSquares(a [][]float64, rhs []float64, cols []int) ([]float64, error) {
 	n, p := len(a), len(cols)
 	norm := make([]float64, p)
 	for k, j := range cols {
@@ -160,7 +208,7 @@ func leastSquares(a [][]float64, cols []int) ([]float64, error) {
 		for k, j := range cols {
 			A.Set(i, k, a[i][j]/norm[k])
 		}
-		b.SetVec(i, 1)
+		b.SetVec(i, rhs[i])
 	}
 	var ata mat.SymDense
 	ata.SymOuterK(1, A.T())

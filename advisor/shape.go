@@ -17,6 +17,10 @@ type Shape struct {
 	// GatedMLP is a Llama-style MLP of three matrices (gate, up, down)
 	// rather than GPT-2's two.
 	GatedMLP bool `json:"gated_mlp,omitempty"`
+	// BiasedLinears counts a layer's linear maps that add a bias: GPT-2's
+	// four, Qwen2's three (query, key, value), none in Llama unless its
+	// configuration asks. Each is one more kernel a layer launches.
+	BiasedLinears int `json:"biased_linears,omitempty"`
 }
 
 // ShapeFromConfig reads a model configuration as found in the catalog or a
@@ -55,6 +59,7 @@ func ShapeFromConfig(cfg map[string]any) (Shape, error) {
 	s.Intermediate = geti("n_inner", "intermediate_size")
 	s.Vocab = geti("vocab_size")
 	_, s.GatedMLP = cfg["hidden_size"]
+	s.BiasedLinears = biasedLinears(cfg)
 	if err != nil {
 		return Shape{}, err
 	}
@@ -73,6 +78,28 @@ func ShapeFromConfig(cfg map[string]any) (Shape, error) {
 		s.Intermediate = 4 * s.Hidden
 	}
 	return s, nil
+}
+
+// biasedLinears counts the linear maps per layer that carry a bias, as
+// mlx-lm builds each architecture: GPT-2's attention and MLP projections all
+// do; Qwen2 biases its query, key and value projections; a Llama-style model
+// biases its four attention projections with attention_bias and its three
+// MLP ones with mlp_bias.
+func biasedLinears(cfg map[string]any) int {
+	if _, gpt2 := cfg["n_embd"]; gpt2 {
+		return 4
+	}
+	n := 0
+	if cfg["model_type"] == "qwen2" {
+		n = 3
+	}
+	if b, _ := cfg["attention_bias"].(bool); b {
+		n = 4
+	}
+	if b, _ := cfg["mlp_bias"].(bool); b {
+		n += 3
+	}
+	return n
 }
 
 // EstimateParams approximates the parameter count of a decoder-only

@@ -13,11 +13,11 @@ func TestShapeFromConfig(t *testing.T) {
 		// Published parameter counts, which EstimateParams should approach.
 		params float64
 	}{
-		{"gpt2", Shape{Layers: 12, Hidden: 768, Heads: 12, KVHeads: 12, HeadDim: 64, Intermediate: 3072, Vocab: 50257}, 124e6},
-		{"gpt2-xl", Shape{Layers: 48, Hidden: 1600, Heads: 25, KVHeads: 25, HeadDim: 64, Intermediate: 6400, Vocab: 50257}, 1558e6},
+		{"gpt2", Shape{Layers: 12, Hidden: 768, Heads: 12, KVHeads: 12, HeadDim: 64, Intermediate: 3072, Vocab: 50257, BiasedLinears: 4}, 124e6},
+		{"gpt2-xl", Shape{Layers: 48, Hidden: 1600, Heads: 25, KVHeads: 25, HeadDim: 64, Intermediate: 6400, Vocab: 50257, BiasedLinears: 4}, 1558e6},
 		{"smollm2-135m", Shape{Layers: 30, Hidden: 576, Heads: 9, KVHeads: 3, HeadDim: 64, Intermediate: 1536, Vocab: 49152, GatedMLP: true}, 134.5e6},
 		{"llama-3.2-1b", Shape{Layers: 16, Hidden: 2048, Heads: 32, KVHeads: 8, HeadDim: 64, Intermediate: 8192, Vocab: 128256, GatedMLP: true}, 1236e6},
-		{"qwen2.5-0.5b", Shape{Layers: 24, Hidden: 896, Heads: 14, KVHeads: 2, HeadDim: 64, Intermediate: 4864, Vocab: 151936, GatedMLP: true}, 494e6},
+		{"qwen2.5-0.5b", Shape{Layers: 24, Hidden: 896, Heads: 14, KVHeads: 2, HeadDim: 64, Intermediate: 4864, Vocab: 151936, GatedMLP: true, BiasedLinears: 3}, 494e6},
 	} {
 		t.Run(c.model, func(t *testing.T) {
 			cfg, ok := cfgs[c.model]

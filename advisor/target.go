@@ -77,5 +77,5 @@ func (t target) kinds() []string {
 	if t == targetMemory {
 		return []string{kindBaseline, kindRoofline, kindLinear, kindOverhead, kindRidge}
 	}
-	return []string{kindBaseline, kindRoofline, kindOverhead, kindRidge}
+	return []string{kindBaseline, kindRoofline, kindOverhead, kindDispatch, kindRidge}
 }

@@ -151,7 +151,7 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 			fmtDec(m.InteractiveF1CV), fmtDec(m.InteractiveAUCCV), fmtDec(m.InteractiveBrierCV))
 	}
 	if costs := fit.DecodeCosts(); costs != nil {
-		fmt.Fprintln(w, "\nWhere decode time goes (the overhead model's rates):")
+		fmt.Fprintf(w, "\nWhere decode time goes (the %s model's rates):\n", m.DecodeModel)
 		for _, c := range costs {
 			line := fmt.Sprintf("  %-6s %.3f ms per layer", c.Precision, c.PerLayerMs)
 			switch {

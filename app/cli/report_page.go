@@ -70,7 +70,7 @@ func (r *analysis) fitSection() section {
 			ct.rows = append(ct.rows, []string{c.Precision, fmt.Sprintf("%.3f", c.PerLayerMs), rate})
 		}
 		s.tables = append(s.tables, ct)
-		s.paras = append(s.paras, "Where decode time goes: the overhead model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
+		s.paras = append(s.paras, "Where decode time goes: the decode model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
 	}
 	for _, w := range m.Warnings {
 		s.paras = append(s.paras, "WARNING: "+w)
