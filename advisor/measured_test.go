@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 // exported reads runs as inferbench export --format csv writes them (see
@@ -96,9 +98,9 @@ func TestTrainOnMeasuredSweeps(t *testing.T) {
 		// cover: the targets whose 90% interval coverage must lie in 85–95%.
 		cover []string
 	}{
-		{"gpt2-cpu-sweep.csv", 1, [2]float64{0.03, 0.035}, [2]float64{0.035, 0.05}, [2]float64{0.003, 0.006}, kindOverhead, []string{"decode"}},
-		{"tiny-cpu-sweep.csv", 0, [2]float64{0.175, math.NaN()}, [2]float64{0.235, math.NaN()}, [2]float64{0.036, math.NaN()}, kindOverhead, []string{"decode", "ttft"}},
-		{"h200-sweep.csv", 0, [2]float64{0.125, 0.14}, [2]float64{0.13, 0.155}, [2]float64{0.058, 0.072}, kindDispatch, []string{"decode", "ttft", "memory"}},
+		{"gpt2-cpu-sweep.csv", 1, [2]float64{0.03, 0.035}, [2]float64{0.035, 0.05}, [2]float64{0.003, 0.006}, regress.KindOverhead, []string{"decode"}},
+		{"tiny-cpu-sweep.csv", 0, [2]float64{0.175, math.NaN()}, [2]float64{0.235, math.NaN()}, [2]float64{0.036, math.NaN()}, regress.KindOverhead, []string{"decode", "ttft"}},
+		{"h200-sweep.csv", 0, [2]float64{0.125, 0.14}, [2]float64{0.13, 0.155}, [2]float64{0.058, 0.072}, regress.KindDispatch, []string{"decode", "ttft", "memory"}},
 	} {
 		t.Run(c.csv, func(t *testing.T) {
 			obs := exported(t, "../bench/data/"+c.csv)
@@ -108,11 +110,11 @@ func TestTrainOnMeasuredSweeps(t *testing.T) {
 			}
 			m := f.Metrics
 			t.Logf("decode %s %.1f%% CV / %.1f%% LOMO, coverage %.1f%%; ttft %s %.1f%% / %.1f%%, coverage %.1f%%; memory %s %.2f%% / %.2f%%, coverage %.1f%%",
-				m.DecodeModel, 100*val(m.DecodeMAPECV), 100*val(m.DecodeMAPELOMO), 100*val(m.IntervalCoverage90),
-				m.TTFTModel, 100*val(m.TTFTMAPECV), 100*val(m.TTFTMAPELOMO), 100*val(m.TTFTIntervalCoverage90),
-				m.MemoryModel, 100*val(m.MemoryMAPECV), 100*val(m.MemoryMAPELOMO), 100*val(m.MemoryIntervalCoverage90))
-			if m.DecodeModel != c.decodeKind {
-				t.Errorf("decode model %s, want %s", m.DecodeModel, c.decodeKind)
+				m.Decode.Model, 100*val(m.Decode.MAPE5Fold), 100*val(m.Decode.MAPELOMO), 100*val(m.Decode.Coverage90),
+				m.TTFT.Model, 100*val(m.TTFT.MAPE5Fold), 100*val(m.TTFT.MAPELOMO), 100*val(m.TTFT.Coverage90),
+				m.Memory.Model, 100*val(m.Memory.MAPE5Fold), 100*val(m.Memory.MAPELOMO), 100*val(m.Memory.Coverage90))
+			if m.Decode.Model != c.decodeKind {
+				t.Errorf("decode model %s, want %s", m.Decode.Model, c.decodeKind)
 			}
 			var bounds []bound
 			for _, tt := range []struct {
@@ -122,9 +124,9 @@ func TestTrainOnMeasuredSweeps(t *testing.T) {
 				coverage   *float64
 				targetName string
 			}{
-				{"decode", m.DecodeMAPECV, m.DecodeMAPELOMO, c.decode, m.IntervalCoverage90, "decode"},
-				{"TTFT", m.TTFTMAPECV, m.TTFTMAPELOMO, c.ttft, m.TTFTIntervalCoverage90, "ttft"},
-				{"memory", m.MemoryMAPECV, m.MemoryMAPELOMO, c.memory, m.MemoryIntervalCoverage90, "memory"},
+				{"decode", m.Decode.MAPE5Fold, m.Decode.MAPELOMO, c.decode, m.Decode.Coverage90, "decode"},
+				{"TTFT", m.TTFT.MAPE5Fold, m.TTFT.MAPELOMO, c.ttft, m.TTFT.Coverage90, "ttft"},
+				{"memory", m.Memory.MAPE5Fold, m.Memory.MAPELOMO, c.memory, m.Memory.Coverage90, "memory"},
 			} {
 				bounds = append(bounds, bound{tt.name + " MAPE (CV)", val(tt.cv), 0, tt.most[0]})
 				if math.IsNaN(tt.most[1]) {
@@ -170,14 +172,14 @@ func TestMeasuredGPUSweepIsDispatchBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := f.Metrics
-	if !(val(m.DecodeMAPECVRoofline) > 3*val(m.DecodeMAPECV)) {
+	if !(val(m.Decode.Kinds[regress.KindRoofline].MAPE5Fold) > 3*val(m.Decode.MAPE5Fold)) {
 		t.Errorf("roofline %.3f against chosen %.3f: dispatch-bound decode should defeat a bytes-only model",
-			val(m.DecodeMAPECVRoofline), val(m.DecodeMAPECV))
+			val(m.Decode.Kinds[regress.KindRoofline].MAPE5Fold), val(m.Decode.MAPE5Fold))
 	}
 	// The dispatch model must beat the overhead model it extends on both validations.
-	if !(val(m.DecodeMAPECVDispatch) < val(m.DecodeMAPECVOverhead) && val(m.DecodeMAPELOMODispatch) < val(m.DecodeMAPELOMOOverhead)) {
-		t.Errorf("dispatch %.3f / %.3f against overhead %.3f / %.3f", val(m.DecodeMAPECVDispatch), val(m.DecodeMAPELOMODispatch),
-			val(m.DecodeMAPECVOverhead), val(m.DecodeMAPELOMOOverhead))
+	if !(val(m.Decode.Kinds[regress.KindDispatch].MAPE5Fold) < val(m.Decode.Kinds[regress.KindOverhead].MAPE5Fold) && val(m.Decode.Kinds[regress.KindDispatch].MAPELOMO) < val(m.Decode.Kinds[regress.KindOverhead].MAPELOMO)) {
+		t.Errorf("dispatch %.3f / %.3f against overhead %.3f / %.3f", val(m.Decode.Kinds[regress.KindDispatch].MAPE5Fold), val(m.Decode.Kinds[regress.KindDispatch].MAPELOMO),
+			val(m.Decode.Kinds[regress.KindOverhead].MAPE5Fold), val(m.Decode.Kinds[regress.KindOverhead].MAPELOMO))
 	}
 	costs := f.DecodeCosts()
 	if len(costs) != 5 {

@@ -1,4 +1,4 @@
-package advisor
+package regress
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ func TestKFold(t *testing.T) {
 				keys[i] = fmt.Sprint("config", g)
 				labels[i] = g%c.posOf == 0
 			}
-			splits := kFold(keys, labels, c.k, 1)
+			splits := KFold(keys, labels, c.k, 1)
 			// Each fold must see both classes when each class has a
 			// configuration for every fold.
 			posGroups, groups := 0, (c.n+c.repeat-1)/c.repeat
@@ -41,17 +41,17 @@ func TestKFold(t *testing.T) {
 			}
 			tested := make([]int, c.n)
 			for f, s := range splits {
-				if len(s.train)+len(s.test) != c.n {
-					t.Errorf("fold %d: %d train + %d test, want %d", f, len(s.train), len(s.test), c.n)
+				if len(s.Train)+len(s.Test) != c.n {
+					t.Errorf("fold %d: %d train + %d test, want %d", f, len(s.Train), len(s.Test), c.n)
 				}
 				trainKeys := map[string]bool{}
-				for _, i := range s.train {
+				for _, i := range s.Train {
 					trainKeys[keys[i]] = true
 				}
 				var pos int
-				for _, i := range s.test {
+				for _, i := range s.Test {
 					tested[i]++
-					if slices.Contains(s.train, i) {
+					if slices.Contains(s.Train, i) {
 						t.Errorf("fold %d trains on row %d, which it tests", f, i)
 					}
 					if trainKeys[keys[i]] {
@@ -61,8 +61,8 @@ func TestKFold(t *testing.T) {
 						pos++
 					}
 				}
-				if stratified && (pos == 0 || pos == len(s.test)) {
-					t.Errorf("fold %d holds one class only (%d of %d positive)", f, pos, len(s.test))
+				if stratified && (pos == 0 || pos == len(s.Test)) {
+					t.Errorf("fold %d holds one class only (%d of %d positive)", f, pos, len(s.Test))
 				}
 			}
 			for i, n := range tested {
@@ -75,29 +75,29 @@ func TestKFold(t *testing.T) {
 }
 
 func TestKFoldTooFewConfigurations(t *testing.T) {
-	if s := kFold([]string{"a", "a", "a"}, nil, 5, 1); s != nil {
+	if s := KFold([]string{"a", "a", "a"}, nil, 5, 1); s != nil {
 		t.Errorf("one configuration gave %d folds, want none", len(s))
 	}
 }
 
 func TestLeaveOneModelOut(t *testing.T) {
 	models := []string{"b", "a", "c", "a", "b", "c", "c"}
-	splits, names := leaveOneModelOut(models)
+	splits, names := LeaveOneModelOut(models)
 	if !slices.Equal(names, []string{"a", "b", "c"}) {
 		t.Fatalf("held out %v", names)
 	}
 	for f, s := range splits {
-		for _, i := range s.test {
+		for _, i := range s.Test {
 			if models[i] != names[f] {
 				t.Errorf("fold %s tests a run of %s", names[f], models[i])
 			}
 		}
-		for _, i := range s.train {
+		for _, i := range s.Train {
 			if models[i] == names[f] {
 				t.Errorf("fold %s trains on its own model", names[f])
 			}
 		}
-		if len(s.test)+len(s.train) != len(models) {
+		if len(s.Test)+len(s.Train) != len(models) {
 			t.Errorf("fold %s does not cover every run", names[f])
 		}
 	}
@@ -111,9 +111,9 @@ func TestOutOfFoldUsesOnlyTrainingRows(t *testing.T) {
 	for i := range keys {
 		keys[i] = fmt.Sprint(i)
 	}
-	splits := kFold(keys, nil, 5, 3)
-	pred, err := outOfFold(len(y), splits, func(train, test []int) ([]float64, error) {
-		m := mean(pick(y, train))
+	splits := KFold(keys, nil, 5, 3)
+	pred, err := OutOfFold(len(y), splits, func(train, test []int) ([]float64, error) {
+		m := mean(Pick(y, train))
 		out := make([]float64, len(test))
 		for k := range test {
 			out[k] = m
@@ -124,8 +124,8 @@ func TestOutOfFoldUsesOnlyTrainingRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range splits {
-		want := mean(pick(y, s.train))
-		for _, i := range s.test {
+		want := mean(Pick(y, s.Train))
+		for _, i := range s.Test {
 			if pred[i] != want {
 				t.Errorf("row %d predicted %v, want its training mean %v", i, pred[i], want)
 			}

@@ -1,4 +1,4 @@
-package advisor
+package regress
 
 import (
 	"math"
@@ -118,7 +118,7 @@ func TestRidgePredictionIntervalCoverage(t *testing.T) {
 					t.Fatal(err)
 				}
 				hx, hy := linearData(rng, 100, 0.5, c.coef, c.sd)
-				tq := tQuantile(r.DF, level)
+				tq := TQuantile(r.DF, Level)
 				for i := range hx {
 					zi := make([]float64, len(hx[i]))
 					for j := range zi {

@@ -1,4 +1,4 @@
-package advisor
+package regress
 
 import (
 	"fmt"
@@ -6,15 +6,15 @@ import (
 	"slices"
 )
 
-// split is one train/test partition of row indices.
-type split struct{ train, test []int }
+// Split is one train/test partition of row indices.
+type Split struct{ Train, Test []int }
 
-// kFold partitions rows into k folds for cross-validation. Rows with the same
+// KFold partitions rows into k folds for cross-validation. Rows with the same
 // key (repeated runs of one configuration) stay in one fold, so no
 // configuration is tested on after being trained on. Groups are shuffled by
 // seed and dealt class by class, so every fold sees both classes where there
 // are enough of each.
-func kFold(keys []string, labels []bool, k int, seed int64) []split {
+func KFold(keys []string, labels []bool, k int, seed int64) []Split {
 	groups := map[string][]int{}
 	var order []string
 	for i, key := range keys {
@@ -45,9 +45,9 @@ func kFold(keys []string, labels []bool, k int, seed int64) []split {
 	return complements(len(keys), tests)
 }
 
-// leaveOneModelOut holds out each model in turn: the test of whether the
+// LeaveOneModelOut holds out each model in turn: the test of whether the
 // fit carries to a model size it has never seen.
-func leaveOneModelOut(models []string) ([]split, []string) {
+func LeaveOneModelOut(models []string) ([]Split, []string) {
 	var names []string
 	for _, m := range models {
 		if !slices.Contains(names, m) {
@@ -63,8 +63,8 @@ func leaveOneModelOut(models []string) ([]split, []string) {
 	return complements(len(models), tests), names
 }
 
-func complements(n int, tests [][]int) []split {
-	out := make([]split, len(tests))
+func complements(n int, tests [][]int) []Split {
+	out := make([]Split, len(tests))
 	for f, test := range tests {
 		in := make([]bool, n)
 		for _, i := range test {
@@ -77,22 +77,22 @@ func complements(n int, tests [][]int) []split {
 			}
 		}
 		slices.Sort(test)
-		out[f] = split{train: train, test: test}
+		out[f] = Split{Train: train, Test: test}
 	}
 	return out
 }
 
-// outOfFold runs fitPredict on every split and gathers each row's
+// OutOfFold runs fitPredict on every split and gathers each row's
 // prediction from the one fold that held it out.
-func outOfFold[T any](n int, splits []split, fitPredict func(train, test []int) ([]T, error)) ([]T, error) {
+func OutOfFold[T any](n int, splits []Split, fitPredict func(train, test []int) ([]T, error)) ([]T, error) {
 	out := make([]T, n)
 	seen := make([]bool, n)
 	for _, s := range splits {
-		pred, err := fitPredict(s.train, s.test)
+		pred, err := fitPredict(s.Train, s.Test)
 		if err != nil {
 			return nil, err
 		}
-		for k, i := range s.test {
+		for k, i := range s.Test {
 			if seen[i] {
 				return nil, fmt.Errorf("row %d held out twice", i)
 			}
@@ -108,7 +108,8 @@ func outOfFold[T any](n int, splits []split, fitPredict func(train, test []int) 
 	return out, nil
 }
 
-func pick[T any](xs []T, idx []int) []T {
+// Pick returns the elements of xs at idx, in order.
+func Pick[T any](xs []T, idx []int) []T {
 	out := make([]T, len(idx))
 	for k, i := range idx {
 		out[k] = xs[i]

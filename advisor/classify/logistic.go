@@ -1,9 +1,11 @@
-package advisor
+package classify
 
 import (
 	"errors"
 	"math"
 
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -12,12 +14,12 @@ import (
 // The scaling is fitted on out-of-fold scores, so the probabilities it gives
 // are calibrated on runs the regression did not see.
 type Logistic struct {
-	Design  Design    `json:"design"`
-	Weights []float64 `json:"weights"`
-	Bias    float64   `json:"bias"`
-	Lambda  float64   `json:"lambda"`
-	PlattA  float64   `json:"platt_a"`
-	PlattB  float64   `json:"platt_b"`
+	Design  regress.Design `json:"design"`
+	Weights []float64      `json:"weights"`
+	Bias    float64        `json:"bias"`
+	Lambda  float64        `json:"lambda"`
+	PlattA  float64        `json:"platt_a"`
+	PlattB  float64        `json:"platt_b"`
 }
 
 // logisticLambdas are the penalties inner cross-validation chooses among.
@@ -80,8 +82,8 @@ func fitLogistic(z [][]float64, targets []float64, lambda float64) (w []float64,
 	return res.X[:p], res.X[p], nil
 }
 
-func (l *Logistic) score(p physics) float64 {
-	z := l.Design.row(p)
+func (l *Logistic) score(p physics.Quantities) float64 {
+	z := l.Design.Row(p)
 	s := l.Bias
 	for j, w := range l.Weights {
 		s += w * z[j]
@@ -89,15 +91,15 @@ func (l *Logistic) score(p physics) float64 {
 	return s
 }
 
-func (l *Logistic) prob(p physics) float64 {
+func (l *Logistic) prob(p physics.Quantities) float64 {
 	return sigmoid(l.PlattA*l.score(p) + l.PlattB)
 }
 
 // trainLogistic fits the classifier with its penalty chosen by inner
 // cross-validation (out-of-fold log loss) and Platt scaling fitted on the
 // chosen penalty's out-of-fold scores.
-func trainLogistic(rows []physics, labels []bool, keys []string, opt Options) (*Logistic, error) {
-	d, z, err := newDesign(featureNames(precisionsOf(rows), targetDecode, true), rows)
+func trainLogistic(rows []physics.Quantities, labels []bool, keys []string, opt regress.Options) (*Logistic, error) {
+	d, z, err := regress.NewDesign(physics.FeatureNames(physics.PrecisionsOf(rows), physics.Decode, true), rows)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +110,13 @@ func trainLogistic(rows []physics, labels []bool, keys []string, opt Options) (*
 		}
 	}
 	l := &Logistic{Design: d, Lambda: 1, PlattA: 1}
-	splits := kFold(keys, labels, opt.Folds, opt.Seed+2)
+	splits := regress.KFold(keys, labels, opt.Folds, opt.Seed+2)
 	var oof []float64
 	if len(splits) >= 2 {
 		bestLoss := math.Inf(1)
 		for _, lambda := range logisticLambdas {
-			scores, err := outOfFold(len(z), splits, func(train, test []int) ([]float64, error) {
-				w, b, err := fitLogistic(pick(z, train), pick(t, train), lambda)
+			scores, err := regress.OutOfFold(len(z), splits, func(train, test []int) ([]float64, error) {
+				w, b, err := fitLogistic(regress.Pick(z, train), regress.Pick(t, train), lambda)
 				if err != nil {
 					return nil, err
 				}
@@ -185,4 +187,12 @@ func dot(a, b []float64) float64 {
 		s += a[i] * b[i]
 	}
 	return s
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
 }

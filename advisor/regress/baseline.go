@@ -1,4 +1,4 @@
-package advisor
+package regress
 
 import "math"
 
@@ -24,6 +24,6 @@ func fitBaseline(y []float64) *Baseline {
 	return b
 }
 
-func (b *Baseline) estimate() estimate {
-	return estimate{mu: b.Mu, sd: b.SD * math.Sqrt(1+1/float64(b.N)), df: math.Max(float64(b.N-1), 1)}
+func (b *Baseline) estimate() Estimate {
+	return Estimate{Mu: b.Mu, SD: b.SD * math.Sqrt(1+1/float64(b.N)), DF: math.Max(float64(b.N-1), 1)}
 }

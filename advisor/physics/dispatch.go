@@ -1,4 +1,4 @@
-package advisor
+package physics
 
 // The dispatch kind models a step where launching kernels, not reading
 // bytes, is what costs: small and mid-sized models on a GPU. Every term is a
@@ -26,29 +26,29 @@ package advisor
 // error, since runs that step between two levels make the errors
 // heavy-tailed.
 
-// dispatchTerms are the target's dispatch-model terms for the precisions the
+// DispatchTerms are the target's dispatch-model terms for the precisions the
 // model was trained on, with their names.
-func (t target) dispatchTerms(p physics, precisions []string) termSet {
-	var ts termSet
-	w := precisionWeights(precisions, p.precision)
-	extraRows := p.batch - 1
+func (t Target) DispatchTerms(p Quantities, precisions []string) TermSet {
+	var ts TermSet
+	w := PrecisionWeights(precisions, p.Precision)
+	extraRows := p.Batch - 1
 	switch t {
-	case targetDecode:
-		ts.perPrecision(termLayers, precisions, w, p.layers)
-		ts.perPrecision(termRowFlops, precisions, w, extraRows*2*p.params/1e9)
-		ts.add(termLayerRows, p.layers*extraRows)
-		ts.add(termKVRead, p.perBandwidth(p.decodeBytes-p.weightBytes))
-		ts.add(termAttention, p.layers*(p.context+p.generate/2)*p.batch/1e5)
-		ts.add(termLibraryAttention, p.layers*p.longKeyShare)
-		ts.add(termLibraryAttentionRows, p.layers*p.longKeyShare*p.batch)
-		ts.add(termBiases, p.layers*p.biasedLinears)
-		ts.add(termWeights, p.perBandwidth(p.weightBytes))
-	case targetTTFT:
-		ts.perPrecision(termLayers, precisions, w, p.layers)
-		ts.perPrecision(termFlops, precisions, w, p.prefillFlops/1e12)
-		ts.perPrecision(termAttentionFlops, precisions, w, p.attnFlops/1e12)
-		ts.add(termBiases, p.layers*p.biasedLinears)
-		ts.add(termWeights, p.perBandwidth(p.weightBytes))
+	case Decode:
+		ts.perPrecision(TermLayers, precisions, w, p.Layers)
+		ts.perPrecision(TermRowFlops, precisions, w, extraRows*2*p.Params/1e9)
+		ts.add(TermLayerRows, p.Layers*extraRows)
+		ts.add(TermKVRead, p.PerBandwidth(p.DecodeBytes-p.WeightBytes))
+		ts.add(TermAttention, p.Layers*(p.Context+p.Generate/2)*p.Batch/1e5)
+		ts.add(TermLibraryAttention, p.Layers*p.LongKeyShare)
+		ts.add(TermLibraryAttentionRows, p.Layers*p.LongKeyShare*p.Batch)
+		ts.add(TermBiases, p.Layers*p.BiasedLinears)
+		ts.add(TermWeights, p.PerBandwidth(p.WeightBytes))
+	case TTFT:
+		ts.perPrecision(TermLayers, precisions, w, p.Layers)
+		ts.perPrecision(TermFlops, precisions, w, p.PrefillFlops/1e12)
+		ts.perPrecision(TermAttentionFlops, precisions, w, p.AttnFlops/1e12)
+		ts.add(TermBiases, p.Layers*p.BiasedLinears)
+		ts.add(TermWeights, p.PerBandwidth(p.WeightBytes))
 	}
 	return ts
 }

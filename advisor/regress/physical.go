@@ -1,4 +1,4 @@
-package advisor
+package regress
 
 import (
 	"errors"
@@ -92,8 +92,8 @@ func (m *Physical) value(terms []float64, bwKnown bool) float64 {
 	return math.Max(v, 1e-9)
 }
 
-func (m *Physical) estimate(terms []float64, bwKnown bool, n int) estimate {
-	return estimate{mu: math.Log(m.value(terms, bwKnown)), sd: m.SD * math.Sqrt(1+1/float64(n)), df: m.DF}
+func (m *Physical) estimate(terms []float64, bwKnown bool, n int) Estimate {
+	return Estimate{Mu: math.Log(m.value(terms, bwKnown)), SD: m.SD * math.Sqrt(1+1/float64(n)), DF: m.DF}
 }
 
 // robustIterations is how many times iteratively reweighted least squares
@@ -229,4 +229,12 @@ func leastSquares(a [][]float64, rhs []float64, cols []int) ([]float64, error) {
 		out[k] = c.AtVec(k) / norm[k]
 	}
 	return out, nil
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
 }
