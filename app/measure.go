@@ -193,6 +193,9 @@ func (b *Bench) record(wait context.Context, res *engine.Result, cond Conditions
 	run.Machine = storage.StoredMachine{ID: machineID, Fingerprint: m.Fingerprint(), Machine: m}
 	run.ThermalStart, run.ThermalEnd, run.ThermalWorst = string(cond.ThermalStart), string(cond.ThermalEnd), string(cond.ThermalWorst)
 	run.PowerSource, run.LowPower = string(cond.Power), string(cond.LowPower)
+	if err := withHistory(ctx, b.Store, run, res); err != nil && b.Warn != nil {
+		b.Warn(fmt.Sprintf("the decode interval rests on this run alone: %v", err))
+	}
 	var id int64
 	err = b.retryStore(wait, func() (err error) {
 		id, err = b.Store.InsertRun(ctx, run)

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/engine/sensors"
@@ -59,6 +61,7 @@ func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 		DecodeMsPerToken: sum.DecodeMsPerToken, DecodeMsPerTokenMean: sum.DecodeMsPerTokenMean,
 		DecodeMsPerTokenStd: sum.DecodeMsPerTokenStd, DecodeMsPerTokenP95: sum.DecodeMsPerTokenP95,
 		DecodeTokensPerSec: sum.DecodeTokensPerSec, DecodeTokensPerSecCI95: sum.DecodeTokensPerSecCI95,
+		DecodeCIBasis: sum.Interval.Basis, DecodeCIDOF: sum.Interval.DOF,
 		PeakMemoryBytes: sum.PeakMemoryBytes, RSSBytes: sum.RSSBytes,
 
 		DurationMs:       float64(res.FinishedAt.Sub(res.StartedAt).Microseconds()) / 1000,
@@ -96,6 +99,36 @@ func toRun(res *engine.Result, peakGBs float64) *storage.Run {
 			PrefillMs: &s.PrefillMs})
 	}
 	return run
+}
+
+// withHistory widens the run's decode interval by the spread between worker processes that
+// earlier runs on this machine showed (engine.RerunInterval): those of the same model and batch
+// size when they are enough, else those of any configuration. Without such runs the interval
+// rests on the run alone.
+func withHistory(ctx context.Context, db *storage.DB, run *storage.Run, res *engine.Result) error {
+	if run.DecodeTokensPerSecCI95 == nil {
+		return nil
+	}
+	scope := storage.SpreadScope{MachineID: run.MachineID, Backend: run.Backend, Device: run.Device,
+		Model: run.Model, Batch: run.Batch}
+	var prior engine.Spread
+	for _, s := range []storage.SpreadScope{scope, {MachineID: scope.MachineID, Backend: scope.Backend, Device: scope.Device}} {
+		groups, err := db.ProcessMeans(ctx, s)
+		if err != nil {
+			return err
+		}
+		if prior = engine.PoolSpread(groups); prior.DOF >= engine.MinSpreadDOF {
+			break
+		}
+	}
+	if prior.DOF < engine.MinSpreadDOF {
+		return nil
+	}
+	procs, reps := engine.DecodeUnits(res.Samples)
+	if iv, ok := engine.RerunInterval(procs, reps, prior); ok {
+		run.DecodeTokensPerSecCI95, run.DecodeCIBasis, run.DecodeCIDOF = &iv.HalfWidth, iv.Basis, iv.DOF
+	}
+	return nil
 }
 
 // withCost adds what the run cost and how its clocks went; nil (nothing metered) stores the

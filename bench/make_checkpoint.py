@@ -5,6 +5,10 @@ model.safetensors, and a tokenizer built locally with the `tokenizers` package (
 vocabulary of the model's size), so no download is involved.
 
     python bench/make_checkpoint.py --model gpt2 --dtype float16 --out /tmp/gpt2-random
+    python bench/make_checkpoint.py --model gpt2 --dtype float16 --bits 4 --out /tmp/gpt2-int4
+
+With --bits, the weights are quantized as Inferbench's intN precisions quantize them (affine,
+group size 64) and the config records it, so mlx_lm loads the folder quantized.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import mlx.core as mx
+import mlx.nn as nn
 from mlx_lm.utils import _get_classes, save_config, save_model
 from tokenizers import Tokenizer, models, pre_tokenizers
 
@@ -37,32 +43,42 @@ def build_tokenizer(vocab_size: int, out: Path) -> None:
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=2))
 
 
+def write(name: str, dtype: str, out: Path, seed: int = 0, bits: Optional[int] = None) -> None:
+    """Saves catalog model `name` with random weights (drawn from `seed`) at `dtype` into `out`."""
+    catalog = json.loads(CATALOG.read_text())
+    entry = next((m for m in catalog["models"] if m["name"] == name), None)
+    if entry is None:
+        names = ", ".join(m["name"] for m in catalog["models"])
+        raise SystemExit(f"unknown model {name!r}; choose one of {names}")
+    config = dict(entry["config"])
+    mx.random.seed(seed)
+    model_class, args_class = _get_classes(config)
+    model = model_class(args_class.from_dict(config))
+    model.set_dtype(getattr(mx, dtype))
+    mx.eval(model.parameters())
+    if bits:
+        # As the worker quantizes (models._quantize): the architecture's own predicate, if any.
+        own = getattr(model, "quant_predicate", None)
+        predicate = (lambda path, m: hasattr(m, "to_quantized") and own(path, m)) if callable(own) else None
+        nn.quantize(model, group_size=64, bits=bits, mode="affine", class_predicate=predicate)
+        config["quantization"] = {"group_size": 64, "bits": bits, "mode": "affine"}
+        mx.eval(model.parameters())
+    out.mkdir(parents=True, exist_ok=True)
+    save_model(out, model)
+    config["torch_dtype"] = dtype
+    save_config(config, out / "config.json")
+    build_tokenizer(config["vocab_size"], out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="catalog name, e.g. gpt2 or tiny-gpt2")
     ap.add_argument("--dtype", default="float16", choices=["float32", "float16", "bfloat16"])
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--bits", type=int, choices=[2, 3, 4, 5, 6, 8], help="quantize (affine, group size 64)")
     args = ap.parse_args()
-
-    catalog = json.loads(CATALOG.read_text())
-    entry = next((m for m in catalog["models"] if m["name"] == args.model), None)
-    if entry is None:
-        names = ", ".join(m["name"] for m in catalog["models"])
-        print(f"unknown model {args.model!r}; choose one of {names}", file=sys.stderr)
-        return 2
-    config = dict(entry["config"])
-    mx.random.seed(args.seed)
-    model_class, args_class = _get_classes(config)
-    model = model_class(args_class.from_dict(config))
-    model.set_dtype(getattr(mx, args.dtype))
-    mx.eval(model.parameters())
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_model(args.out, model)
-    config["torch_dtype"] = args.dtype
-    save_config(config, args.out / "config.json")
-    build_tokenizer(config["vocab_size"], args.out)
+    write(args.model, args.dtype, args.out, args.seed, args.bits)
     print(args.out)
     return 0
 

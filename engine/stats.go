@@ -20,9 +20,10 @@ type Summary struct {
 	DecodeMsPerTokenP95  *float64
 	DecodeTokensPerSec   *float64 // mean over repetitions
 	// DecodeTokensPerSecCI95 is the half-width of the 95% interval that the mean of a rerun of the
-	// same design lands in (RerunHalfWidth): over process means when the run used several
-	// processes, over repetitions otherwise.
+	// same design lands in (RerunInterval), from the samples alone: over process means when the
+	// run used several processes, over repetitions otherwise. Interval says which.
 	DecodeTokensPerSecCI95 *float64
+	Interval               Interval
 	PrefillMs              *float64 // median time of every prompt token but the last
 	PeakMemoryBytes        *int64   // max over repetitions
 	RSSBytes               *int64   // max over repetitions
@@ -78,21 +79,33 @@ func Summarize(samples []Sample) Summary {
 	}
 	if len(tps) > 0 {
 		s.DecodeTokensPerSec = ptr(stat.Mean(tps, nil))
-		units := tps
-		if len(byProcess) > 1 {
-			units = units[:0:0]
-			for p := range s.Processes {
-				if xs := byProcess[p]; len(xs) > 0 {
-					units = append(units, stat.Mean(xs, nil))
-				}
-			}
-		}
-		if hw, ok := RerunHalfWidth(units); ok {
-			s.DecodeTokensPerSecCI95 = &hw
+		procs, reps := DecodeUnits(samples)
+		if iv, ok := RerunInterval(procs, reps, Spread{}); ok {
+			s.DecodeTokensPerSecCI95, s.Interval = &iv.HalfWidth, iv
 		}
 		s.Stability = stability(byProcess)
 	}
 	return s
+}
+
+// DecodeUnits are the samples' decode tokens/s as the intervals use them: the mean of each
+// process, in process order, and every repetition in the order it ran.
+func DecodeUnits(samples []Sample) (procs, reps []float64) {
+	byProcess := map[int][]float64{}
+	last := 0
+	for _, x := range samples {
+		if x.DecodeTokensPerSec != nil {
+			reps = append(reps, *x.DecodeTokensPerSec)
+			byProcess[x.Process] = append(byProcess[x.Process], *x.DecodeTokensPerSec)
+			last = max(last, x.Process)
+		}
+	}
+	for p := 0; p <= last; p++ {
+		if xs := byProcess[p]; len(xs) > 0 {
+			procs = append(procs, stat.Mean(xs, nil))
+		}
+	}
+	return procs, reps
 }
 
 // RerunHalfWidth is the half-width of the 95% interval, around the mean of units, in which the

@@ -112,6 +112,8 @@ func fullRun(machineID int64) *Run {
 		GPUClockMHzMedian:      f64(1398),
 		GPUClockMHzMax:         f64(1398),
 		Throttled:              true,
+		DecodeCIBasis:          "history",
+		DecodeCIDOF:            14,
 		UID:                    newUID(),
 		Samples: []Sample{
 			{Rep: 0, TTFTMs: 41.2, PrefillTokensPerSec: 3106.8, DecodeMs: 310, DecodeTokensPerSec: f64(100),

@@ -8,7 +8,7 @@ import (
 
 // schemaVersion is the schema this build writes: the number of migrations.
 // It is kept in the file's PRAGMA user_version.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // migrations[i] takes the schema from version i to version i+1. Each step runs
 // in its own transaction together with the user_version update, so a file is
@@ -20,6 +20,7 @@ var migrations = []func(context.Context, *sql.Tx) error{
 	migrate4,
 	migrate5,
 	migrate6,
+	migrate7,
 }
 
 func init() {
@@ -314,4 +315,23 @@ func migrate6(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err = tx.ExecContext(ctx, `CREATE UNIQUE INDEX runs_uid ON runs (uid)`)
 	return err
+}
+
+// migrate7 records what a run's decode interval rests on: its repetitions, its own worker
+// processes, or those pooled with the spread between processes of earlier runs on the machine,
+// and the degrees of freedom behind it. Runs stored before had only the first two.
+func migrate7(ctx context.Context, tx *sql.Tx) error {
+	stmts := []string{
+		`ALTER TABLE runs ADD COLUMN decode_ci_basis TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN decode_ci_dof INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE runs SET decode_ci_basis = CASE WHEN processes > 1 THEN 'processes' ELSE 'repetitions' END,
+			decode_ci_dof = CASE WHEN processes > 1 THEN processes - 1 ELSE repeats - 1 END
+			WHERE decode_tokens_per_sec_ci95 IS NOT NULL`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -73,6 +73,8 @@ type Run struct {
 	DecodeMsPerTokenP95    *float64 `json:"decode_ms_per_token_p95"`
 	DecodeTokensPerSec     *float64 `json:"decode_tokens_per_sec"`      // mean
 	DecodeTokensPerSecCI95 *float64 `json:"decode_tokens_per_sec_ci95"` // half-width
+	DecodeCIBasis          string   `json:"decode_ci_basis"`            // repetitions, processes or history
+	DecodeCIDOF            int      `json:"decode_ci_dof"`              // degrees of freedom behind it
 	PeakMemoryBytes        *int64   `json:"peak_memory_bytes"`          // max over repetitions
 	RSSBytes               *int64   `json:"rss_bytes"`                  // max over repetitions
 
@@ -203,6 +205,8 @@ func (r *Run) columns() ([]string, []any) {
 		{"gpu_clock_mhz_median", &r.GPUClockMHzMedian},
 		{"gpu_clock_mhz_max", &r.GPUClockMHzMax},
 		{"throttled", &r.Throttled},
+		{"decode_ci_basis", &r.DecodeCIBasis},
+		{"decode_ci_dof", &r.DecodeCIDOF},
 		{"uid", &r.UID},
 	}
 	names := make([]string, len(fields))

@@ -200,6 +200,8 @@ func WriteRunTable(w io.Writer, r *storage.Run, dbPath string) {
 		if r.DecodeTokensPerSecCI95 != nil {
 			if len(r.Samples) < MinIntervalReps {
 				tps += fmt.Sprintf(" ± %.1f (95%%, from %d repetitions: too wide to compare by; use --repeats 5)", *r.DecodeTokensPerSecCI95, len(r.Samples))
+			} else if r.DecodeCIBasis == engine.BasisHistory {
+				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands: with the spread between processes of earlier runs on this machine, %d degrees of freedom)", *r.DecodeTokensPerSecCI95, r.DecodeCIDOF)
 			} else if r.Processes > 1 {
 				tps += fmt.Sprintf(" ± %.1f (95%%, where a rerun lands)", *r.DecodeTokensPerSecCI95)
 			} else {

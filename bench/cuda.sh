@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The CUDA measurements behind docs/performance.md, in the order they were taken, each phase a few
+# minutes. Expects MLX's CUDA backend behind $INFERBENCH_PYTHON (default /tmp/py), the inferbench
+# binary at $INFERBENCH_BINARY (default /tmp/ib/inferbench), and writes everything under $OUT.
+#   bench/cuda.sh coverage    # worker start-up profile; rerun coverage, gpt2 fp16 b1 and gpt2-xl bf16 b8
+#   bench/cuda.sh fidelity    # the fidelity grid against mlx_lm, 3 rounds, then paired trials
+#   bench/cuda.sh sweep       # the gpt2-family grid, for the sweep's duty cycle
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export INFERBENCH_PYTHON=${INFERBENCH_PYTHON:-/tmp/py} PYTHONUNBUFFERED=1
+export XDG_DATA_HOME=${XDG_DATA_HOME:-/tmp/inferbench-data} XDG_CACHE_HOME=${XDG_CACHE_HOME:-/tmp/inferbench-cache}
+bin=${INFERBENCH_BINARY:-/tmp/ib/inferbench}
+py=$INFERBENCH_PYTHON
+out=${OUT:?set OUT to the folder for results}
+stamp() { date -u +%s.%N; }
+
+case "${1:-}" in
+coverage)
+  PYTHONPATH=Resources/worker $py - <<'PY' | tee "$out/startup.txt"
+import time
+t0 = time.perf_counter()
+import mlx.core as mx
+t1 = time.perf_counter()
+mx.eval(mx.ones((1,)) + 1)
+t2 = time.perf_counter()
+import mlx_lm.utils  # noqa: F401  (pulls in transformers)
+t3 = time.perf_counter()
+import inferbench_worker.protocol  # noqa: F401
+t4 = time.perf_counter()
+print(f"import mlx.core {t1 - t0:.2f} s; first evaluation on {mx.default_device()} {t2 - t1:.2f} s; "
+      f"import mlx_lm.utils {t3 - t2:.2f} s; the rest of the worker {t4 - t3:.2f} s")
+PY
+  for spec in "gpt2-fp16-b1:--model gpt2 --precision fp16 --context 512 --generate 64 --repeats 6" \
+              "gpt2-xl-bf16-b8:--model gpt2-xl --precision bf16 --context 512 --generate 32 --batch 8 --repeats 4"; do
+    name=${spec%%:*}
+    $py bench/coverage.py --calibrate 5 --reruns 10 --binary "$bin" --db "$out/coverage-$name.db" -- ${spec#*:} \
+      | tee "$out/coverage-$name.txt"
+  done
+  ;;
+fidelity)
+  $py bench/fidelity.py --model gpt2,gpt2-medium,gpt2-xl --precision fp16,int4 -b 1 -b 8 --rounds 3 --trials 3 \
+    --paired 6 --binary "$bin" --out "$out/fidelity" 2>&1 | tee "$out/fidelity.md"
+  ;;
+sweep)
+  start=$(stamp)
+  "$bin" sweep --model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 \
+    --context 128,512,960 --batch 1,8 --generate 64 --repeats 5 --db "$out/sweep.db" 2>&1 | tee "$out/sweep.log"
+  end=$(stamp)
+  echo "wall $start $end" | tee -a "$out/sweep.log"
+  ;;
+*)
+  echo "usage: bench/cuda.sh coverage|fidelity|sweep" >&2
+  exit 2
+  ;;
+esac
