@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/inferbench/inferbench/advisor/physics"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -14,7 +15,7 @@ import (
 var Factors = []string{"model", "precision", "context", "batch"}
 
 // Targets the analysis describes, by the names Fit and fit --format json use.
-var Targets = []string{string(targetDecode), string(targetTTFT), string(targetMemory)}
+var Targets = []string{string(physics.Decode), string(physics.TTFT), string(physics.Memory)}
 
 // Share is one factor's share of the variance of a target's logarithm: how
 // much of the spread in, say, decode latency across runs goes with the
@@ -34,11 +35,11 @@ type Share struct {
 // confounded (an unbalanced sweep).
 func VarianceShares(obs []Observation) []Share {
 	var out []Share
-	for _, t := range targets {
+	for _, t := range physics.Targets {
 		var y []float64
 		var levels [][]string
 		for _, o := range obs {
-			if v := t.value(o); o.Status == StatusOK && v > 0 {
+			if v := value(t, o); o.Status == StatusOK && v > 0 {
 				y = append(y, math.Log(v))
 				levels = append(levels, factorLevels(o))
 			}
@@ -141,17 +142,17 @@ type Exponent struct {
 // single run say nothing of a slope and are left out.
 func ScalingExponents(obs []Observation) []Exponent {
 	var out []Exponent
-	for _, t := range targets {
+	for _, t := range physics.Targets {
 		for _, factor := range []string{"context", "batch"} {
 			groups := map[string][][2]float64{}
 			for _, o := range obs {
-				v := t.value(o)
+				v := value(t, o)
 				if o.Status != StatusOK || v <= 0 || o.Context <= 0 {
 					continue
 				}
-				x, key := float64(o.Context), fmtKey(o.Model, o.Precision, 0, o.Generate, max(o.Batch, 1), 0)
+				x, key := float64(o.Context), physics.ConfigKey(o.Model, o.Precision, 0, o.Generate, max(o.Batch, 1), 0)
 				if factor == "batch" {
-					x, key = float64(max(o.Batch, 1)), fmtKey(o.Model, o.Precision, o.Context, o.Generate, 0, 0)
+					x, key = float64(max(o.Batch, 1)), physics.ConfigKey(o.Model, o.Precision, o.Context, o.Generate, 0, 0)
 				}
 				groups[key] = append(groups[key], [2]float64{math.Log(x), math.Log(v)})
 			}
@@ -228,4 +229,12 @@ func Correlations(obs []Observation) [][]float64 {
 		}
 	}
 	return out
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
 }

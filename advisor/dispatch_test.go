@@ -4,6 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 // gpuLaw generates measurements as a GPU runs small models: every layer
@@ -44,12 +47,12 @@ func (l gpuLaw) sweep(t *testing.T, seed uint64) []Observation {
 						Params: params, WeightBytes: EstimateWeightBytes(params, bits[pr], group, ""), Shape: s,
 						Context: ctx, Generate: 32, Batch: b,
 					}
-					p := derive(o.Query())
+					p := physics.Derive(o.Query())
 					noise := func() float64 { return math.Exp(rng.NormFloat64() * l.noise) }
-					layer := l.perLayerMs[pr] * p.layers
-					o.DecodeMsPerToken = (layer + p.decodeBytes/(l.bandwidthGBs*1e6)) * noise()
-					o.TTFTMs = (2*layer + p.prefillFlops/(l.tflops*1e9) + p.weightBytes/(l.bandwidthGBs*1e6)) * noise()
-					o.PeakMemoryBytes = int64((p.weightBytes + p.kvBytes + p.logitsBytes + 300<<20) * math.Exp(rng.NormFloat64()*0.01))
+					layer := l.perLayerMs[pr] * p.Layers
+					o.DecodeMsPerToken = (layer + p.DecodeBytes/(l.bandwidthGBs*1e6)) * noise()
+					o.TTFTMs = (2*layer + p.PrefillFlops/(l.tflops*1e9) + p.WeightBytes/(l.bandwidthGBs*1e6)) * noise()
+					o.PeakMemoryBytes = int64((p.WeightBytes + p.KVBytes + p.LogitsBytes + 300<<20) * math.Exp(rng.NormFloat64()*0.01))
 					obs = append(obs, o)
 				}
 			}
@@ -71,26 +74,26 @@ func TestTrainOnDispatchBoundLaw(t *testing.T) {
 		name          string
 		got, lo, most float64
 	}{
-		{"decode MAPE (CV)", val(m.DecodeMAPECV), 0, 0.10},
-		{"decode MAPE (leave one model out)", val(m.DecodeMAPELOMO), 0, 0.20},
-		{"TTFT MAPE (CV)", val(m.TTFTMAPECV), 0, 0.15},
-		{"memory MAPE (CV)", val(m.MemoryMAPECV), 0, 0.05},
-		{"decode 90% interval coverage", val(m.IntervalCoverage90), 0.85, 0.95},
+		{"decode MAPE (CV)", val(m.Decode.MAPE5Fold), 0, 0.10},
+		{"decode MAPE (leave one model out)", val(m.Decode.MAPELOMO), 0, 0.20},
+		{"TTFT MAPE (CV)", val(m.TTFT.MAPE5Fold), 0, 0.15},
+		{"memory MAPE (CV)", val(m.Memory.MAPE5Fold), 0, 0.05},
+		{"decode 90% interval coverage", val(m.Decode.Coverage90), 0.85, 0.95},
 	} {
 		if !(c.lo <= c.got && c.got <= c.most) {
 			t.Errorf("%s = %.3f, want within [%.2f, %.2f]", c.name, c.got, c.lo, c.most)
 		}
 	}
-	if !(val(m.DecodeMAPECVRoofline) > 2*val(m.DecodeMAPECV)) {
+	if !(val(m.Decode.Kinds[regress.KindRoofline].MAPE5Fold) > 2*val(m.Decode.MAPE5Fold)) {
 		t.Errorf("roofline decode MAPE %.3f, chosen %s %.3f: the law should defeat a bytes-only roofline",
-			val(m.DecodeMAPECVRoofline), m.DecodeModel, val(m.DecodeMAPECV))
+			val(m.Decode.Kinds[regress.KindRoofline].MAPE5Fold), m.Decode.Model, val(m.Decode.MAPE5Fold))
 	}
 	if got := len(f.HeldOut["decode"]); got != len(obs) {
 		t.Errorf("%d held-out decode predictions, want one per run (%d)", got, len(obs))
 	}
 	t.Logf("decode %s: %.1f%% CV, %.1f%% LOMO, coverage %.1f%%; ttft %s %.1f%%; memory %s %.2f%%; warnings %q",
-		m.DecodeModel, 100*val(m.DecodeMAPECV), 100*val(m.DecodeMAPELOMO), 100*val(m.IntervalCoverage90),
-		m.TTFTModel, 100*val(m.TTFTMAPECV), m.MemoryModel, 100*val(m.MemoryMAPECV), m.Warnings)
+		m.Decode.Model, 100*val(m.Decode.MAPE5Fold), 100*val(m.Decode.MAPELOMO), 100*val(m.Decode.Coverage90),
+		m.TTFT.Model, 100*val(m.TTFT.MAPE5Fold), m.Memory.Model, 100*val(m.Memory.MAPE5Fold), m.Warnings)
 }
 
 func TestDecodeCostsReadTheLaw(t *testing.T) {
@@ -99,7 +102,7 @@ func TestDecodeCostsReadTheLaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	costs := f.DecodeCosts()
-	if f.Decode.Kind != kindOverhead || len(costs) != 4 {
+	if f.Decode.Kind != regress.KindOverhead || len(costs) != 4 {
 		t.Fatalf("decode %s, costs %+v", f.Decode.Kind, costs)
 	}
 	for _, c := range costs {

@@ -5,6 +5,11 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/inferbench/inferbench/advisor/classify"
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
+	"github.com/inferbench/inferbench/advisor/validate"
 )
 
 // Minimum data for a fit. Below MinRuns successful runs, cross-validation
@@ -14,12 +19,12 @@ import (
 const (
 	MinRuns       = 8
 	MinModels     = 2
-	MinModelsLOMO = 3
+	MinModelsLOMO = validate.MinModelsLOMO
 )
 
 // MinClassRuns is the fewest runs a class (interactive or not) needs for the
 // classifier to be trained and its accuracy reported.
-const MinClassRuns = 5
+const MinClassRuns = classify.MinClassRuns
 
 // FitVersion is the layout of a serialized Fit.
 const FitVersion = 2
@@ -46,6 +51,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// fitting is the options the regressions take.
+func (o Options) fitting() regress.Options {
+	return regress.Options{Folds: o.Folds, Lambda: o.Lambda, Seed: o.Seed}.WithDefaults()
+}
+
 // Fit is everything learned from a set of runs. It serializes to JSON, and a
 // reloaded Fit predicts exactly as the original.
 type Fit struct {
@@ -67,10 +77,10 @@ type Fit struct {
 	BandwidthEfficiency   float64 `json:"bandwidth_efficiency,omitempty"`
 	EffectiveBandwidthGBs float64 `json:"effective_bandwidth_gbs,omitempty"`
 
-	Decode      *Model      `json:"decode"`
-	TTFT        *Model      `json:"ttft"`
-	Memory      *Model      `json:"memory"`
-	Interactive *Classifier `json:"interactive"`
+	Decode      *regress.Model       `json:"decode"`
+	TTFT        *regress.Model       `json:"ttft"`
+	Memory      *regress.Model       `json:"memory"`
+	Interactive *classify.Classifier `json:"interactive"`
 
 	Metrics Metrics `json:"metrics"`
 
@@ -94,57 +104,69 @@ type HeldOut struct {
 	High90    float64 `json:"high_90"`
 }
 
-// dataset is the rows a target is trained on.
+// dataset is the runs a target is trained on, with the observations behind
+// them.
 type dataset struct {
-	rows   []physics
-	y      []float64
-	keys   []string
-	models []string
-	obs    []Observation
+	validate.Data
+	obs []Observation
 }
 
 func (d *dataset) add(o Observation, y float64) {
 	q := o.Query()
-	d.rows = append(d.rows, derive(q))
-	d.y = append(d.y, y)
-	d.keys = append(d.keys, q.key())
-	d.models = append(d.models, o.Model)
+	d.Rows = append(d.Rows, physics.Derive(q))
+	d.Y = append(d.Y, y)
+	d.Keys = append(d.Keys, q.Key())
+	d.Models = append(d.Models, o.Model)
 	d.obs = append(d.obs, o)
 }
 
 // heldOut pairs each run with its held-out estimate.
-func (d *dataset) heldOut(est []estimate) []HeldOut {
+func (d *dataset) heldOut(est []regress.Estimate) []HeldOut {
 	out := make([]HeldOut, len(est))
 	for i, e := range est {
 		o := d.obs[i]
-		lo, hi := e.intervalAt(calibrationLevel)
+		lo, hi := e.IntervalAt(regress.CalibrationLevel)
 		out[i] = HeldOut{RunID: o.RunID, Model: o.Model, Precision: o.Precision, Context: o.Context, Batch: o.Batch,
-			Measured: d.y[i], Predicted: e.value(), Low90: lo, High90: hi}
+			Measured: d.Y[i], Predicted: e.Value(), Low90: lo, High90: hi}
 	}
 	return out
 }
 
 func distinct(xs []string) int { return len(sortedDistinct(xs)) }
 
+// value is the measurement of the target an observation holds; 0 when it
+// holds none.
+func value(t physics.Target, o Observation) float64 {
+	switch t {
+	case physics.Decode:
+		return o.DecodeMsPerToken
+	case physics.TTFT:
+		return o.TTFTMs
+	default:
+		return float64(o.PeakMemoryBytes)
+	}
+}
+
 // Train fits the advisor's models to successful runs and validates them.
 // Runs with another status, or without the measurement a target needs, are
 // left out of that target.
 func Train(obs []Observation, opt Options) (*Fit, error) {
 	opt = opt.withDefaults()
+	fo := opt.fitting()
 	f := &Fit{Version: FitVersion, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), ThresholdMs: opt.ThresholdMs}
-	data := map[target]*dataset{}
-	for _, t := range targets {
+	data := map[physics.Target]*dataset{}
+	for _, t := range physics.Targets {
 		data[t] = &dataset{}
 	}
 	var models []string
-	var rows []physics
+	var rows []physics.Quantities
 	for _, o := range obs {
 		if o.Status != StatusOK || o.Params <= 0 || o.WeightBytes <= 0 || o.Context <= 0 {
 			continue
 		}
 		used := false
-		for _, t := range targets {
-			if v := t.value(o); v > 0 && !math.IsInf(v, 0) {
+		for _, t := range physics.Targets {
+			if v := value(t, o); v > 0 && !math.IsInf(v, 0) {
 				data[t].add(o, v)
 				used = true
 			}
@@ -152,7 +174,7 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 		if !used {
 			continue
 		}
-		models, rows = append(models, o.Model), append(rows, derive(o.Query()))
+		models, rows = append(models, o.Model), append(rows, physics.Derive(o.Query()))
 		f.RunIDs = append(f.RunIDs, o.RunID)
 		if o.BandwidthGBs > 0 {
 			if !slices.Contains(f.BandwidthsGBs, o.BandwidthGBs) {
@@ -163,16 +185,16 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 		}
 	}
 	slices.Sort(f.BandwidthsGBs)
-	for _, t := range targets {
+	for _, t := range physics.Targets {
 		d := data[t]
-		if n, m := len(d.y), distinct(d.models); n < MinRuns || m < MinModels {
+		if n, m := len(d.Y), distinct(d.Models); n < MinRuns || m < MinModels {
 			return nil, fmt.Errorf("cannot fit %s: it needs at least %d successful runs across at least %d models, and there are %d runs of %s; measure more models, contexts or precisions (%d models or more also allow leave-one-model-out validation)",
-				t.describe(), MinRuns, MinModels, n, plural(m, "model"), MinModelsLOMO)
+				t.Describe(), MinRuns, MinModels, n, plural(m, "model"), MinModelsLOMO)
 		}
 	}
 	f.NRuns = len(rows)
 	f.Models = sortedDistinct(models)
-	f.Precisions = precisionsOf(rows)
+	f.Precisions = physics.PrecisionsOf(rows)
 	f.Metrics.NRuns = f.NRuns
 	f.Metrics.NModels = len(f.Models)
 	f.Metrics.Warnings = []string{}
@@ -182,8 +204,8 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 			plural(f.Metrics.NModels, "model"), MinModelsLOMO)
 	}
 
-	dec := data[targetDecode]
-	if roof, err := trainModel(targetDecode, kindRoofline, dec.rows, dec.y, dec.keys, opt); err == nil {
+	dec := data[physics.Decode]
+	if roof, err := regress.Train(physics.Decode, regress.KindRoofline, dec.Rows, dec.Y, dec.Keys, fo); err == nil {
 		// Decode ms = scale · bytes / (bandwidth in GB/s · 1e6).
 		if s := roof.Physical.Scales; s != nil {
 			f.BandwidthEfficiency = 1 / s[0]
@@ -192,54 +214,50 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 			f.EffectiveBandwidthGBs = 1 / s[0]
 		}
 	}
-	labels := interactiveLabels(dec.y, opt.ThresholdMs)
-	for _, t := range targets {
+	labels := classify.Labels(dec.Y, opt.ThresholdMs)
+	for _, t := range physics.Targets {
 		d := data[t]
 		var strat []bool
-		if t == targetDecode {
+		if t == physics.Decode {
 			strat = labels
 		}
-		ev := evaluate(t, d, kFold(d.keys, strat, opt.Folds, opt.Seed), opt)
-		m, err := trainModel(t, ev.chosen, d.rows, d.y, d.keys, opt)
+		ev := validate.Evaluate(t, d.Data, regress.KFold(d.Keys, strat, fo.Folds, fo.Seed), fo)
+		m, err := regress.Train(t, ev.Chosen, d.Rows, d.Y, d.Keys, fo)
 		if err != nil {
-			return nil, fmt.Errorf("fit %s: %w", t.describe(), err)
+			return nil, fmt.Errorf("fit %s: %w", t.Describe(), err)
 		}
-		m.calibrate(d.rows, d.y, d.keys, opt)
-		if ev.heldOut != nil {
-			f.HeldOut[string(t)] = d.heldOut(ev.heldOut)
+		m.Calibrate(d.Rows, d.Y, d.Keys, fo)
+		if ev.HeldOut != nil {
+			f.HeldOut[string(t)] = d.heldOut(ev.HeldOut)
 		}
 		switch t {
-		case targetDecode:
+		case physics.Decode:
 			f.Decode = m
-		case targetTTFT:
+		case physics.TTFT:
 			f.TTFT = m
 		default:
 			f.Memory = m
 		}
-		f.Metrics.setTarget(t, ev)
+		*f.Metrics.Target(t) = ev.Metrics()
+		f.Metrics.Warnings = append(f.Metrics.Warnings, ev.Warnings()...)
 	}
 
-	c, err := trainClassifier(dec.rows, dec.y, dec.keys, opt)
+	c, err := classify.Train(dec.Rows, dec.Y, dec.Keys, opt.ThresholdMs, fo)
 	if err != nil {
 		return nil, fmt.Errorf("fit the interactive classifier: %w", err)
 	}
 	f.Interactive = c
-	if err := f.Metrics.setInteractive(dec, labels, f.Decode.Kind, kFold(dec.keys, labels, opt.Folds, opt.Seed), opt); err != nil {
+	cm, err := classify.CrossValidate(dec.Rows, dec.Y, dec.Keys, opt.ThresholdMs, f.Decode.Kind, regress.KFold(dec.Keys, labels, fo.Folds, fo.Seed), fo)
+	if err != nil {
 		return nil, err
 	}
-	f.Metrics.InteractiveModel = c.Kind
-	return f, nil
-}
-
-func (t target) describe() string {
-	switch t {
-	case targetDecode:
-		return "decode ms/token"
-	case targetTTFT:
-		return "time to first token"
-	default:
-		return "peak memory"
+	cm.Model = c.Kind
+	f.Metrics.Interactive = cm
+	if small := min(cm.Positive, cm.Negative); small < MinClassRuns {
+		f.Metrics.warn("interactive (decode under %g ms/token): %d runs are interactive and %d not; with fewer than %d in a class no accuracy is reported, and the probability comes from the decode model's predictive distribution",
+			opt.ThresholdMs, cm.Positive, cm.Negative, MinClassRuns)
 	}
+	return f, nil
 }
 
 func plural(n int, noun string) string {

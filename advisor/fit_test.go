@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/classify"
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 func TestTrainOnPhysicalLaw(t *testing.T) {
@@ -19,20 +22,20 @@ func TestTrainOnPhysicalLaw(t *testing.T) {
 		name      string
 		got, most float64
 	}{
-		{"decode MAPE (CV)", val(m.DecodeMAPECV), 0.10},
-		{"decode MAPE (leave one model out)", val(m.DecodeMAPELOMO), 0.20},
-		{"TTFT MAPE (CV)", val(m.TTFTMAPECV), 0.15},
-		{"memory MAPE (CV)", val(m.MemoryMAPECV), 0.10},
-		{"memory MAPE (leave one model out)", val(m.MemoryMAPELOMO), 0.20},
+		{"decode MAPE (CV)", val(m.Decode.MAPE5Fold), 0.10},
+		{"decode MAPE (leave one model out)", val(m.Decode.MAPELOMO), 0.20},
+		{"TTFT MAPE (CV)", val(m.TTFT.MAPE5Fold), 0.15},
+		{"memory MAPE (CV)", val(m.Memory.MAPE5Fold), 0.10},
+		{"memory MAPE (leave one model out)", val(m.Memory.MAPELOMO), 0.20},
 	} {
 		if !(c.got <= c.most) {
 			t.Errorf("%s = %.3f, want at most %.2f", c.name, c.got, c.most)
 		}
 	}
-	if acc := val(m.InteractiveAccuracyCV); !(acc >= 0.95) {
+	if acc := val(m.Interactive.AccuracyCV); !(acc >= 0.95) {
 		t.Errorf("interactive accuracy (CV) = %.3f, want at least 0.95", acc)
 	}
-	if r2 := val(m.DecodeR2CV); !(r2 > 0.9) {
+	if r2 := val(m.Decode.R2CV); !(r2 > 0.9) {
 		t.Errorf("decode R² (CV) = %.3f, want above 0.9", r2)
 	}
 	// The chosen kind must be the one that validated best, and it must beat
@@ -43,9 +46,9 @@ func TestTrainOnPhysicalLaw(t *testing.T) {
 		byKind   map[string][2]*float64
 		baseline *float64
 	}{
-		{"decode", m.DecodeModel, map[string][2]*float64{kindBaseline: {m.DecodeMAPECVBaseline, m.DecodeMAPELOMOBaseline}, kindRoofline: {m.DecodeMAPECVRoofline, m.DecodeMAPELOMORoofline}, kindOverhead: {m.DecodeMAPECVOverhead, m.DecodeMAPELOMOOverhead}, kindRidge: {m.DecodeMAPECVRidge, m.DecodeMAPELOMORidge}}, m.DecodeMAPECVBaseline},
-		{"ttft", m.TTFTModel, map[string][2]*float64{kindBaseline: {m.TTFTMAPECVBaseline, m.TTFTMAPELOMOBaseline}, kindRoofline: {m.TTFTMAPECVRoofline, m.TTFTMAPELOMORoofline}, kindOverhead: {m.TTFTMAPECVOverhead, m.TTFTMAPELOMOOverhead}, kindRidge: {m.TTFTMAPECVRidge, m.TTFTMAPELOMORidge}}, m.TTFTMAPECVBaseline},
-		{"memory", m.MemoryModel, map[string][2]*float64{kindBaseline: {m.MemoryMAPECVBaseline, m.MemoryMAPELOMOBaseline}, kindRoofline: {m.MemoryMAPECVRoofline, m.MemoryMAPELOMORoofline}, kindLinear: {m.MemoryMAPECVLinear, m.MemoryMAPELOMOLinear}, kindRidge: {m.MemoryMAPECVRidge, m.MemoryMAPELOMORidge}}, m.MemoryMAPECVBaseline},
+		{"decode", m.Decode.Model, map[string][2]*float64{regress.KindBaseline: {m.Decode.Baseline().MAPE5Fold, m.Decode.Baseline().MAPELOMO}, regress.KindRoofline: {m.Decode.Kinds[regress.KindRoofline].MAPE5Fold, m.Decode.Kinds[regress.KindRoofline].MAPELOMO}, regress.KindOverhead: {m.Decode.Kinds[regress.KindOverhead].MAPE5Fold, m.Decode.Kinds[regress.KindOverhead].MAPELOMO}, regress.KindRidge: {m.Decode.Kinds[regress.KindRidge].MAPE5Fold, m.Decode.Kinds[regress.KindRidge].MAPELOMO}}, m.Decode.Baseline().MAPE5Fold},
+		{"ttft", m.TTFT.Model, map[string][2]*float64{regress.KindBaseline: {m.TTFT.Baseline().MAPE5Fold, m.TTFT.Baseline().MAPELOMO}, regress.KindRoofline: {m.TTFT.Kinds[regress.KindRoofline].MAPE5Fold, m.TTFT.Kinds[regress.KindRoofline].MAPELOMO}, regress.KindOverhead: {m.TTFT.Kinds[regress.KindOverhead].MAPE5Fold, m.TTFT.Kinds[regress.KindOverhead].MAPELOMO}, regress.KindRidge: {m.TTFT.Kinds[regress.KindRidge].MAPE5Fold, m.TTFT.Kinds[regress.KindRidge].MAPELOMO}}, m.TTFT.Baseline().MAPE5Fold},
+		{"memory", m.Memory.Model, map[string][2]*float64{regress.KindBaseline: {m.Memory.Baseline().MAPE5Fold, m.Memory.Baseline().MAPELOMO}, regress.KindRoofline: {m.Memory.Kinds[regress.KindRoofline].MAPE5Fold, m.Memory.Kinds[regress.KindRoofline].MAPELOMO}, regress.KindLinear: {m.Memory.Kinds[regress.KindLinear].MAPE5Fold, m.Memory.Kinds[regress.KindLinear].MAPELOMO}, regress.KindRidge: {m.Memory.Kinds[regress.KindRidge].MAPE5Fold, m.Memory.Kinds[regress.KindRidge].MAPELOMO}}, m.Memory.Baseline().MAPE5Fold},
 	} {
 		// Selection scores the mean of the k-fold and leave-one-model-out MAPEs.
 		score := func(kind string) float64 { v := c.byKind[kind]; return (val(v[0]) + val(v[1])) / 2 }
@@ -55,15 +58,15 @@ func TestTrainOnPhysicalLaw(t *testing.T) {
 				t.Errorf("%s: chose %s (score %.3f) over %s (score %.3f)", c.name, c.chosen, score(c.chosen), kind, score(kind))
 			}
 		}
-		if c.chosen == kindBaseline || !(chosen < val(c.baseline)/3) {
+		if c.chosen == regress.KindBaseline || !(chosen < val(c.baseline)/3) {
 			t.Errorf("%s: chosen %s with MAPE %.3f, baseline %.3f: the law was not learned", c.name, c.chosen, chosen, val(c.baseline))
 		}
 	}
 	// A single effective bandwidth cannot explain fp16's slowdown on this
 	// law, so a precision-aware model must beat the roofline for decode.
-	if m.DecodeModel == kindRoofline || m.DecodeModel == kindBaseline {
+	if m.Decode.Model == regress.KindRoofline || m.Decode.Model == regress.KindBaseline {
 		t.Errorf("decode model = %s, want a precision-aware one (roofline MAPE %.3f, overhead %.3f, ridge %.3f)",
-			m.DecodeModel, val(m.DecodeMAPECVRoofline), val(m.DecodeMAPECVOverhead), val(m.DecodeMAPECVRidge))
+			m.Decode.Model, val(m.Decode.Kinds[regress.KindRoofline].MAPE5Fold), val(m.Decode.Kinds[regress.KindOverhead].MAPE5Fold), val(m.Decode.Kinds[regress.KindRidge].MAPE5Fold))
 	}
 	if len(m.Warnings) != 0 {
 		t.Errorf("warnings on a sweep that follows a law: %q", m.Warnings)
@@ -77,8 +80,8 @@ func TestTrainOnPhysicalLaw(t *testing.T) {
 			neg++
 		}
 	}
-	if m.InteractivePositive != pos || m.InteractiveNegative != neg {
-		t.Errorf("class balance = %d/%d, want %d/%d", m.InteractivePositive, m.InteractiveNegative, pos, neg)
+	if m.Interactive.Positive != pos || m.Interactive.Negative != neg {
+		t.Errorf("class balance = %d/%d, want %d/%d", m.Interactive.Positive, m.Interactive.Negative, pos, neg)
 	}
 	if pos == 0 || neg == 0 {
 		t.Fatalf("the synthetic sweep should have both classes, has %d/%d", pos, neg)
@@ -158,7 +161,7 @@ func TestTrainRefusesTooLittleData(t *testing.T) {
 				}
 				// Leave-one-model-out is impossible with two models, so it is
 				// absent, and no NaN reaches JSON.
-				if f.Metrics.DecodeMAPELOMO != nil || f.Metrics.MemoryMAPELOMO != nil {
+				if f.Metrics.Decode.MAPELOMO != nil || f.Metrics.Memory.MAPELOMO != nil {
 					t.Errorf("leave-one-model-out reported with two models")
 				}
 				if _, err := json.Marshal(f); err != nil {
@@ -190,10 +193,10 @@ func TestTrainOneClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Interactive.Kind != classRegression || f.Metrics.InteractiveNegative != 0 {
-		t.Fatalf("classifier %s with %d negatives", f.Interactive.Kind, f.Metrics.InteractiveNegative)
+	if f.Interactive.Kind != classify.KindRegression || f.Metrics.Interactive.Negative != 0 {
+		t.Fatalf("classifier %s with %d negatives", f.Interactive.Kind, f.Metrics.Interactive.Negative)
 	}
-	if f.Metrics.InteractiveAUCCV != nil || f.Metrics.InteractiveAccuracyCV != nil || f.Metrics.InteractiveRecallCV != nil {
+	if f.Metrics.Interactive.AUCCV != nil || f.Metrics.Interactive.AccuracyCV != nil || f.Metrics.Interactive.RecallCV != nil {
 		t.Errorf("classifier metrics reported with one class")
 	}
 	if !slices.ContainsFunc(f.Metrics.Warnings, func(w string) bool { return strings.Contains(w, "no accuracy is reported") }) {
@@ -254,7 +257,7 @@ func TestTrainWarnsWhenNoModelBeatsTheBaseline(t *testing.T) {
 		return strings.HasPrefix(w, "decode ms/token:")
 	})
 	if !found {
-		t.Errorf("decode %s with MAPE %.2f (baseline %.2f): no warning in %q", f.Metrics.DecodeModel,
-			val(f.Metrics.DecodeMAPECV), val(f.Metrics.DecodeMAPECVBaseline), f.Metrics.Warnings)
+		t.Errorf("decode %s with MAPE %.2f (baseline %.2f): no warning in %q", f.Metrics.Decode.Model,
+			val(f.Metrics.Decode.MAPE5Fold), val(f.Metrics.Decode.Baseline().MAPE5Fold), f.Metrics.Warnings)
 	}
 }

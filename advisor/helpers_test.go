@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/physics"
 )
 
 // catalogShapes reads the model shapes from the worker's catalog, the same
@@ -79,12 +81,12 @@ func (l law) observe(rng *rand.Rand, id int64, model string, s Shape, precision 
 	if l.known {
 		o.BandwidthGBs = l.bandwidthGBs
 	}
-	p := derive(o.Query())
+	p := physics.Derive(o.Query())
 	f := l.factor[precision]
 	noise := func() float64 { return math.Exp(rng.NormFloat64() * l.noise) }
-	o.DecodeMsPerToken = p.decodeBytes / (l.bandwidthGBs * 1e6) * f * noise()
-	o.TTFTMs = (p.prefillFlops/(l.gflops*1e6)*f + p.weightBytes/(l.bandwidthGBs*1e6)) * noise()
-	o.PeakMemoryBytes = int64((p.weightBytes + p.kvBytes + p.logitsBytes + l.overhead) * noise())
+	o.DecodeMsPerToken = p.DecodeBytes / (l.bandwidthGBs * 1e6) * f * noise()
+	o.TTFTMs = (p.PrefillFlops/(l.gflops*1e6)*f + p.WeightBytes/(l.bandwidthGBs*1e6)) * noise()
+	o.PeakMemoryBytes = int64((p.WeightBytes + p.KVBytes + p.LogitsBytes + l.overhead) * noise())
 	return o
 }
 

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 // Committee is a decode model and its bootstrap siblings, each trained on
@@ -13,14 +16,14 @@ import (
 // Their disagreement rather than a model's own interval decides, because
 // the physical models give every configuration the same log-space width.
 type Committee struct {
-	full    *Model
-	members []*Model
+	full    *regress.Model
+	members []*regress.Model
 }
 
 // committeeKind is the kind a committee is made of: the physical overhead
 // model, which fits dispatch-bound and bandwidth-bound decode alike, is
 // cheap to train at every step, and extrapolates to sizes not yet measured.
-const committeeKind = kindOverhead
+const committeeKind = regress.KindOverhead
 
 // committeeSize is the number of bootstrap resamples a committee is made of.
 const committeeSize = 8
@@ -41,23 +44,23 @@ func bootstrap(n, k int, seed int64) [][]int {
 // NewCommittee trains a committee of decode models on the successful runs
 // in obs. It needs MinRuns of them.
 func NewCommittee(obs []Observation, opt Options) (*Committee, error) {
-	opt = opt.withDefaults()
+	fo := opt.withDefaults().fitting()
 	var d dataset
 	for _, o := range obs {
 		if o.Status == StatusOK && o.DecodeMsPerToken > 0 && o.Params > 0 && o.WeightBytes > 0 && o.Context > 0 {
 			d.add(o, o.DecodeMsPerToken)
 		}
 	}
-	if len(d.y) < MinRuns {
-		return nil, fmt.Errorf("a committee needs at least %d runs with a decode latency, and there are %d", MinRuns, len(d.y))
+	if len(d.Y) < MinRuns {
+		return nil, fmt.Errorf("a committee needs at least %d runs with a decode latency, and there are %d", MinRuns, len(d.Y))
 	}
-	full, err := trainModel(targetDecode, committeeKind, d.rows, d.y, d.keys, opt)
+	full, err := regress.Train(physics.Decode, committeeKind, d.Rows, d.Y, d.Keys, fo)
 	if err != nil {
 		return nil, err
 	}
 	c := &Committee{full: full}
-	for _, train := range bootstrap(len(d.y), committeeSize, opt.Seed+4) {
-		m, err := trainModel(targetDecode, committeeKind, pick(d.rows, train), pick(d.y, train), pick(d.keys, train), opt)
+	for _, train := range bootstrap(len(d.Y), committeeSize, fo.Seed+4) {
+		m, err := regress.Train(physics.Decode, committeeKind, regress.Pick(d.Rows, train), regress.Pick(d.Y, train), regress.Pick(d.Keys, train), fo)
 		if err != nil {
 			continue
 		}
@@ -72,16 +75,16 @@ func NewCommittee(obs []Observation, opt Options) (*Committee, error) {
 // Predict returns the committee's decode ms/token for q and its
 // disagreement: the standard deviation of its members' log predictions.
 func (c *Committee) Predict(q Query) (msPerToken, disagreement float64) {
-	p := derive(q)
+	p := physics.Derive(q)
 	var s, ss float64
 	for _, m := range c.members {
-		mu := m.estimate(p).mu
+		mu := m.Estimate(p).Mu
 		s += mu
 		ss += mu * mu
 	}
 	n := float64(len(c.members))
 	v := ss/n - (s/n)*(s/n)
-	return c.full.estimate(p).value(), math.Sqrt(math.Max(v, 0))
+	return c.full.Estimate(p).Value(), math.Sqrt(math.Max(v, 0))
 }
 
 // MostInformative returns the index of the candidate whose measurement

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 // UnmarshalJSON reloads a stored fit, refusing one this version of
@@ -28,69 +29,16 @@ func (f *Fit) UnmarshalJSON(b []byte) error {
 }
 
 func (f *Fit) check() error {
-	for _, m := range []*Model{f.Decode, f.TTFT, f.Memory} {
+	for _, m := range []*regress.Model{f.Decode, f.TTFT, f.Memory} {
 		if m == nil {
 			return errors.New("a model is missing")
 		}
-		if err := m.check(); err != nil {
+		if err := m.Check(); err != nil {
 			return err
 		}
 	}
-	c := f.Interactive
-	switch {
-	case c == nil:
+	if f.Interactive == nil {
 		return errors.New("the interactive classifier is missing")
-	case c.Kind == classLogistic && c.Logistic == nil:
-		return errors.New("the logistic classifier has no weights")
-	case c.Kind == classLogistic:
-		if len(c.Logistic.Weights) != len(c.Logistic.Design.Names) {
-			return errors.New("the classifier's weights do not match its features")
-		}
-		return c.Logistic.Design.check()
-	case c.Kind != classRegression:
-		return fmt.Errorf("unknown classifier kind %q", c.Kind)
 	}
-	return nil
-}
-
-func (m *Model) check() error {
-	var ok bool
-	switch m.Kind {
-	case kindBaseline:
-		ok = m.Baseline != nil
-	case kindRoofline, kindLinear, kindOverhead:
-		ok = m.Physical != nil && (m.Physical.Scales != nil || m.Physical.ScalesUnknownBandwidth != nil)
-	case kindRidge:
-		ok = m.Design != nil && m.Ridge != nil && len(m.Ridge.Coef) == len(m.Design.Names) &&
-			len(m.Ridge.Inverse) == len(m.Ridge.Coef)*len(m.Ridge.Coef)
-		if ok {
-			if err := m.Design.check(); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("unknown %s model kind %q", m.Target, m.Kind)
-	}
-	if !ok {
-		return fmt.Errorf("the %s model (%s) has no parameters", m.Target, m.Kind)
-	}
-	return nil
-}
-
-func (d *Design) check() error {
-	if len(d.Mean) != len(d.Names) || len(d.Scale) != len(d.Names) {
-		return errors.New("a feature standardization is incomplete")
-	}
-	for _, name := range d.Names {
-		if rest, ok := strings.CutPrefix(name, precisionPrefix); ok {
-			_, name, ok = strings.Cut(rest, "*")
-			if !ok {
-				continue
-			}
-		}
-		if _, err := numericFeature(physics{}, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return f.Interactive.Check()
 }

@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
 )
 
 func TestFitJSONRoundTrip(t *testing.T) {
@@ -36,37 +39,37 @@ func TestFitJSONRoundTrip(t *testing.T) {
 		}
 	}
 	// Every model kind must survive, not only the chosen ones.
-	for _, kind := range targetMemory.kinds() {
-		m, err := trainModel(targetMemory, kind, derived(obs), values(obs, targetMemory), keysOf(obs), Options{Folds: 5}.withDefaults())
+	for _, kind := range regress.Kinds(physics.Memory) {
+		m, err := regress.Train(physics.Memory, kind, derived(obs), values(obs, physics.Memory), keysOf(obs), Options{Folds: 5}.withDefaults().fitting())
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(m)
-		var m2 Model
+		var m2 regress.Model
 		if err := json.Unmarshal(b, &m2); err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range qs {
-			p := derive(q)
-			if m.estimate(p) != m2.estimate(p) {
-				t.Fatalf("%s: estimate changed in the round trip", kind)
+			p := physics.Derive(q)
+			if m.Estimate(p) != m2.Estimate(p) {
+				t.Fatalf("%s: regress.Estimate changed in the round trip", kind)
 			}
 		}
 	}
 }
 
-func derived(obs []Observation) []physics {
-	var out []physics
+func derived(obs []Observation) []physics.Quantities {
+	var out []physics.Quantities
 	for _, o := range obs {
-		out = append(out, derive(o.Query()))
+		out = append(out, physics.Derive(o.Query()))
 	}
 	return out
 }
 
-func values(obs []Observation, t target) []float64 {
+func values(obs []Observation, t physics.Target) []float64 {
 	var out []float64
 	for _, o := range obs {
-		out = append(out, t.value(o))
+		out = append(out, value(t, o))
 	}
 	return out
 }
@@ -74,7 +77,7 @@ func values(obs []Observation, t target) []float64 {
 func keysOf(obs []Observation) []string {
 	var out []string
 	for _, o := range obs {
-		out = append(out, o.Query().key())
+		out = append(out, o.Query().Key())
 	}
 	return out
 }

@@ -1,81 +1,135 @@
 package advisor
 
 import (
-	"math"
+	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
+	"github.com/inferbench/inferbench/advisor/validate"
 )
 
-func near(a, b float64) bool { return math.Abs(a-b) < 1e-12 || (math.IsNaN(a) && math.IsNaN(b)) }
+func ptr(x float64) *float64 { return &x }
 
-func TestRegressionMetrics(t *testing.T) {
+// alwaysKeys are in every fit's metrics, measured or not.
+var alwaysKeys = []string{"decode_model", "interactive_model", "interactive_negative", "interactive_positive",
+	"memory_model", "n_models", "n_runs", "ttft_model", "warnings"}
+
+// TestMetricsJSONKeys holds each figure to the JSON key fit --format json has always printed
+// it under, so that the structure of Metrics can change without scripts noticing.
+func TestMetricsJSONKeys(t *testing.T) {
 	for _, c := range []struct {
-		name           string
-		actual, pred   []float64
-		wantMAPE, want float64
+		key string
+		set func(m *Metrics)
 	}{
-		// |110-100|/100 = 0.1, |180-200|/200 = 0.1, |400-400| = 0: MAPE 0.2/3.
-		// mean 700/3; SS_tot = 2·(400/3)² + (500/3)² ... computed by hand below.
-		{"hand example", []float64{100, 200, 400}, []float64{110, 180, 400}, 0.2 / 3, 1 - 500.0/(100*100+200*200+400*400-700.0*700/3)},
-		{"perfect", []float64{1, 2, 3}, []float64{1, 2, 3}, 0, 1},
-		{"mean prediction", []float64{1, 2, 3}, []float64{2, 2, 2}, (1 + 0 + 1.0/3) / 3, 0},
-		{"constant actual", []float64{5, 5}, []float64{4, 6}, 0.2, math.NaN()},
+		{"decode_mape_cv", func(m *Metrics) { m.Decode.MAPE5Fold = ptr(0.1) }},
+		{"decode_r2_cv", func(m *Metrics) { m.Decode.R2CV = ptr(0.9) }},
+		{"decode_mape_leave_one_model_out", func(m *Metrics) { m.Decode.MAPELOMO = ptr(0.2) }},
+		{"interval_coverage_90", func(m *Metrics) { m.Decode.Coverage90 = ptr(0.9) }},
+		{"ttft_mape_cv", func(m *Metrics) { m.TTFT.MAPE5Fold = ptr(0.1) }},
+		{"ttft_interval_coverage_90", func(m *Metrics) { m.TTFT.Coverage90 = ptr(0.9) }},
+		{"memory_mape_leave_one_model_out", func(m *Metrics) { m.Memory.MAPELOMO = ptr(0.05) }},
+		{"memory_interval_coverage_90", func(m *Metrics) { m.Memory.Coverage90 = ptr(0.9) }},
+		{"decode_mape_cv_baseline", func(m *Metrics) {
+			m.Decode.Kinds = map[string]validate.Figures{regress.KindBaseline: {MAPE5Fold: ptr(0.5)}}
+		}},
+		{"memory_mape_leave_one_model_out_linear", func(m *Metrics) {
+			m.Memory.Kinds = map[string]validate.Figures{regress.KindLinear: {MAPELOMO: ptr(0.01)}}
+		}},
+		{"ttft_mape_cv_dispatch", func(m *Metrics) {
+			m.TTFT.Kinds = map[string]validate.Figures{regress.KindDispatch: {MAPE5Fold: ptr(0.12)}}
+		}},
+		{"interactive_accuracy_cv", func(m *Metrics) { m.Interactive.AccuracyCV = ptr(0.9) }},
+		{"interactive_brier_cv", func(m *Metrics) { m.Interactive.BrierCV = ptr(0.05) }},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			if got := MAPE(c.actual, c.pred); !near(got, c.wantMAPE) {
-				t.Errorf("MAPE = %v, want %v", got, c.wantMAPE)
+		t.Run(c.key, func(t *testing.T) {
+			var m Metrics
+			c.set(&m)
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if got := R2(c.actual, c.pred); !near(got, c.want) {
-				t.Errorf("R² = %v, want %v", got, c.want)
+			var flat map[string]any
+			if err := json.Unmarshal(b, &flat); err != nil {
+				t.Fatal(err)
+			}
+			want := append(slices.Clone(alwaysKeys), c.key)
+			slices.Sort(want)
+			if got := sortedKeys(flat); !slices.Equal(got, want) {
+				t.Errorf("keys %v, want %v", got, want)
+			}
+			var back Metrics
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			m.Warnings = []string{} // written as [] when nil
+			if !reflect.DeepEqual(back, m) {
+				t.Errorf("round trip: %+v, want %+v", back, m)
 			}
 		})
 	}
 }
 
-func TestClassificationMetrics(t *testing.T) {
-	T, F := true, false
-	for _, c := range []struct {
-		name                   string
-		labels                 []bool
-		probs                  []float64
-		acc, prec, rec, f1, au float64
-	}{
-		{
-			// TP 2 (0.9, 0.6), FN 1 (0.4), FP 1 (0.7), TN 2 (0.2, 0.1).
-			// AUC: positives 0.9, 0.6, 0.4 against negatives 0.7, 0.2, 0.1:
-			// 0.9 beats 3, 0.6 beats 2, 0.4 beats 2: 7 of 9.
-			"mixed", []bool{T, T, T, F, F, F}, []float64{0.9, 0.6, 0.4, 0.7, 0.2, 0.1},
-			4.0 / 6, 2.0 / 3, 2.0 / 3, 2.0 / 3, 7.0 / 9,
-		},
-		{
-			// A tie between a positive and a negative counts half.
-			"tie", []bool{T, F}, []float64{0.5, 0.5}, 0.5, 0.5, 1, 2.0 / 3, 0.5,
-		},
-		{
-			"no predicted positives", []bool{T, F, F}, []float64{0.3, 0.2, 0.1}, 2.0 / 3, math.NaN(), 0, math.NaN(), 1,
-		},
-		{
-			"one class", []bool{F, F}, []float64{0.3, 0.6}, 0.5, 0, math.NaN(), math.NaN(), math.NaN(),
-		},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			m := Confuse(c.labels, c.probs)
-			for _, g := range []struct {
-				name      string
-				got, want float64
-			}{
-				{"accuracy", m.Accuracy(), c.acc}, {"precision", m.Precision(), c.prec},
-				{"recall", m.Recall(), c.rec}, {"F1", m.F1(), c.f1}, {"AUC", AUC(c.labels, c.probs), c.au},
-			} {
-				if !near(g.got, g.want) {
-					t.Errorf("%s = %v, want %v", g.name, g.got, g.want)
-				}
-			}
-		})
+func sortedKeys(m map[string]any) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
 	}
+	slices.Sort(keys)
+	return keys
 }
 
-func TestBrier(t *testing.T) {
-	if got, want := Brier([]bool{true, false}, []float64{0.8, 0.4}), (0.04+0.16)/2; !near(got, want) {
-		t.Errorf("Brier = %v, want %v", got, want)
+// fullMetrics has every figure set, every kind of every target included.
+func fullMetrics() Metrics {
+	m := Metrics{NRuns: 1, NModels: 3, Warnings: []string{}}
+	for _, t := range physics.Targets {
+		tm := m.Target(t)
+		*tm = validate.TargetMetrics{Model: regress.KindBaseline, MAPE5Fold: ptr(0.1), R2CV: ptr(0.9), MAPELOMO: ptr(0.2), Coverage90: ptr(0.9),
+			Kinds: map[string]validate.Figures{}}
+		for _, k := range regress.Kinds(t) {
+			tm.Kinds[k] = validate.Figures{MAPE5Fold: ptr(0.3), MAPELOMO: ptr(0.4)}
+		}
+	}
+	c := &m.Interactive
+	c.AccuracyCV, c.PrecisionCV, c.RecallCV, c.F1CV, c.AUCCV, c.BrierCV = ptr(1), ptr(1), ptr(1), ptr(1), ptr(1), ptr(0)
+	return m
+}
+
+// TestMetricsKeysDocumented: docs/advisor.md names every key fit --format json prints, and
+// every model kind the keys name is in its table of kinds.
+func TestMetricsKeysDocumented(t *testing.T) {
+	b, err := os.ReadFile("../docs/advisor.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	out, err := json.Marshal(fullMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flat map[string]any
+	if err := json.Unmarshal(out, &flat); err != nil {
+		t.Fatal(err)
+	}
+	family := regexp.MustCompile(`^(decode|ttft|memory)_(mape_cv|mape_leave_one_model_out)_([a-z]+)$`)
+	for _, key := range sortedKeys(flat) {
+		if strings.Contains(doc, "`"+key+"`") {
+			continue
+		}
+		if f := family.FindStringSubmatch(key); f != nil {
+			if !strings.Contains(doc, "`<target>_"+f[2]+"_<kind>`") {
+				t.Errorf("docs/advisor.md has neither `%s` nor `<target>_%s_<kind>`", key, f[2])
+			}
+			if !strings.Contains(doc, "| `"+f[3]+"` |") {
+				t.Errorf("docs/advisor.md's table of kinds has no `%s` (from %s)", f[3], key)
+			}
+			continue
+		}
+		t.Errorf("docs/advisor.md does not name `%s`", key)
 	}
 }

@@ -1,6 +1,6 @@
 package advisor
 
-import "fmt"
+import "github.com/inferbench/inferbench/advisor/physics"
 
 // Run statuses the advisor distinguishes; others are ignored.
 const (
@@ -35,18 +35,23 @@ type Observation struct {
 }
 
 // Query is a configuration to predict.
-type Query struct {
-	Model       string `json:"model"`
-	Params      int64  `json:"params"`
-	WeightBytes int64  `json:"weight_bytes"`
-	Shape       Shape  `json:"shape"`
-	Precision   string `json:"precision"`
+type Query = physics.Query
 
-	Context  int `json:"context"`
-	Generate int `json:"generate"`
-	Batch    int `json:"batch"`
+// Shape is a model's architecture as the features need it.
+type Shape = physics.Shape
 
-	BandwidthGBs float64 `json:"bandwidth_gbs,omitempty"`
+// ShapeFromConfig reads a model configuration as found in the catalog or a
+// checkpoint's config.json (see physics.ShapeFromConfig).
+func ShapeFromConfig(cfg map[string]any) (Shape, error) { return physics.ShapeFromConfig(cfg) }
+
+// EstimateParams approximates the parameter count of a decoder-only
+// transformer of this shape (see physics.EstimateParams).
+func EstimateParams(s Shape) int64 { return physics.EstimateParams(s) }
+
+// EstimateWeightBytes approximates the bytes of weights stored at a
+// precision (see physics.EstimateWeightBytes).
+func EstimateWeightBytes(params int64, bits, groupSize int, mode string) int64 {
+	return physics.EstimateWeightBytes(params, bits, groupSize, mode)
 }
 
 // Query returns the configuration the observation measured.
@@ -55,14 +60,4 @@ func (o Observation) Query() Query {
 		Model: o.Model, Params: o.Params, WeightBytes: o.WeightBytes, Shape: o.Shape, Precision: o.Precision,
 		Context: o.Context, Generate: o.Generate, Batch: o.Batch, BandwidthGBs: o.BandwidthGBs,
 	}
-}
-
-// key identifies a configuration: repeated runs of one configuration share it,
-// so validation never trains on one and tests on its twin.
-func (q Query) key() string {
-	return fmtKey(q.Model, q.Precision, q.Context, q.Generate, q.Batch, q.BandwidthGBs)
-}
-
-func fmtKey(model, precision string, c, g, b int, bw float64) string {
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d\x00%g", model, precision, c, g, b, bw)
 }

@@ -1,6 +1,10 @@
 package advisor
 
-import "math"
+import (
+	"math"
+
+	"github.com/inferbench/inferbench/advisor/physics"
+)
 
 // Prediction is what a fit expects of a configuration, each value with its
 // 95% prediction interval: the range a new measurement should fall in.
@@ -23,18 +27,18 @@ type Prediction struct {
 // loaded model's (EstimateParams and EstimateWeightBytes approximate them
 // for one never loaded); Shape drives the KV-cache and activation terms.
 func (f *Fit) Predict(q Query) Prediction {
-	p := derive(f.onKnownMachine(q))
+	p := physics.Derive(f.onKnownMachine(q))
 	var pr Prediction
-	d := f.Decode.estimate(p)
-	pr.DecodeMsPerToken = d.value()
-	pr.DecodeLow, pr.DecodeHigh = d.interval()
-	t := f.TTFT.estimate(p)
-	pr.TTFTMs = t.value()
-	pr.TTFTLow, pr.TTFTHigh = t.interval()
-	m := f.Memory.estimate(p)
-	lo, hi := m.interval()
-	pr.PeakMemoryBytes, pr.PeakLow, pr.PeakHigh = bytes(m.value()), bytes(lo), bytes(hi)
-	pr.PInteractive = f.Interactive.prob(p, d)
+	d := f.Decode.Estimate(p)
+	pr.DecodeMsPerToken = d.Value()
+	pr.DecodeLow, pr.DecodeHigh = d.Interval()
+	t := f.TTFT.Estimate(p)
+	pr.TTFTMs = t.Value()
+	pr.TTFTLow, pr.TTFTHigh = t.Interval()
+	m := f.Memory.Estimate(p)
+	lo, hi := m.Interval()
+	pr.PeakMemoryBytes, pr.PeakLow, pr.PeakHigh = bytes(m.Value()), bytes(lo), bytes(hi)
+	pr.PInteractive = f.Interactive.Prob(p, d)
 	return pr
 }
 

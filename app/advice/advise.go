@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/inferbench/inferbench/advisor"
+	"github.com/inferbench/inferbench/advisor/physics"
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/engine"
 	"github.com/inferbench/inferbench/engine/sensors"
@@ -126,25 +127,25 @@ func EstimateWeights(cat *engine.Catalog, sh advisor.Shape, precision string) (p
 	return params, advisor.EstimateWeightBytes(params, bits, 0, ""), nil
 }
 
-// MinimumMemory is the least cfg holds at its peak (advisor.MinimumMemory), from its
+// MinimumMemory is the least cfg holds at its peak (physics.MinimumMemory), from its
 // architecture and its weights estimated at its precision; false when the architecture is not
 // known here (a Hugging Face id, or a folder without a readable config.json).
-func MinimumMemory(cat *engine.Catalog, sh *Shapes, cfg engine.Config) (advisor.Memory, bool) {
+func MinimumMemory(cat *engine.Catalog, sh *Shapes, cfg engine.Config) (physics.MemoryFloor, bool) {
 	model := cfg.Model
 	if ref, err := cat.ResolveModel(model); err == nil {
 		model = ref.Arg // a checkpoint folder by its absolute path
 	}
 	shape, ok := sh.Of(model, "")
 	if !ok {
-		return advisor.Memory{}, false
+		return physics.MemoryFloor{}, false
 	}
 	params, weights, err := EstimateWeights(cat, shape, cfg.Precision)
 	if err != nil {
-		return advisor.Memory{}, false
+		return physics.MemoryFloor{}, false
 	}
 	q := advisor.Query{Model: cfg.Model, Params: params, WeightBytes: weights, Shape: shape, Precision: cfg.Precision,
 		Context: cfg.Context, Generate: cfg.Generate, Batch: cfg.Batch}
-	return advisor.MinimumMemory(q, engine.PrefillChunk), true
+	return physics.MinimumMemory(q, engine.PrefillChunk), true
 }
 
 // LeftOut counts the runs observations did not pass on, so the user can be told why.

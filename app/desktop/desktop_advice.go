@@ -23,10 +23,10 @@ func (d *Desktop) advise(ctx context.Context, p Preferences) ([]RecommendationRo
 		return nil, nil, nil
 	}
 	sum := &FitSummary{NRuns: f.Fit.Metrics.NRuns, CreatedAt: f.Record.CreatedAt, Warnings: f.Fit.Metrics.Warnings}
-	if v := f.Fit.Metrics.DecodeMAPECV; v != nil {
+	if v := f.Fit.Metrics.Decode.MAPE5Fold; v != nil {
 		sum.DecodeMAPE = *v
 	}
-	if v := f.Fit.Metrics.MemoryMAPECV; v != nil {
+	if v := f.Fit.Metrics.Memory.MAPE5Fold; v != nil {
 		sum.MemoryMAPE = *v
 	}
 	cands, _, err := f.Candidates(d.cat, advice.NewShapes(d.cat), p.Models, p.Precisions, recommendationContext, 32, []int{1, 4})

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/inferbench/inferbench/advisor"
+	"github.com/inferbench/inferbench/advisor/physics"
 	"github.com/inferbench/inferbench/app/advice"
 	"github.com/inferbench/inferbench/app/report"
 	"github.com/inferbench/inferbench/engine"
@@ -13,7 +13,7 @@ import (
 // Oversize is a configuration that needs more memory than the machine has, at the least.
 type Oversize struct {
 	Config engine.Config
-	Need   advisor.Memory
+	Need   physics.MemoryFloor
 }
 
 func (o Oversize) String() string {

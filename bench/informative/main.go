@@ -29,6 +29,7 @@ import (
 
 	resources "github.com/inferbench/inferbench/Resources"
 	"github.com/inferbench/inferbench/advisor"
+	"github.com/inferbench/inferbench/advisor/validate"
 	"github.com/inferbench/inferbench/engine"
 )
 
@@ -129,7 +130,7 @@ func heldOutMAPE(train, test []advisor.Observation) float64 {
 		p, _ := c.Predict(o.Query())
 		actual, pred = append(actual, o.DecodeMsPerToken), append(pred, p)
 	}
-	return advisor.MAPE(actual, pred)
+	return validate.MAPE(actual, pred)
 }
 
 // ordered returns obs in the sweep's grid order, or in the teaching order.

@@ -85,7 +85,7 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 			out[k] = nil
 		}
 	}
-	out["class_counts"] = map[string]int{"interactive": f.Fit.Metrics.InteractivePositive, "not_interactive": f.Fit.Metrics.InteractiveNegative}
+	out["class_counts"] = map[string]int{"interactive": f.Fit.Metrics.Interactive.Positive, "not_interactive": f.Fit.Metrics.Interactive.Negative}
 	out["fit_id"] = f.Record.ID
 	out["created_at"] = f.Record.CreatedAt
 	out["max_run_id"] = f.Record.MaxRunID
@@ -130,9 +130,9 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 		name, kind                   string
 		mape, r2, lomo, cover, b, bl *float64
 	}{
-		{"decode ms/token", m.DecodeModel, m.DecodeMAPECV, m.DecodeR2CV, m.DecodeMAPELOMO, m.IntervalCoverage90, m.DecodeMAPECVBaseline, m.DecodeMAPELOMOBaseline},
-		{"time to first token", m.TTFTModel, m.TTFTMAPECV, m.TTFTR2CV, m.TTFTMAPELOMO, m.TTFTIntervalCoverage90, m.TTFTMAPECVBaseline, m.TTFTMAPELOMOBaseline},
-		{"peak memory", m.MemoryModel, m.MemoryMAPECV, m.MemoryR2CV, m.MemoryMAPELOMO, m.MemoryIntervalCoverage90, m.MemoryMAPECVBaseline, m.MemoryMAPELOMOBaseline},
+		{"decode ms/token", m.Decode.Model, m.Decode.MAPE5Fold, m.Decode.R2CV, m.Decode.MAPELOMO, m.Decode.Coverage90, m.Decode.Baseline().MAPE5Fold, m.Decode.Baseline().MAPELOMO},
+		{"time to first token", m.TTFT.Model, m.TTFT.MAPE5Fold, m.TTFT.R2CV, m.TTFT.MAPELOMO, m.TTFT.Coverage90, m.TTFT.Baseline().MAPE5Fold, m.TTFT.Baseline().MAPELOMO},
+		{"peak memory", m.Memory.Model, m.Memory.MAPE5Fold, m.Memory.R2CV, m.Memory.MAPELOMO, m.Memory.Coverage90, m.Memory.Baseline().MAPE5Fold, m.Memory.Baseline().MAPELOMO},
 	} {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s / %s\t%s\n", t.name, t.kind, fmtPct(t.mape), fmtDec(t.r2), fmtPct(t.lomo),
 			fmtPct(t.b), fmtPct(t.bl), fmtPct(t.cover))
@@ -144,15 +144,15 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 	}
 
 	fmt.Fprintf(w, "\nInteractive (decode under %s ms/token): %s classifier; %d runs interactive, %d not.\n",
-		fmtNum(fit.ThresholdMs), m.InteractiveModel, m.InteractivePositive, m.InteractiveNegative)
-	if n := m.InteractivePositive + m.InteractiveNegative; n > 0 && m.InteractiveAccuracyCV != nil {
-		majority := float64(max(m.InteractivePositive, m.InteractiveNegative)) / float64(n)
+		fmtNum(fit.ThresholdMs), m.Interactive.Model, m.Interactive.Positive, m.Interactive.Negative)
+	if n := m.Interactive.Positive + m.Interactive.Negative; n > 0 && m.Interactive.AccuracyCV != nil {
+		majority := float64(max(m.Interactive.Positive, m.Interactive.Negative)) / float64(n)
 		fmt.Fprintf(w, "  accuracy %s (always guessing the larger class: %.1f%%), precision %s, recall %s, F1 %s,\n  AUC %s, Brier score %s\n",
-			fmtPct(m.InteractiveAccuracyCV), 100*majority, fmtPct(m.InteractivePrecisionCV), fmtPct(m.InteractiveRecallCV),
-			fmtDec(m.InteractiveF1CV), fmtDec(m.InteractiveAUCCV), fmtDec(m.InteractiveBrierCV))
+			fmtPct(m.Interactive.AccuracyCV), 100*majority, fmtPct(m.Interactive.PrecisionCV), fmtPct(m.Interactive.RecallCV),
+			fmtDec(m.Interactive.F1CV), fmtDec(m.Interactive.AUCCV), fmtDec(m.Interactive.BrierCV))
 	}
 	if costs := fit.DecodeCosts(); costs != nil {
-		fmt.Fprintln(w, "\nWhere decode time goes (the overhead model's rates):")
+		fmt.Fprintf(w, "\nWhere decode time goes (the %s model's rates):\n", m.Decode.Model)
 		for _, c := range costs {
 			line := fmt.Sprintf("  %-6s %.3f ms per layer", c.Precision, c.PerLayerMs)
 			switch {

@@ -48,15 +48,15 @@ func (r *analysis) fitSection() section {
 		name, kind                    string
 		mape, r2, lomo, base, coverge *float64
 	}{
-		{"decode ms/token", m.DecodeModel, m.DecodeMAPECV, m.DecodeR2CV, m.DecodeMAPELOMO, m.DecodeMAPECVBaseline, m.IntervalCoverage90},
-		{"time to first token", m.TTFTModel, m.TTFTMAPECV, m.TTFTR2CV, m.TTFTMAPELOMO, m.TTFTMAPECVBaseline, m.TTFTIntervalCoverage90},
-		{"peak memory", m.MemoryModel, m.MemoryMAPECV, m.MemoryR2CV, m.MemoryMAPELOMO, m.MemoryMAPECVBaseline, m.MemoryIntervalCoverage90},
+		{"decode ms/token", m.Decode.Model, m.Decode.MAPE5Fold, m.Decode.R2CV, m.Decode.MAPELOMO, m.Decode.Baseline().MAPE5Fold, m.Decode.Coverage90},
+		{"time to first token", m.TTFT.Model, m.TTFT.MAPE5Fold, m.TTFT.R2CV, m.TTFT.MAPELOMO, m.TTFT.Baseline().MAPE5Fold, m.TTFT.Coverage90},
+		{"peak memory", m.Memory.Model, m.Memory.MAPE5Fold, m.Memory.R2CV, m.Memory.MAPELOMO, m.Memory.Baseline().MAPE5Fold, m.Memory.Coverage90},
 	} {
 		t.rows = append(t.rows, []string{row.name, row.kind, fmtPct(row.mape), fmtDec(row.r2), fmtPct(row.lomo), fmtPct(row.base), fmtPct(row.coverge)})
 	}
 	s.tables = append(s.tables, t)
 	s.paras = append(s.paras, fmt.Sprintf("Interactive (decode under %s ms/token): %d runs interactive, %d not; classifier accuracy %s.",
-		fmtNum(r.thresholdMs), m.InteractivePositive, m.InteractiveNegative, fmtPct(m.InteractiveAccuracyCV)))
+		fmtNum(r.thresholdMs), m.Interactive.Positive, m.Interactive.Negative, fmtPct(m.Interactive.AccuracyCV)))
 	if costs := r.f.Fit.DecodeCosts(); costs != nil {
 		ct := table{head: []string{"precision", "decode ms per layer", "weights read at"}}
 		for _, c := range costs {
@@ -70,7 +70,7 @@ func (r *analysis) fitSection() section {
 			ct.rows = append(ct.rows, []string{c.Precision, fmt.Sprintf("%.3f", c.PerLayerMs), rate})
 		}
 		s.tables = append(s.tables, ct)
-		s.paras = append(s.paras, "Where decode time goes: the overhead model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
+		s.paras = append(s.paras, "Where decode time goes: the decode model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
 	}
 	for _, w := range m.Warnings {
 		s.paras = append(s.paras, "WARNING: "+w)

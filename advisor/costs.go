@@ -1,0 +1,70 @@
+package advisor
+
+import (
+	"github.com/inferbench/inferbench/advisor/physics"
+	"github.com/inferbench/inferbench/advisor/regress"
+)
+
+// Cost is what the decode model learned of one precision's decode step.
+type Cost struct {
+	Precision string `json:"precision"`
+	// PerLayerMs is the time each layer costs whatever its size: kernel
+	// launches and synchronisation.
+	PerLayerMs float64 `json:"per_layer_ms"`
+	// BandwidthGBs is the rate at which the weights are read, as a share of
+	// the nominal bandwidth where the machine's is known (Efficiency) and in
+	// GB/s where it is not; 0 when the fit found no byte cost.
+	BandwidthGBs float64 `json:"bandwidth_gbs,omitempty"`
+	Efficiency   float64 `json:"bandwidth_efficiency,omitempty"`
+}
+
+// DecodeCosts reads the decode model's rates per precision, when it is the
+// overhead or dispatch kind; nil otherwise. They say where this machine's
+// time goes: a large per-layer cost means decode is bound by dispatch, not
+// bytes.
+func (f *Fit) DecodeCosts() []Cost {
+	m := f.Decode
+	if m == nil || (m.Kind != regress.KindOverhead && m.Kind != regress.KindDispatch) || m.Physical == nil {
+		return nil
+	}
+	known := m.Physical.Scales != nil
+	s := m.Physical.Scales
+	if !known {
+		s = m.Physical.ScalesUnknownBandwidth
+	}
+	ts := m.Terms(physics.Quantities{})
+	if m.Physical.Intercept {
+		s = s[min(1, len(s)):]
+	}
+	if len(s) != len(ts.Names) {
+		return nil
+	}
+	names := m.Precisions
+	if len(names) == 0 {
+		names = []string{""}
+	}
+	rate := func(name, pr string) float64 {
+		for _, n := range []string{name + "@" + pr, name} {
+			if i := ts.Index(n); i >= 0 {
+				return s[i]
+			}
+		}
+		return 0
+	}
+	out := make([]Cost, len(names))
+	for k, pr := range names {
+		c := Cost{Precision: pr, PerLayerMs: rate(physics.TermLayers, pr)}
+		if pr == "" {
+			c.Precision = "all"
+		}
+		if b := rate(physics.TermWeights, pr); b > 0 {
+			if known {
+				c.Efficiency = 1 / b
+			} else {
+				c.BandwidthGBs = 1 / b
+			}
+		}
+		out[k] = c
+	}
+	return out
+}
