@@ -49,7 +49,7 @@ func WriteSummary(w io.Writer, runs []storage.Run, withID bool) error {
 			if len(r.Samples) > 0 && len(r.Samples) < MinIntervalReps || len(r.Samples) == 0 && r.Repeats < MinIntervalReps {
 				ci += markFewReps
 				used[markFewReps] = true
-			} else if r.Processes <= 1 {
+			} else if r.Processes <= 1 && r.DecodeCIBasis != engine.BasisHistory {
 				ci += markOneProcess
 				used[markOneProcess] = true
 			}
