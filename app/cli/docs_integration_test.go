@@ -156,9 +156,12 @@ func newDocRig(t *testing.T) *docRig {
 	if err := os.MkdirAll(filepath.Join(r.work, "docs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The shipped examples, at the paths the documents name, relative to a checkout.
-	if err := os.CopyFS(filepath.Join(r.work, "docs", "examples"), os.DirFS(filepath.Join(moduleRootDir(t), "docs", "examples"))); err != nil {
-		t.Fatal(err)
+	// The shipped examples and measured data, at the paths the documents name, relative to a
+	// checkout; copies, so that no command writes to the checkout's.
+	for _, dir := range []string{"docs/examples", "bench/data"} {
+		if err := os.CopyFS(filepath.Join(r.work, dir), os.DirFS(filepath.Join(moduleRootDir(t), dir))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// The README's checkpoint folder: a config.json of the tiny GPT-2's shape.
 	cat := clitest.Catalog(t)
@@ -219,7 +222,7 @@ func (r *docRig) run(t *testing.T, args ...string) clitest.Result {
 		}
 	}
 	cmd.Env = append(cmd.Env, "INFERBENCH_TEST_MAIN="+string(argv), "HOME="+r.home, "XDG_CACHE_HOME="+filepath.Join(r.home, "cache"),
-		"INFERBENCH_PYTHON="+r.python)
+		"INFERBENCH_PYTHON="+r.python, "INFERBENCH_LOCK_DIR="+r.home) // not the machine's lock: other inferbenches may run
 	var out, errb clitest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
