@@ -9,48 +9,29 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/inferbench/inferbench/app"
 	"github.com/inferbench/inferbench/app/cli/command"
 	"github.com/inferbench/inferbench/app/report"
-	"github.com/inferbench/inferbench/storage"
 )
 
 // ExportFormats are the formats export writes; table is for people and stays with runs.
 var ExportFormats = []string{"csv", "json", "jsonl", "md", "parquet"}
 
-// statusFlag declares --status, a filter on stored runs, naming every status there is.
-func statusFlag(fs *flag.FlagSet, status *string) {
-	fs.StringVar(status, "status", "", "only runs with this `status` ("+strings.Join(storage.Statuses(), ", ")+")")
-}
-
-// checkStatus refuses a --status no run can have.
-func checkStatus(status string) error {
-	if status != "" && !slices.Contains(storage.Statuses(), status) {
-		return command.UsageError(fmt.Errorf("--status %q: choose one of %s", status, strings.Join(storage.Statuses(), ", ")))
-	}
-	return nil
-}
-
 func Export(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (
-		db                 command.DBOptions
-		format, since, out string
-		samples            bool
-		filter             storage.RunFilter
+		db          command.DBOptions
+		format, out string
+		samples     bool
+		pick        filterFlags
 	)
 	db.AddFlags(fset, env)
 	command.FormatFlag(fset, &format, ExportFormats)
 	fset.BoolVar(&samples, "samples", false, "one row per repetition instead of one per run")
 	fset.StringVar(&out, "out", "", "write to this `file`, replacing it, instead of standard output")
-	fset.StringVar(&filter.Model, "model", "", "only runs of this `model`")
-	fset.StringVar(&filter.Precision, "precision", "", command.PrecisionUsage("only runs at this `precision`"))
-	statusFlag(fset, &filter.Status)
-	fset.StringVar(&since, "since", "", "only runs since this `time` (RFC 3339 or YYYY-MM-DD)")
+	pick.addFlags(fset)
 	command.SetUsage(fset, stderr, command.HelpText{
 		Synopsis: "export [flags]",
 		Description: `Exports stored runs, newest first, for analysis elsewhere: one row per run, or per repetition with
@@ -68,15 +49,9 @@ func Export(ctx context.Context, env app.Env, args []string, stdout, stderr io.W
 	if err := command.CheckFormat(format, ExportFormats); err != nil {
 		return err
 	}
-	if err := checkStatus(filter.Status); err != nil {
+	filter, err := pick.runFilter()
+	if err != nil {
 		return err
-	}
-	if since != "" {
-		t, err := parseSince(since)
-		if err != nil {
-			return err
-		}
-		filter.Since = t
 	}
 
 	// Create the output before reading anything, so that a path that cannot be written fails
