@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # compare on real measurements: a planted slowdown must be flagged, a re-measurement must not.
 # Measures tiny-gpt2 three times into three databases: base, the same again (re-measured), and a
-# candidate whose worker shares one core with a busy loop (the planted slowdown), then compares
+# candidate whose worker shares one core with three busy loops (the planted slowdown), then compares
 # base with each. Needs bin/inferbench and a Python with MLX (INFERBENCH_PYTHON or the .venv).
 #   bench/compare_planted.sh [folder]
 set -euo pipefail
@@ -14,11 +14,14 @@ measure() { bin/inferbench run "${flags[@]}" --db "$1" > /dev/null; }
 rm -f "$dir"/{base,again,slow}.db*
 measure "$dir/base.db"
 measure "$dir/again.db"
-taskset -c 0 "$py" -c 'while True: pass' &
-hog=$!
-trap 'kill $hog 2>/dev/null' EXIT
+hogs=()
+for _ in 1 2 3; do
+  taskset -c 0 "$py" -c 'while True: pass' &
+  hogs+=($!)
+done
+trap 'kill "${hogs[@]}" 2>/dev/null' EXIT
 taskset -c 0 bin/inferbench run "${flags[@]}" --db "$dir/slow.db" > /dev/null
-kill $hog
+kill "${hogs[@]}"
 for cand in again slow; do
   echo "== base against $cand"
   bin/inferbench compare "$dir/base.db" "$dir/$cand.db" && echo "exit 0" || echo "exit $?"
