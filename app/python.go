@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/inferbench/inferbench/engine/power"
 	"github.com/inferbench/inferbench/engine/sensors"
@@ -120,10 +119,6 @@ func (e Env) DefaultVenv() string { return filepath.Join(e.DataDir(), "venv") }
 func (e Env) FindPython(flag string) (string, error) {
 	for _, c := range e.PythonCandidates(flag) {
 		if c.Found {
-			// The worker runs in its own folder, where a path relative to here names nothing.
-			if !filepath.IsAbs(c.Path) && strings.ContainsRune(c.Path, filepath.Separator) && e.WorkDir != "" {
-				return filepath.Join(e.WorkDir, c.Path), nil
-			}
 			return c.Path, nil
 		}
 		if c.Source == "--python" || c.Source == "INFERBENCH_PYTHON" {

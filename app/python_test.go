@@ -56,13 +56,6 @@ func TestFindPython(t *testing.T) {
 			}
 		})
 	}
-	// A relative --python is the working directory's: the worker, which runs in its own folder,
-	// gets the absolute path.
-	t.Chdir(root)
-	rel := app.Env{Getenv: func(string) string { return "" }, Home: t.TempDir(), GOOS: "linux", WorkDir: root}
-	if got, err := rel.FindPython(filepath.Join("flag", "python")); err != nil || got != flagPy {
-		t.Fatalf("relative --python: got %q, %v; want %q", got, err, flagPy)
-	}
 	none := app.Env{Getenv: func(string) string { return "" }, Home: t.TempDir(), GOOS: "linux"}
 	if _, err := none.FindPython(""); err == nil || !strings.Contains(err.Error(), "inferbench setup") {
 		t.Fatalf("no interpreter anywhere: err = %v, want advice to run inferbench setup", err)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"math"
 	"slices"
 
@@ -45,17 +46,12 @@ func Summarize(samples []Sample) Summary {
 	if len(samples) == 0 {
 		return s
 	}
-	var ttft, prefill, prefillMs, tps, lat []float64
+	var ttft, prefill, prefillMs, lat []float64
 	var peak, rss int64
-	byProcess := map[int][]float64{}
 	for _, x := range samples {
 		ttft = append(ttft, x.TTFTMs)
 		prefill = append(prefill, x.PrefillTokensPerSec)
 		prefillMs = append(prefillMs, x.PrefillMs)
-		if x.DecodeTokensPerSec != nil {
-			tps = append(tps, *x.DecodeTokensPerSec)
-			byProcess[x.Process] = append(byProcess[x.Process], *x.DecodeTokensPerSec)
-		}
 		lat = append(lat, x.TokenLatenciesMs...)
 		peak = max(peak, x.PeakMemoryBytes)
 		rss = max(rss, x.RSSBytes)
@@ -77,10 +73,9 @@ func Summarize(samples []Sample) Summary {
 		s.DecodeMsPerTokenP95 = ptr(Percentile(lat, 95))
 		s.DecodeMsPerTokenMean, s.DecodeMsPerTokenStd = &mean, &std
 	}
-	if len(tps) > 0 {
-		s.DecodeTokensPerSec = ptr(stat.Mean(tps, nil))
-		procs, reps := DecodeUnits(samples)
-		if iv, ok := RerunInterval(procs, reps, Spread{}); ok {
+	if byProcess, reps := decodeByProcess(samples); len(reps) > 0 {
+		s.DecodeTokensPerSec = ptr(stat.Mean(reps, nil))
+		if iv, ok := RerunInterval(processMeans(byProcess), reps, Spread{}); ok {
 			s.DecodeTokensPerSecCI95, s.Interval = &iv.HalfWidth, iv
 		}
 		s.Stability = stability(byProcess)
@@ -91,21 +86,31 @@ func Summarize(samples []Sample) Summary {
 // DecodeUnits are the samples' decode tokens/s as the intervals use them: the mean of each
 // process, in process order, and every repetition in the order it ran.
 func DecodeUnits(samples []Sample) (procs, reps []float64) {
-	byProcess := map[int][]float64{}
-	last := 0
+	byProcess, reps := decodeByProcess(samples)
+	return processMeans(byProcess), reps
+}
+
+// decodeByProcess groups the samples' decode tokens/s by the process that measured them, each in
+// the order it ran, and lists them all in that order too.
+func decodeByProcess(samples []Sample) (byProcess map[int][]float64, reps []float64) {
+	byProcess = map[int][]float64{}
 	for _, x := range samples {
 		if x.DecodeTokensPerSec != nil {
 			reps = append(reps, *x.DecodeTokensPerSec)
 			byProcess[x.Process] = append(byProcess[x.Process], *x.DecodeTokensPerSec)
-			last = max(last, x.Process)
 		}
 	}
-	for p := 0; p <= last; p++ {
-		if xs := byProcess[p]; len(xs) > 0 {
-			procs = append(procs, stat.Mean(xs, nil))
-		}
+	return byProcess, reps
+}
+
+// processMeans is the mean of each process's values, in process order.
+func processMeans(byProcess map[int][]float64) []float64 {
+	ps := slices.Sorted(maps.Keys(byProcess))
+	means := make([]float64, len(ps))
+	for i, p := range ps {
+		means[i] = stat.Mean(byProcess[p], nil)
 	}
-	return procs, reps
+	return means
 }
 
 // RerunHalfWidth is the half-width of the 95% interval, around the mean of units, in which the

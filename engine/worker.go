@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -65,8 +67,15 @@ func StartWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	if spec.StartTimeout <= 0 {
 		spec.StartTimeout = DefaultStartTimeout
 	}
+	python := spec.Python
+	// The worker runs in its own folder, where a path relative to this one names nothing.
+	if !filepath.IsAbs(python) && strings.ContainsRune(python, filepath.Separator) {
+		if abs, err := filepath.Abs(python); err == nil {
+			python = abs
+		}
+	}
 	// The folder on the command line tells, in ps, which inferbench's worker this is.
-	cmd := exec.Command(spec.Python, "-u", "-m", "inferbench_worker", spec.Dir)
+	cmd := exec.Command(python, "-u", "-m", "inferbench_worker", spec.Dir)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+spec.Dir, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Dir = spec.Dir

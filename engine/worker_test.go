@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -240,5 +242,27 @@ func TestWorkerHelloDeadline(t *testing.T) {
 	}
 	if time.Since(t0) > 5*time.Second {
 		t.Fatalf("hello deadline not enforced: took %s", time.Since(t0))
+	}
+}
+
+// A relative interpreter path is this process's, though the worker runs in its own folder.
+func TestStartWorkerRelativePython(t *testing.T) {
+	spec := workerSpec(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, spec.Python)
+	if err != nil || !strings.ContainsRune(rel, filepath.Separator) {
+		t.Skipf("no relative path to %s from %s", spec.Python, wd)
+	}
+	spec.Python = rel
+	w, err := StartWorker(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("StartWorker(%q): %v", rel, err)
+	}
+	defer w.Close()
+	if h := w.Hello(); h.Protocol != ProtocolVersion || h.MLX == "" {
+		t.Errorf("hello = %+v", h)
 	}
 }

@@ -30,6 +30,13 @@ type sweepTally struct {
 	runs                                       []storage.Run // stored by this sweep, in order
 }
 
+// stored counts a run the sweep measured and stored.
+func (t *sweepTally) stored(run *storage.Run) {
+	t.measured++
+	t.byStatus[run.Status]++
+	t.runs = append(t.runs, *run)
+}
+
 func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, error) {
 	tally := sweepTally{byStatus: map[string]int{}}
 	var cfgs []engine.Config
@@ -96,9 +103,7 @@ func (s *sweeper) run(ctx context.Context, groups []engine.Group) (sweepTally, e
 			case err != nil:
 				return tally, err
 			}
-			tally.measured++
-			tally.byStatus[run.Status]++
-			tally.runs = append(tally.runs, *run)
+			tally.stored(run)
 			s.progress.Finish(label, run.Status, runDetail(run))
 		}
 	}

@@ -76,9 +76,7 @@ func (s *sweeper) runInformative(ctx context.Context, cfgs []engine.Config) (swe
 		case err != nil:
 			return tally, err
 		}
-		tally.measured++
-		tally.byStatus[run.Status]++
-		tally.runs = append(tally.runs, *run)
+		tally.stored(run)
 		s.progress.Finish(label, run.Status, runDetail(run))
 	}
 	return tally, nil
