@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -114,15 +115,44 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	// A database this call creates and then cannot set up (a full disk) is removed again, so
-	// that no empty file is left to be mistaken for one.
-	fresh := !exists(abs)
+	// that no empty file is left to be mistaken for one. Only the opener that created the file
+	// removes it: others opening it at the same moment are using it.
+	created := createEmpty(abs)
 	db, err := openFile(ctx, abs)
-	if err != nil && fresh {
+	for attempt := 1; err != nil && transient(err) && attempt < openAttempts && ctx.Err() == nil; attempt++ {
+		time.Sleep(time.Duration(attempt) * openBackoff)
+		db, err = openFile(ctx, abs)
+	}
+	if err != nil && created {
 		for _, p := range []string{abs, abs + "-wal", abs + "-shm", abs + "-journal"} {
 			os.Remove(p)
 		}
 	}
 	return db, err
+}
+
+// Opening a new file from several processes at once can meet SQLite's own locks while the first
+// sets up WAL mode, beyond what the busy timeout waits out; such an open is tried again.
+const (
+	openAttempts = 5
+	openBackoff  = 20 * time.Millisecond
+)
+
+// transient reports whether an open failed on a lock another opener held for a moment.
+func transient(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked || se.Code == sqlite3.ErrProtocol)
+}
+
+// createEmpty creates path as an empty file, which SQLite takes for an empty database, and
+// reports whether this call created it.
+func createEmpty(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
 
 // openFile opens and migrates a database file that passed the probe.
@@ -249,18 +279,12 @@ type querier interface {
 func inspect(ctx context.Context, q querier) (state, error) {
 	var st state
 	var schema int64
-	// Reading schema_version makes SQLite read the file's header; counting
-	// sqlite_schema makes it parse the schema.
-	err := q.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema)
-	if err == nil {
-		err = q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.userVersion)
-	}
-	if err == nil {
-		err = q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&st.applicationID)
-	}
-	if err == nil {
-		err = q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&st.objects)
-	}
+	// One statement, so one snapshot: read one at a time, the version could predate another
+	// opener's migration and the table count follow it. Reading schema_version makes SQLite read
+	// the file's header; counting sqlite_schema makes it parse the schema.
+	err := q.QueryRowContext(ctx, `SELECT (SELECT schema_version FROM pragma_schema_version),
+		(SELECT user_version FROM pragma_user_version), (SELECT application_id FROM pragma_application_id),
+		(SELECT count(*) FROM sqlite_schema)`).Scan(&schema, &st.userVersion, &st.applicationID, &st.objects)
 	return st, err
 }
 
