@@ -5,6 +5,8 @@
 #   bench/cuda.sh coverage    # worker start-up profile; rerun coverage, gpt2 fp16 b1 and gpt2-xl bf16 b8
 #   bench/cuda.sh fidelity    # the fidelity grid against mlx_lm, 3 rounds, then paired trials
 #   bench/cuda.sh sweep       # the gpt2-family grid, for the sweep's duty cycle
+#   bench/cuda.sh host        # the host: topology, what the worker's import spends, paired trials
+#                             # against mlx_lm at batch 1, and decode's spread under each placement
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export INFERBENCH_PYTHON=${INFERBENCH_PYTHON:-/tmp/py} PYTHONUNBUFFERED=1
@@ -41,6 +43,14 @@ fidelity)
   $py bench/fidelity.py --model gpt2,gpt2-medium,gpt2-xl --precision fp16,int4 -b 1 -b 8 --rounds 3 --trials 3 \
     --paired 6 --binary "$bin" --out "$out/fidelity" 2>&1 | tee "$out/fidelity.md"
   ;;
+host)
+  { nproc; lscpu | grep -E 'Model name|Socket|Thread|Core|NUMA'; nvidia-smi topo -m; uptime; } 2>&1 | tee "$out/host.txt"
+  $py -X importtime -c 'import mlx_lm.utils' 2>&1 | sort -t'|' -k2 -n | tail -12 | tee "$out/import-profile.txt"
+  $py bench/fidelity.py --model gpt2,gpt2-medium,gpt2-xl --precision fp16,int4 -b 1 --rounds 0 --paired 10 \
+    --binary "$bin" --out "$out/fidelity" 2>&1 | tee "$out/fidelity-paired.md"
+  $py bench/hostnoise.py --binary "$bin" --rounds 4 --budget-s 200 --db "$out/hostnoise.db" -- \
+    --model gpt2 --precision fp16 --context 512 --generate 64 --repeats 24 2>&1 | tee "$out/hostnoise.md"
+  ;;
 sweep)
   start=$(stamp)
   "$bin" sweep --model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 \
@@ -49,7 +59,7 @@ sweep)
   echo "wall $start $end" | tee -a "$out/sweep.log"
   ;;
 *)
-  echo "usage: bench/cuda.sh coverage|fidelity|sweep" >&2
+  echo "usage: bench/cuda.sh coverage|fidelity|host|sweep" >&2
   exit 2
   ;;
 esac

@@ -167,11 +167,23 @@ def main() -> int:
         print(json.dumps({"round": r + 1, "seconds": time.time() - t, **timing}), file=sys.stderr, flush=True)
         (out / "fidelity-rounds.json").write_text(json.dumps(rounds, indent=1))
 
-    with sqlite3.connect(out / "inferbench-round1.db") as con:
+    if rounds:
+        print_rounds(out / "inferbench-round1.db", configs, rounds, models, precisions, p, g, n, args.rounds)
+    if args.paired:
+        t = time.time()
+        paired = mlx_lm_round(python, [c for c in configs if c["b"] == 1], work, paired=args.paired)
+        (out / "fidelity-paired.json").write_text(json.dumps(paired, indent=1))
+        print_paired(paired, args.paired, time.time() - t)
+    return 0
+
+
+def print_rounds(db: Path, configs: list[dict[str, Any]], rounds: list[dict[str, Any]], models: list[str],
+                 precisions: list[str], p: int, g: int, n: int, n_rounds: int) -> None:
+    with sqlite3.connect(db) as con:
         backend, device, mlx, mlx_lm = con.execute(
             "SELECT backend, device, mlx_version, mlx_lm_version FROM runs LIMIT 1").fetchone()
     print(f"\n{', '.join(models)} × {', '.join(precisions)}, prompt {p}, generate {g}, {n} trials a process, "
-          f"{args.rounds} rounds; {backend} ({device}), mlx {mlx}, mlx-lm {mlx_lm}\n")
+          f"{n_rounds} rounds; {backend} ({device}), mlx {mlx}, mlx-lm {mlx_lm}\n")
     print("| model | precision | batch | metric | mlx_lm (median) | inferbench (median) | ratio, median | 95% bootstrap interval |")
     print("| --- | --- | ---: | --- | ---: | ---: | ---: | --- |")
     for c in configs:
@@ -185,21 +197,25 @@ def main() -> int:
             print(f"| {c['model']} | {c['precision']} | {c['b']} | {metric} tokens/s | {statistics.median(theirs_m):.1f} "
                   f"| {statistics.median(ours_m):.1f} | {med:.3f} | {lo:.3f} – {hi:.3f} |")
 
-    if args.paired:
-        t = time.time()
-        paired = mlx_lm_round(python, [c for c in configs if c["b"] == 1], work, paired=args.paired)
-        (out / "fidelity-paired.json").write_text(json.dumps(paired, indent=1))
-        print(f"\nPaired in one process, {args.paired} alternating trials each ({time.time() - t:.0f} s):\n")
-        print("| model | precision | metric | mlx_lm (median) | inferbench (median) | paired ratio, median | 95% bootstrap interval |")
-        print("| --- | --- | --- | ---: | ---: | ---: | --- |")
-        for res in paired:
-            for metric in ("prefill", "decode"):
-                pairs = res["paired"]
-                med, lo, hi = bootstrap_median([x[f"inferbench_{metric}"] / x[f"mlx_lm_{metric}"] for x in pairs])
-                print(f"| {res['model']} | {res['precision']} | {metric} tokens/s "
-                      f"| {statistics.median(x[f'mlx_lm_{metric}'] for x in pairs):.1f} "
-                      f"| {statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f} | {med:.3f} | {lo:.3f} – {hi:.3f} |")
-    return 0
+
+def print_paired(paired: list[dict[str, Any]], trials: int, seconds: float) -> None:
+    where = (f"; {paired[0]['device']}, mlx {paired[0]['mlx_version']}, mlx-lm {paired[0]['mlx_lm_version']}"
+             if paired else "")
+    print(f"\nPaired in one process, {trials} alternating trials each ({seconds:.0f} s{where}):\n")
+    print("| model | precision | metric | mlx_lm (median) | inferbench (median) | paired ratio, median | 95% bootstrap interval |")
+    print("| --- | --- | --- | ---: | ---: | ---: | --- |")
+    for res in paired:
+        for metric in ("prefill", "decode"):
+            pairs = res["paired"]
+            med, lo, hi = bootstrap_median([x[f"inferbench_{metric}"] / x[f"mlx_lm_{metric}"] for x in pairs])
+            print(f"| {res['model']} | {res['precision']} | {metric} tokens/s "
+                  f"| {statistics.median(x[f'mlx_lm_{metric}'] for x in pairs):.1f} "
+                  f"| {statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f} | {med:.3f} | {lo:.3f} – {hi:.3f} |")
+    if len(paired) > 1:
+        for metric in ("prefill", "decode"):
+            ratios = [x[f"inferbench_{metric}"] / x[f"mlx_lm_{metric}"] for res in paired for x in res["paired"]]
+            med, lo, hi = bootstrap_median(ratios)
+            print(f"| every configuration | | {metric} tokens/s | | | {med:.3f} | {lo:.3f} – {hi:.3f} |")
 
 
 if __name__ == "__main__":

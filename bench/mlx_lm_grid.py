@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import mlx.core as mx
+import mlx_lm
 from mlx_lm import batch_generate, load, stream_generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Resources" / "worker"))
@@ -93,7 +94,8 @@ def main() -> int:
                     got["inferbench_prefill"] = rep.prefill_tokens_per_sec
                     got["inferbench_decode"] = rep.decode_tokens_per_sec
             pairs.append(got)
-        print(json.dumps({**c, "paired": pairs, "seconds": time.time() - t0}), flush=True)
+        print(json.dumps({**c, "paired": pairs, "seconds": time.time() - t0, "device": str(mx.default_device()),
+                          "mlx_version": mx.__version__, "mlx_lm_version": mlx_lm.__version__}), flush=True)
     return 0
 
 
