@@ -46,9 +46,9 @@ fidelity)
 host)
   { nproc; lscpu | grep -E 'Model name|Socket|Thread|Core|NUMA'; nvidia-smi topo -m; uptime; } 2>&1 | tee "$out/host.txt"
   $py -X importtime -c 'import mlx_lm.utils' 2>&1 | sort -t'|' -k2 -n | tail -12 | tee "$out/import-profile.txt"
-  $py bench/fidelity.py --model gpt2,gpt2-medium,gpt2-xl --precision fp16,int4 -b 1 --rounds 0 --paired 10 \
+  $py bench/fidelity.py --model gpt2,gpt2-medium --precision fp16,int4 -b 1 --rounds 0 --paired 10 \
     --binary "$bin" --out "$out/fidelity" 2>&1 | tee "$out/fidelity-paired.md"
-  $py bench/hostnoise.py --binary "$bin" --rounds 4 --budget-s 200 --db "$out/hostnoise.db" -- \
+  $py bench/hostnoise.py --binary "$bin" --rounds 6 --placements default,nice --db "$out/hostnoise.db" -- \
     --model gpt2 --precision fp16 --context 512 --generate 64 --repeats 24 2>&1 | tee "$out/hostnoise.md"
   ;;
 sweep)

@@ -202,20 +202,28 @@ def print_paired(paired: list[dict[str, Any]], trials: int, seconds: float) -> N
     where = (f"; {paired[0]['device']}, mlx {paired[0]['mlx_version']}, mlx-lm {paired[0]['mlx_lm_version']}"
              if paired else "")
     print(f"\nPaired in one process, {trials} alternating trials each ({seconds:.0f} s{where}):\n")
-    print("| model | precision | metric | mlx_lm (median) | inferbench (median) | paired ratio, median | 95% bootstrap interval |")
-    print("| --- | --- | --- | ---: | ---: | ---: | --- |")
+    print("| model | precision | metric | mlx_lm (median) | inferbench (median) | paired ratio, median | 95% bootstrap interval "
+          "| against generate_step alone, median | 95% bootstrap interval |")
+    print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
+
+    def ratios(pairs: list[dict[str, float]], metric: str, ref: str) -> str:
+        if not all(f"{ref}_{metric}" in x for x in pairs):
+            return "| – | – "
+        med, lo, hi = bootstrap_median([x[f"inferbench_{metric}"] / x[f"{ref}_{metric}"] for x in pairs])
+        return f"| {med:.3f} | {lo:.3f} – {hi:.3f} "
+
     for res in paired:
         for metric in ("prefill", "decode"):
             pairs = res["paired"]
-            med, lo, hi = bootstrap_median([x[f"inferbench_{metric}"] / x[f"mlx_lm_{metric}"] for x in pairs])
             print(f"| {res['model']} | {res['precision']} | {metric} tokens/s "
                   f"| {statistics.median(x[f'mlx_lm_{metric}'] for x in pairs):.1f} "
-                  f"| {statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f} | {med:.3f} | {lo:.3f} – {hi:.3f} |")
+                  f"| {statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f} "
+                  f"{ratios(pairs, metric, 'mlx_lm')}{ratios(pairs, metric, 'mlx_lm_step')}|")
     if len(paired) > 1:
+        every = [x for res in paired for x in res["paired"]]
         for metric in ("prefill", "decode"):
-            ratios = [x[f"inferbench_{metric}"] / x[f"mlx_lm_{metric}"] for res in paired for x in res["paired"]]
-            med, lo, hi = bootstrap_median(ratios)
-            print(f"| every configuration | | {metric} tokens/s | | | {med:.3f} | {lo:.3f} – {hi:.3f} |")
+            print(f"| every configuration | | {metric} tokens/s | | | {ratios(every, metric, 'mlx_lm')[2:]}"
+                  f"{ratios(every, metric, 'mlx_lm_step')}|")
 
 
 if __name__ == "__main__":

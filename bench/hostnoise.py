@@ -14,7 +14,9 @@ several placements, interleaved round by round so that a drift of the host meets
 A placement that does not exist on the machine (one node, no SMT siblings in this process's
 affinity) is left out and said so. For each it prints the median decode tokens/s over processes,
 the spread between processes (coefficient of variation), the median spread of repetitions inside
-a process, and how many runs Inferbench judged a level shift.
+a process, how many runs Inferbench judged a level shift, and the most CPU time a hypervisor took
+from the machine during one run (steal time in /proc/stat: in a virtual machine, the host's own
+load shows there, or, when siblings of a shared core are busy, nowhere).
 
     python bench/hostnoise.py --binary bin/inferbench --rounds 3 --db /tmp/hostnoise.db -- \\
         --model gpt2 --precision fp16 --context 512 --generate 64 --repeats 24
@@ -97,7 +99,8 @@ class Placement:
 
 
 def format_cpus(cpus: set[int]) -> str:
-    out, run = [], []
+    out: list[str] = []
+    run: list[int] = []
     for c in sorted(cpus):
         if run and c != run[-1] + 1:
             out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
@@ -151,13 +154,23 @@ class Result:
     decode_tps: list[float] = field(default_factory=list)  # one per process: the run's stored figure
     within_cv: list[float] = field(default_factory=list)  # per process: spread of its repetitions
     level_shifts: int = 0
+    steal: list[float] = field(default_factory=list)  # per process: share of CPU time the hypervisor took
     failures: int = 0
 
 
-def measure(binary: Path, db: Path, args: list[str], placement: Placement) -> int | None:
+def cpu_times() -> list[int]:
+    """The machine's total CPU times from /proc/stat (user nice system idle iowait irq softirq steal)."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:9]]
+
+
+def measure(binary: Path, db: Path, args: list[str], placement: Placement, res: Result) -> int | None:
     """Runs one process under the placement; the stored run's id, or None when it failed."""
+    before = cpu_times()
     proc = subprocess.run([str(binary), "run", "--db", str(db), "--format", "json", "--wait", *args],
                           capture_output=True, text=True, preexec_fn=placement.preexec())
+    delta = [b - a for a, b in zip(before, cpu_times())]
+    res.steal.append(delta[7] / max(sum(delta), 1))
     if proc.returncode != 0:
         print(f"{placement.name}: inferbench run failed ({proc.returncode}): {proc.stderr.strip()[-400:]}",
               file=sys.stderr, flush=True)
@@ -187,6 +200,7 @@ def main() -> int:
     ap.add_argument("--db", type=Path, required=True, help="SQLite file the runs are stored in")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--budget-s", type=float, default=0, help="start no new round after this many seconds (0: no limit)")
+    ap.add_argument("--placements", help="comma-separated: only these of the placements above")
     ap.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then `inferbench run` flags")
     a = ap.parse_args()
     run_args = [x for x in a.run_args if x != "--"]
@@ -194,6 +208,9 @@ def main() -> int:
     gnode = gpu_node()
     notes: list[str] = []
     places = placements(allowed, gnode, notes)
+    if a.placements:
+        wanted = a.placements.split(",")
+        places = [p for p in places if p.name in wanted]
     print(f"allowed CPUs {format_cpus(allowed)} ({len(allowed)}); GPU's NUMA node {gnode}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for n in notes:
@@ -209,26 +226,26 @@ def main() -> int:
         # Rotate the order each round, so no placement always runs first after a pause.
         order = places[r % len(places):] + places[:r % len(places)]
         for p in order:
-            run_id = measure(a.binary, a.db, run_args, p)
+            run_id = measure(a.binary, a.db, run_args, p, results[p.name])
             if run_id is None:
                 results[p.name].failures += 1
                 continue
             with sqlite3.connect(a.db, timeout=60) as con:
                 record(con, run_id, results[p.name])
             print(json.dumps({"round": r + 1, "placement": p.name, "run_id": run_id,
-                              "decode_tps": results[p.name].decode_tps[-1],
+                              "decode_tps": results[p.name].decode_tps[-1], "steal": results[p.name].steal[-1],
                               "seconds": round(time.time() - start, 1)}), flush=True)
     print()
-    print("| placement | processes | decode tokens/s, median | between processes, CV | inside a process, median CV | level shifts |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| placement | processes | decode tokens/s, median | between processes, CV | inside a process, median CV | level shifts | steal, max |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for p in places:
         res = results[p.name]
         if not res.decode_tps:
-            print(f"| {p.name} | 0 | – | – | – | – ({res.failures} failed) |")
+            print(f"| {p.name} | 0 | – | – | – | – ({res.failures} failed) | – |")
             continue
         inside = statistics.median(res.within_cv) if res.within_cv else float("nan")
         print(f"| {p.name} | {len(res.decode_tps)} | {statistics.median(res.decode_tps):.1f} | {cv(res.decode_tps):.1%} "
-              f"| {inside:.1%} | {res.level_shifts} of {len(res.decode_tps)} |")
+              f"| {inside:.1%} | {res.level_shifts} of {len(res.decode_tps)} | {max(res.steal):.2%} |")
     return 0
 
 

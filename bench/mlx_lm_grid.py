@@ -7,8 +7,9 @@ configuration with every trial's prompt_tps, generation_tps and peak_memory. One
 all of them, as one inferbench sweep does, so a round of the fidelity benchmark pays two process
 starts, not two per configuration.
 
-Paired mode (--paired N) loads each batch-1 configuration once and alternates, trial by trial,
-mlx_lm's stream_generate and the Inferbench worker's own repetition (inferbench_worker.measure) on
+Paired mode (--paired N) loads each batch-1 configuration once and rotates, trial by trial,
+mlx_lm's stream_generate, the Inferbench worker's own repetition (inferbench_worker.measure) and
+mlx_lm's generate_step alone (stream_generate without its detokenizer and per-token response) on
 the same model in the same process. Both then meet the same host at the same moment, so their ratio
 shows what the two measurement loops differ by with the spread between processes and over time
 taken out.
@@ -29,6 +30,7 @@ from typing import Any
 import mlx.core as mx
 import mlx_lm
 from mlx_lm import batch_generate, load, stream_generate
+from mlx_lm.generate import generate_step
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Resources" / "worker"))
 
@@ -44,6 +46,22 @@ def bench_fn(model: Any, tokenizer: Any, p: int, g: int, b: int, vocab: int):  #
             return response
         return single
     return lambda: batch_generate(model, tokenizer, prompts, max_tokens=g, prefill_step_size=2048).stats
+
+
+def step_fn(model: Any, p: int, g: int, vocab: int):  # type: ignore[no-untyped-def]
+    """mlx_lm's generate_step alone, the loop stream_generate drives, without its detokenizer and
+    per-token response: prompt tokens/s and decode tokens/s counted as stream_generate counts them."""
+    mx.random.seed(0)
+    prompt = mx.random.randint(0, vocab, (p,))
+
+    def run() -> tuple[float, float]:
+        tic = time.perf_counter()
+        first = tic
+        for n, _ in enumerate(generate_step(prompt, model, max_tokens=g, prefill_step_size=2048)):
+            if n == 0:
+                first = time.perf_counter()
+        return p / (first - tic), (g - 1) / (time.perf_counter() - first)
+    return run
 
 
 def main() -> int:
@@ -79,16 +97,21 @@ def main() -> int:
 
         request = MeasureRequest(context=p, generate=g, batch=1)
         run_repetition(model, vocab, request, 0)  # the worker's warm-up
+        step = step_fn(model, p, g, vocab)
+        step()  # warm-up
         pairs = []
+        arms = ("mlx_lm", "inferbench", "mlx_lm_step")
         for i in range(args.paired):
-            # Alternate which goes first, so neither always follows the other.
-            order = ("mlx_lm", "inferbench") if i % 2 == 0 else ("inferbench", "mlx_lm")
+            # Rotate which goes first, so none always follows another.
+            order = arms[i % 3:] + arms[:i % 3]
             got: dict[str, Any] = {}
             for who in order:
                 if who == "mlx_lm":
                     r = fn()
                     got["mlx_lm_prefill"] = r.prompt_tps
                     got["mlx_lm_decode"] = r.generation_tps * (g - 1) / g  # g tokens over the time of g-1
+                elif who == "mlx_lm_step":
+                    got["mlx_lm_step_prefill"], got["mlx_lm_step_decode"] = step()
                 else:
                     rep = run_repetition(model, vocab, request, i + 1)
                     got["inferbench_prefill"] = rep.prefill_tokens_per_sec
