@@ -5,6 +5,7 @@
 #   bench/cuda.sh coverage    # worker start-up profile; rerun coverage, gpt2 fp16 b1 and gpt2-xl bf16 b8
 #   bench/cuda.sh fidelity    # the fidelity grid against mlx_lm, 3 rounds, then paired trials
 #   bench/cuda.sh sweep       # the gpt2-family grid, for the sweep's duty cycle
+#   bench/cuda.sh advisor gpt2|llama  # the advisor's sweep, 7 models, in two parts into one database
 #   bench/cuda.sh host        # the host: topology, what the worker's import spends, paired trials
 #                             # against mlx_lm at batch 1, and decode's spread under each placement
 set -uo pipefail
@@ -51,6 +52,15 @@ host)
   $py bench/hostnoise.py --binary "$bin" --rounds 6 --placements default,nice --db "$out/hostnoise.db" -- \
     --model gpt2 --precision fp16 --context 512 --generate 64 --repeats 24 2>&1 | tee "$out/hostnoise.md"
   ;;
+advisor)
+  case "${2:-}" in
+  gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
+  llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
+  *) echo "usage: bench/cuda.sh advisor gpt2|llama" >&2; exit 2 ;;
+  esac
+  "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2.log"
+  cp /tmp/advisor.db "$out/advisor.db"
+  ;;
 sweep)
   start=$(stamp)
   "$bin" sweep --model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 \
@@ -59,7 +69,7 @@ sweep)
   echo "wall $start $end" | tee -a "$out/sweep.log"
   ;;
 *)
-  echo "usage: bench/cuda.sh coverage|fidelity|host|sweep" >&2
+  echo "usage: bench/cuda.sh coverage|fidelity|host|advisor|sweep" >&2
   exit 2
   ;;
 esac
