@@ -58,8 +58,9 @@ advisor)
   llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
   *) echo "usage: bench/cuda.sh advisor gpt2|llama" >&2; exit 2 ;;
   esac
-  "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2.log"
-  cp /tmp/advisor.db "$out/advisor.db"
+  # Stopped within ten minutes, so that what was stored is still copied out; the same command resumes.
+  timeout 540 "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2.log"
+  cp /tmp/advisor.db* "$out/"
   ;;
 sweep)
   start=$(stamp)
