@@ -7,7 +7,8 @@ import "slices"
 //
 //	decode ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·batch FLOPs) + k·KV bytes/bandwidth
 //	TTFT   ≈ c + Σ_precision (a_p·layers + b_p·weight bytes/bandwidth + f_p·prompt FLOPs)
-//	memory ≈ c + w·weights + Σ_precision (k_p·KV cache + h_p·hidden states) + logits, activation and score terms
+//	memory ≈ c + Σ_precision (w_p·weights + k_p·KV cache + h_p·hidden states + m_p·MLP intermediates
+//	                          + a_p·MLP activation + s_p·attention scores) + l·logits
 //
 // The per-layer term is the kernel launches and synchronisation every layer
 // pays whatever its size, which is what bounds small models on a GPU; the
@@ -71,14 +72,17 @@ func (t Target) OverheadTerms(p Quantities, precisions []string) TermSet {
 		ts.perPrecision(TermFlops, precisions, w, p.PrefillFlops/1e9)
 	default:
 		// What the prompt keeps alive differs by precision: quantized layers hold their
-		// dequantized or fp32 intermediates, and the KV cache is laid out per dtype.
+		// dequantized or fp32 intermediates, the KV cache is laid out per dtype, and MLX's
+		// CUDA backend holds more or less of a precision's weights and temporaries at the
+		// peak (gpt2-xl at batch 8 holds 9.6 GB beyond its weights at int4 and context
+		// 512, 7.2 GB at fp16). The logits are fp32 whatever the precision.
 		ts.perPrecision(TermKVCache, precisions, w, p.KVBytes)
 		ts.perPrecision(TermHidden, precisions, w, p.HiddenBytes)
 		ts.perPrecision(TermMLP, precisions, w, p.MLPBytes)
-		ts.add(TermWeights, p.WeightBytes)
+		ts.perPrecision(TermWeights, precisions, w, p.WeightBytes)
 		ts.add(TermLogits, p.LogitsBytes)
-		ts.add(TermActivation, p.ActBytes)
-		ts.add(TermScores, p.ScoreBytes)
+		ts.perPrecision(TermActivation, precisions, w, p.ActBytes)
+		ts.perPrecision(TermScores, precisions, w, p.ScoreBytes)
 	}
 	return ts
 }
