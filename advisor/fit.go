@@ -12,9 +12,9 @@ import (
 	"github.com/inferbench/inferbench/advisor/validate"
 )
 
-// Minimum data for a fit. Below MinRuns successful runs, cross-validation
-// has too few held-out runs to mean anything; with one model the size of a
-// model cannot be told from its other features. Leaving one model out needs
+// Minimum data for a fit. Below MinRuns configurations with successful runs,
+// cross-validation has too few held-out ones to mean anything; with one model
+// the size of a model cannot be told from its other features. Leaving one model out needs
 // a third model, so that two remain to train on.
 const (
 	MinRuns       = 8
@@ -62,8 +62,8 @@ type Fit struct {
 	Version     int       `json:"version"`
 	CreatedAt   time.Time `json:"created_at"`
 	ThresholdMs float64   `json:"threshold_ms"`
-	NRuns       int       `json:"n_runs"`
-	RunIDs      []int64   `json:"run_ids"`
+	NRuns       int       `json:"n_runs"`  // runs learned from
+	RunIDs      []int64   `json:"run_ids"` // every one of them, ascending
 	Models      []string  `json:"models"`
 	Precisions  []string  `json:"precisions"`
 
@@ -149,7 +149,9 @@ func value(t physics.Target, o Observation) float64 {
 
 // Train fits the advisor's models to successful runs and validates them.
 // Runs with another status, or without the measurement a target needs, are
-// left out of that target.
+// left out of that target. A configuration measured more than once is one
+// observation at the mean of its runs (combineRepeats): it is fitted, held
+// out and scored as one.
 func Train(obs []Observation, opt Options) (*Fit, error) {
 	opt = opt.withDefaults()
 	fo := opt.fitting()
@@ -160,10 +162,8 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 	}
 	var models []string
 	var rows []physics.Quantities
-	for _, o := range obs {
-		if o.Status != StatusOK || o.Params <= 0 || o.WeightBytes <= 0 || o.Context <= 0 {
-			continue
-		}
+	for _, c := range combineRepeats(obs) {
+		o := c.Observation
 		used := false
 		for _, t := range physics.Targets {
 			if v := value(t, o); v > 0 && !math.IsInf(v, 0) {
@@ -175,7 +175,7 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 			continue
 		}
 		models, rows = append(models, o.Model), append(rows, physics.Derive(o.Query()))
-		f.RunIDs = append(f.RunIDs, o.RunID)
+		f.RunIDs = append(f.RunIDs, c.runIDs...)
 		if o.BandwidthGBs > 0 {
 			if !slices.Contains(f.BandwidthsGBs, o.BandwidthGBs) {
 				f.BandwidthsGBs = append(f.BandwidthsGBs, o.BandwidthGBs)
@@ -188,14 +188,16 @@ func Train(obs []Observation, opt Options) (*Fit, error) {
 	for _, t := range physics.Targets {
 		d := data[t]
 		if n, m := len(d.Y), distinct(d.Models); n < MinRuns || m < MinModels {
-			return nil, fmt.Errorf("cannot fit %s: it needs at least %d successful runs across at least %d models, and there are %d runs of %s; measure more models, contexts or precisions (%d models or more also allow leave-one-model-out validation)",
-				t.Describe(), MinRuns, MinModels, n, plural(m, "model"), MinModelsLOMO)
+			return nil, fmt.Errorf("cannot fit %s: it needs successful runs of at least %d configurations across at least %d models, and there are %s of %s; measure more models, contexts or precisions (%d models or more also allow leave-one-model-out validation)",
+				t.Describe(), MinRuns, MinModels, plural(n, "configuration"), plural(m, "model"), MinModelsLOMO)
 		}
 	}
-	f.NRuns = len(rows)
+	slices.Sort(f.RunIDs)
+	f.NRuns = len(f.RunIDs)
 	f.Models = sortedDistinct(models)
 	f.Precisions = physics.PrecisionsOf(rows)
 	f.Metrics.NRuns = f.NRuns
+	f.Metrics.NConfigs = len(rows)
 	f.Metrics.NModels = len(f.Models)
 	f.Metrics.Warnings = []string{}
 	f.HeldOut = map[string][]HeldOut{}

@@ -148,8 +148,8 @@ func TestTrainRefusesTooLittleData(t *testing.T) {
 		obs  []Observation
 		want []string // in the error; none means no error
 	}{
-		{"no runs", nil, []string{"at least 8", "there are 0 runs"}},
-		{"five runs", obs[:5], []string{"at least 8", "there are 5 runs"}},
+		{"no runs", nil, []string{"at least 8", "there are 0 configurations"}},
+		{"five runs", obs[:5], []string{"at least 8", "there are 5 configurations"}},
 		{"one model", small, []string{"at least 2 models", "of 1 model"}},
 		{"two models", twoModels, nil},
 	} {

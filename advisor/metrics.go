@@ -20,8 +20,9 @@ import (
 // whose keys docs/advisor.md lists: decode_mape_cv, interval_coverage_90,
 // memory_mape_leave_one_model_out_linear, interactive_auc_cv, …
 type Metrics struct {
-	NRuns   int
-	NModels int
+	NRuns    int
+	NConfigs int // configurations: a configuration measured several times is one, at its runs' mean
+	NModels  int
 
 	Decode validate.TargetMetrics
 	TTFT   validate.TargetMetrics
@@ -87,7 +88,7 @@ func (m *Metrics) interactiveFigures() []struct {
 // MarshalJSON writes the flat object: a figure that could not be measured
 // is left out, as before the metrics had a structure.
 func (m Metrics) MarshalJSON() ([]byte, error) {
-	out := map[string]any{"n_runs": m.NRuns, "n_models": m.NModels,
+	out := map[string]any{"n_runs": m.NRuns, "n_configurations": m.NConfigs, "n_models": m.NModels,
 		"interactive_positive": m.Interactive.Positive, "interactive_negative": m.Interactive.Negative,
 		"interactive_model": m.Interactive.Model, "warnings": m.Warnings}
 	if m.Warnings == nil {
@@ -141,6 +142,7 @@ func (m *Metrics) UnmarshalJSON(b []byte) error {
 		return &v
 	}
 	get("n_runs", &m.NRuns)
+	get("n_configurations", &m.NConfigs)
 	get("n_models", &m.NModels)
 	get("warnings", &m.Warnings)
 	get("interactive_model", &m.Interactive.Model)

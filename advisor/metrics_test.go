@@ -18,7 +18,7 @@ func ptr(x float64) *float64 { return &x }
 
 // alwaysKeys are in every fit's metrics, measured or not.
 var alwaysKeys = []string{"decode_model", "interactive_model", "interactive_negative", "interactive_positive",
-	"memory_model", "n_models", "n_runs", "ttft_model", "warnings"}
+	"memory_model", "n_configurations", "n_models", "n_runs", "ttft_model", "warnings"}
 
 // TestMetricsJSONKeys holds each figure to the JSON key fit --format json has always printed
 // it under, so that the structure of Metrics can change without scripts noticing.

@@ -48,7 +48,7 @@ func PredictedVsMeasured(pairs []Pair, unit string, opt Options) (Figure, error)
 			what = unit
 		}
 		return nil, noData("Predicted vs measured "+what,
-			"There are no held-out predictions to compare: the advisor needs at least 8 successful runs of 2 or more models to fit and cross-validate a model.")
+			"There are no held-out predictions to compare: the advisor needs successful runs of at least 8 configurations of 2 or more models to fit and cross-validate a model.")
 	}
 
 	quantity := quantities[unit]

@@ -349,7 +349,7 @@ func TestAdviseTooLittleData(t *testing.T) {
 	}
 	for _, args := range [][]string{{"fit"}, {"predict"}, {"recommend"}} {
 		r := clitest.Run(t, env, append(args, "--db", db)...)
-		if r.Code != command.ExitFailure || !strings.Contains(r.Stderr, "at least 8 successful runs") || !strings.Contains(r.Stderr, "measure more") {
+		if r.Code != command.ExitFailure || !strings.Contains(r.Stderr, "at least 8 configurations") || !strings.Contains(r.Stderr, "measure more") {
 			t.Errorf("%s on 4 runs of one model: exit %d, %q", args[0], r.Code, r.Stderr)
 		}
 	}

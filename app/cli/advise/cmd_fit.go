@@ -111,8 +111,12 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 
 func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 	fit, m := f.Fit, &f.Fit.Metrics
+	runs := countOf(m.NRuns, "run")
+	if m.NConfigs > 0 && m.NConfigs < m.NRuns {
+		runs += fmt.Sprintf(" (%s, each repeated one at its runs' mean)", countOf(m.NConfigs, "configuration"))
+	}
 	fmt.Fprintf(w, "Fitted %s of %s (%s) at %s; stored as fit %d in %s.\n",
-		countOf(m.NRuns, "run"), countOf(m.NModels, "model"), strings.Join(fit.Models, ", "),
+		runs, countOf(m.NModels, "model"), strings.Join(fit.Models, ", "),
 		strings.Join(fit.Precisions, ", "), f.Record.ID, dbPath)
 	if f.Left.Hot > 0 {
 		fmt.Fprintf(w, "Left out %s measured while the machine was hot or throttled; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
