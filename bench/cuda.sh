@@ -5,7 +5,8 @@
 #   bench/cuda.sh coverage    # worker start-up profile; rerun coverage, gpt2 fp16 b1 and gpt2-xl bf16 b8
 #   bench/cuda.sh fidelity    # the fidelity grid against mlx_lm, 3 rounds, then paired trials
 #   bench/cuda.sh sweep       # the gpt2-family grid, for the sweep's duty cycle
-#   bench/cuda.sh advisor gpt2|llama  # the advisor's sweep, 7 models, in two parts into one database
+#   bench/cuda.sh advisor gpt2|llama [again]  # the advisor's sweep, 7 models, in two parts into one
+#                             # database; "again" measures a part once more
 #   bench/cuda.sh host        # the host: topology, what the worker's import spends, paired trials
 #                             # against mlx_lm at batch 1, and decode's spread under each placement
 set -uo pipefail
@@ -56,10 +57,14 @@ advisor)
   case "${2:-}" in
   gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
   llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
-  *) echo "usage: bench/cuda.sh advisor gpt2|llama" >&2; exit 2 ;;
+  *) echo "usage: bench/cuda.sh advisor gpt2|llama [again]" >&2; exit 2 ;;
   esac
+  # "again" measures the part a second time into the same database, minutes after the first: the
+  # advisor fits each configuration at the mean of its runs, so the host's slow and fast stretches
+  # average out.
+  [ "${3:-}" = again ] && grid+=(--force)
   # Stopped within ten minutes, so that what was stored is still copied out; the same command resumes.
-  timeout 540 "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2.log"
+  timeout 540 "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2${3:+-$3}.log"
   cp /tmp/advisor.db* "$out/"
   ;;
 sweep)
