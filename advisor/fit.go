@@ -14,8 +14,8 @@ import (
 
 // Minimum data for a fit. Below MinRuns configurations with successful runs,
 // cross-validation has too few held-out ones to mean anything; with one model
-// the size of a model cannot be told from its other features. Leaving one model out needs
-// a third model, so that two remain to train on.
+// the size of a model cannot be told from its other features. Leaving one
+// model out needs a third model, so that two remain to train on.
 const (
 	MinRuns       = 8
 	MinModels     = 2
