@@ -46,13 +46,13 @@ func bootstrap(n, k int, seed int64) [][]int {
 func NewCommittee(obs []Observation, opt Options) (*Committee, error) {
 	fo := opt.withDefaults().fitting()
 	var d dataset
-	for _, o := range obs {
-		if o.Status == StatusOK && o.DecodeMsPerToken > 0 && o.Params > 0 && o.WeightBytes > 0 && o.Context > 0 {
-			d.add(o, o.DecodeMsPerToken)
+	for _, c := range combineRepeats(obs) { // as Train: each configuration once
+		if c.DecodeMsPerToken > 0 {
+			d.add(c.Observation, c.DecodeMsPerToken)
 		}
 	}
 	if len(d.Y) < MinRuns {
-		return nil, fmt.Errorf("a committee needs at least %d runs with a decode latency, and there are %d", MinRuns, len(d.Y))
+		return nil, fmt.Errorf("a committee needs at least %d configurations with a decode latency, and there are %d", MinRuns, len(d.Y))
 	}
 	full, err := regress.Train(physics.Decode, committeeKind, d.Rows, d.Y, d.Keys, fo)
 	if err != nil {

@@ -13,8 +13,9 @@ func usable(o Observation) bool {
 
 // repeated is a configuration and the runs that measured it.
 type repeated struct {
-	Observation         // the latest run, each measurement replaced by the runs' mean
-	runIDs      []int64 // every run behind it
+	Observation                // the latest run, each measurement replaced by the runs' mean
+	runIDs             []int64 // every run behind it
+	decode, ttft, peak sum     // the runs' measurements, while they are being added up
 }
 
 // combineRepeats makes each configuration one observation at the mean of its
@@ -27,7 +28,6 @@ type repeated struct {
 func combineRepeats(obs []Observation) []repeated {
 	index := map[string]int{}
 	var out []repeated
-	var sums [][3]sum
 	for _, o := range obs {
 		if !usable(o) {
 			continue
@@ -38,21 +38,21 @@ func combineRepeats(obs []Observation) []repeated {
 			i = len(out)
 			index[k] = i
 			out = append(out, repeated{})
-			sums = append(sums, [3]sum{})
 		}
-		if !seen || o.RunID > out[i].RunID {
-			out[i].Observation = o
+		r := &out[i]
+		if !seen || o.RunID > r.RunID {
+			r.Observation = o
 		}
-		out[i].runIDs = append(out[i].runIDs, o.RunID)
-		sums[i][0].add(o.DecodeMsPerToken)
-		sums[i][1].add(o.TTFTMs)
-		sums[i][2].add(float64(o.PeakMemoryBytes))
+		r.runIDs = append(r.runIDs, o.RunID)
+		r.decode.add(o.DecodeMsPerToken)
+		r.ttft.add(o.TTFTMs)
+		r.peak.add(float64(o.PeakMemoryBytes))
 	}
 	for i := range out {
-		out[i].DecodeMsPerToken = sums[i][0].mean()
-		out[i].TTFTMs = sums[i][1].mean()
-		out[i].PeakMemoryBytes = int64(math.Round(sums[i][2].mean()))
-		slices.Sort(out[i].runIDs)
+		r := &out[i]
+		r.DecodeMsPerToken, r.TTFTMs = r.decode.mean(), r.ttft.mean()
+		r.PeakMemoryBytes = int64(math.Round(r.peak.mean()))
+		slices.Sort(r.runIDs)
 	}
 	return out
 }

@@ -206,25 +206,27 @@ def print_paired(paired: list[dict[str, Any]], trials: int, seconds: float) -> N
           "| against generate_step alone, median | 95% bootstrap interval |")
     print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
 
-    def ratios(pairs: list[dict[str, float]], metric: str, ref: str) -> str:
+    def ratios(pairs: list[dict[str, float]], metric: str, ref: str) -> list[str]:
+        """The median ratio inferbench / ref and its interval, as two cells."""
         if not all(f"{ref}_{metric}" in x for x in pairs):
-            return "| – | – "
+            return ["–", "–"]
         med, lo, hi = bootstrap_median([x[f"inferbench_{metric}"] / x[f"{ref}_{metric}"] for x in pairs])
-        return f"| {med:.3f} | {lo:.3f} – {hi:.3f} "
+        return [f"{med:.3f}", f"{lo:.3f} – {hi:.3f}"]
+
+    def row(label: list[str], pairs: list[dict[str, float]], metric: str) -> str:
+        cells = label + ratios(pairs, metric, "mlx_lm") + ratios(pairs, metric, "mlx_lm_step")
+        return "| " + " | ".join(cells) + " |"
 
     for res in paired:
         for metric in ("prefill", "decode"):
             pairs = res["paired"]
-            print(f"| {res['model']} | {res['precision']} | {metric} tokens/s "
-                  f"| {statistics.median(x[f'mlx_lm_{metric}'] for x in pairs):.1f} "
-                  f"| {statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f} "
-                  f"{ratios(pairs, metric, 'mlx_lm')}{ratios(pairs, metric, 'mlx_lm_step')}|")
+            print(row([res["model"], res["precision"], f"{metric} tokens/s",
+                       f"{statistics.median(x[f'mlx_lm_{metric}'] for x in pairs):.1f}",
+                       f"{statistics.median(x[f'inferbench_{metric}'] for x in pairs):.1f}"], pairs, metric))
     if len(paired) > 1:
         every = [x for res in paired for x in res["paired"]]
         for metric in ("prefill", "decode"):
-            print(f"| every configuration | | {metric} tokens/s | | | {ratios(every, metric, 'mlx_lm')[2:]}"
-                  f"{ratios(every, metric, 'mlx_lm_step')}|")
-
+            print(row(["every configuration", "", f"{metric} tokens/s", "", ""], every, metric))
 
 if __name__ == "__main__":
     sys.exit(main())
