@@ -150,8 +150,8 @@ func value(t physics.Target, o Observation) float64 {
 // Train fits the advisor's models to successful runs and validates them.
 // Runs with another status, or without the measurement a target needs, are
 // left out of that target. A configuration measured more than once is one
-// observation at the mean of its runs (combineRepeats): it is fitted, held
-// out and scored as one.
+// observation, at its fastest run's times and its largest peak memory
+// (combineRepeats): it is fitted, held out and scored as one.
 func Train(obs []Observation, opt Options) (*Fit, error) {
 	opt = opt.withDefaults()
 	fo := opt.fitting()

@@ -21,7 +21,7 @@ import (
 // memory_mape_leave_one_model_out_linear, interactive_auc_cv, …
 type Metrics struct {
 	NRuns    int
-	NConfigs int // configurations: a configuration measured several times is one, at its runs' mean
+	NConfigs int // configurations: a configuration measured several times is one (combineRepeats)
 	NModels  int
 
 	Decode validate.TargetMetrics

@@ -13,17 +13,27 @@ func usable(o Observation) bool {
 
 // repeated is a configuration and the runs that measured it.
 type repeated struct {
-	Observation                // the latest run, each measurement replaced by the runs' mean
-	runIDs             []int64 // every run behind it
-	decode, ttft, peak sum     // the runs' measurements, while they are being added up
+	Observation                 // the latest run, each measurement replaced by the runs' combined one
+	runIDs             []int64  // every run behind it
+	decode, ttft, peak extremum // the runs' measurements, while they are being combined
 }
 
-// combineRepeats makes each configuration one observation at the mean of its
-// runs. A configuration measured again (a rerun, a second pass of a sweep,
-// `--force`) then counts once in the fit, as each other does, rather than
-// once per run, and the value it is fitted and scored at averages the states
-// of the host its runs met: on a GPU bound by the host's dispatch, reruns of
-// one configuration spread by ±15–25%. Runs that cannot be fitted are left
+// combineRepeats makes each configuration one observation. A configuration
+// measured again (a rerun, a second pass of a sweep, `--force`) then counts
+// once in the fit, as each other does, rather than once per run.
+//
+// Its times are those of its fastest run, and its peak memory the largest
+// any run reached. What moves a time between runs only ever adds to it: on
+// a GPU bound by the host's dispatch, the host beneath a virtual machine
+// has slow stretches of tens of seconds in which a run takes 1.5–2× as long,
+// and on a laptop it is other work and heat. The fastest of runs minutes
+// apart is then the best estimate of what the configuration costs on this
+// machine, as timing tools that face the same noise conclude (Python's
+// timeit; Chen and Revels, "Robust benchmarking in noisy environments",
+// 2016): their mean mixes slow and fast states into a value neither state
+// gives. Peak memory moves with what MLX's allocator happens to hold, and
+// the question it answers is whether a configuration fits, so the most it
+// has needed is the figure to plan by. Runs that cannot be fitted are left
 // out; the order is that of each configuration's first run.
 func combineRepeats(obs []Observation) []repeated {
 	index := map[string]int{}
@@ -50,31 +60,30 @@ func combineRepeats(obs []Observation) []repeated {
 	}
 	for i := range out {
 		r := &out[i]
-		r.DecodeMsPerToken, r.TTFTMs = r.decode.mean(), r.ttft.mean()
-		r.PeakMemoryBytes = int64(math.Round(r.peak.mean()))
+		r.DecodeMsPerToken, r.TTFTMs = r.decode.min, r.ttft.min
+		r.PeakMemoryBytes = int64(r.peak.max)
 		slices.Sort(r.runIDs)
 	}
 	return out
 }
 
-// sum accumulates a measurement over runs, skipping those that lack it (0:
-// decode of a run that generated one token).
-type sum struct {
-	total float64
-	n     int
+// extremum tracks the least and the largest of a measurement over runs,
+// skipping runs that lack it (0: decode of a run that generated one token);
+// both stay 0 when no run has it, as in a single run.
+type extremum struct {
+	min, max float64
+	n        int
 }
 
-func (s *sum) add(v float64) {
-	if v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
-		s.total += v
-		s.n++
+func (e *extremum) add(v float64) {
+	if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return
 	}
-}
-
-// mean is 0 when no run had the measurement, as in a single run.
-func (s sum) mean() float64 {
-	if s.n == 0 {
-		return 0
+	if e.n == 0 || v < e.min {
+		e.min = v
 	}
-	return s.total / float64(s.n)
+	if e.n == 0 || v > e.max {
+		e.max = v
+	}
+	e.n++
 }

@@ -27,13 +27,17 @@ func TestCombineRepeats(t *testing.T) {
 			[]Observation{run(1, 128, 2, 10, 1000), run(2, 512, 3, 20, 2000)},
 			[]Observation{run(1, 128, 2, 10, 1000), run(2, 512, 3, 20, 2000)},
 			[][]int64{{1}, {2}}},
-		{"a rerun is averaged in, and the latest run stands for both",
-			[]Observation{run(1, 128, 2, 10, 1000), run(2, 512, 3, 20, 2000), run(3, 128, 4, 30, 3001)},
-			[]Observation{run(3, 128, 3, 20, 2001), run(2, 512, 3, 20, 2000)},
+		{"a rerun combines in, at the fastest times and the largest peak, and the latest run stands for both",
+			[]Observation{run(1, 128, 2, 30, 1000), run(2, 512, 3, 20, 2000), run(3, 128, 4, 10, 3001)},
+			[]Observation{run(3, 128, 2, 10, 3001), run(2, 512, 3, 20, 2000)},
 			[][]int64{{1, 3}, {2}}},
-		{"a run without decode does not pull decode's mean to zero",
+		{"the fastest of three runs, wherever it falls",
+			[]Observation{run(1, 128, 5, 12, 1000), run(2, 128, 3, 11, 900), run(3, 128, 4, 13, 1100)},
+			[]Observation{run(3, 128, 3, 11, 1100)},
+			[][]int64{{1, 2, 3}}},
+		{"a run without decode does not pull decode to zero",
 			[]Observation{run(1, 128, 2, 10, 1000), run(2, 128, 0, 30, 1000)},
-			[]Observation{run(2, 128, 2, 20, 1000)},
+			[]Observation{run(2, 128, 2, 10, 1000)},
 			[][]int64{{1, 2}}},
 		{"runs that cannot be fitted are left out",
 			[]Observation{oom, run(1, 128, 2, 10, 1000), {RunID: 5, Model: "x", Status: StatusOK}},
@@ -62,28 +66,30 @@ func TestCombineRepeats(t *testing.T) {
 	}
 }
 
-// A configuration measured five times weighs in the fit as one, at its mean:
-// the fit equals the one on the sweep with that configuration measured once
-// at the mean of the five.
+// A configuration measured five times weighs in the fit as one, at its
+// fastest times and its largest peak: the fit equals the one on the sweep
+// with that configuration measured once at those values.
 func TestTrainCountsARepeatedConfigurationOnce(t *testing.T) {
 	base := cpuSweep(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	repeated := slices.Clone(base)
 	once := slices.Clone(base)
 	target := base[0]
-	var decode, ttft, mem float64
+	decode, ttft, mem := target.DecodeMsPerToken, target.TTFTMs, target.PeakMemoryBytes
 	for i := range 5 {
 		o := target
 		o.RunID = int64(1000 + i)
 		o.DecodeMsPerToken *= 1 + 0.3*(rng.Float64()-0.5)
 		o.TTFTMs *= 1 + 0.3*(rng.Float64()-0.5)
 		o.PeakMemoryBytes = int64(float64(o.PeakMemoryBytes) * (1 + 0.1*(rng.Float64()-0.5)))
-		decode, ttft, mem = decode+o.DecodeMsPerToken/5, ttft+o.TTFTMs/5, mem+float64(o.PeakMemoryBytes)/5
+		decode, ttft, mem = min(decode, o.DecodeMsPerToken), min(ttft, o.TTFTMs), max(mem, o.PeakMemoryBytes)
 		repeated = append(repeated, o)
 	}
-	// The mean stands where the first run was, as combineRepeats orders by first run.
-	once[0].RunID, once[0].DecodeMsPerToken, once[0].TTFTMs = 1004, (decode*5+target.DecodeMsPerToken)/6, (ttft*5+target.TTFTMs)/6
-	once[0].PeakMemoryBytes = int64(math.Round((mem*5 + float64(target.PeakMemoryBytes)) / 6))
+	if decode == target.DecodeMsPerToken || mem == target.PeakMemoryBytes {
+		t.Fatal("no rerun is faster, or none peaks higher, than the first run: the test cannot tell the rule from keeping the first")
+	}
+	// The combined run stands where the first run was, as combineRepeats orders by first run.
+	once[0].RunID, once[0].DecodeMsPerToken, once[0].TTFTMs, once[0].PeakMemoryBytes = 1004, decode, ttft, mem
 
 	fr, err := Train(repeated, Options{Seed: 1})
 	if err != nil {
@@ -100,12 +106,19 @@ func TestTrainCountsARepeatedConfigurationOnce(t *testing.T) {
 	if got := len(fr.HeldOut["decode"]); got != len(base) {
 		t.Errorf("%d held-out decode predictions, want one per configuration (%d)", got, len(base))
 	}
-	a, b := val(fr.Metrics.Decode.MAPE5Fold), val(fo.Metrics.Decode.MAPE5Fold)
-	if math.Abs(a-b) > 1e-9 {
-		t.Errorf("decode MAPE %g with the repeats, %g with their mean once: the repeats weigh more than one configuration", a, b)
+	for _, c := range []struct {
+		name string
+		a, b *float64
+	}{
+		{"decode", fr.Metrics.Decode.MAPE5Fold, fo.Metrics.Decode.MAPE5Fold},
+		{"memory", fr.Metrics.Memory.MAPE5Fold, fo.Metrics.Memory.MAPE5Fold},
+	} {
+		if a, b := val(c.a), val(c.b); math.Abs(a-b) > 1e-9 {
+			t.Errorf("%s MAPE %g with the repeats, %g with the combined run once: the repeats weigh more than one configuration, or combine otherwise", c.name, a, b)
+		}
 	}
 	q := target.Query()
 	if pa, pb := fr.Decode.Estimate(physics.Derive(q)).Value(), fo.Decode.Estimate(physics.Derive(q)).Value(); math.Abs(pa-pb) > 1e-9*pb {
-		t.Errorf("decode prediction %g with the repeats, %g with their mean once", pa, pb)
+		t.Errorf("decode prediction %g with the repeats, %g with the combined run once", pa, pb)
 	}
 }

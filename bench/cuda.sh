@@ -7,6 +7,8 @@
 #   bench/cuda.sh sweep       # the gpt2-family grid, for the sweep's duty cycle
 #   bench/cuda.sh advisor gpt2|llama [again]  # the advisor's sweep, 7 models, in two parts into one
 #                             # database; "again" measures a part once more
+#   bench/cuda.sh passes N SECONDS  # the advisor's 7-model sweep N times, pass k into its own
+#                             # database, within SECONDS; the same command resumes where it stopped
 #   bench/cuda.sh host        # the host: topology, what the worker's import spends, paired trials
 #                             # against mlx_lm at batch 1, and decode's spread under each placement
 set -uo pipefail
@@ -67,6 +69,27 @@ advisor)
   timeout 540 "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 5 --db /tmp/advisor.db 2>&1 | tee "$out/advisor-$2${3:+-$3}.log"
   cp /tmp/advisor.db* "$out/"
   ;;
+passes)
+  # Each pass is a whole sweep of the grid, so a configuration's runs are minutes apart: the host's
+  # slow stretches last tens of seconds, and the advisor fits a configuration at its fastest run.
+  # Pass k goes to its own database (put together afterwards by `inferbench import`), so a pass cut
+  # off by the time limit resumes without measuring again what it already has.
+  passes=${2:?usage: bench/cuda.sh passes N SECONDS} end=$(( $(date +%s) + ${3:?seconds} ))
+  for pass in $(seq 1 "$passes"); do
+    for part in llama gpt2; do
+      case $part in
+      gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
+      llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
+      esac
+      left=$(( end - $(date +%s) - 10 ))
+      [ "$left" -gt 30 ] || break 2
+      timeout "$left" "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 3 \
+        --db "/tmp/advisor-pass$pass.db" 2>&1 | tee -a "$out/passes-$pass-$part.log" | grep -v '^\[' | tail -3
+      tail -1 "$out/passes-$pass-$part.log"
+    done
+  done
+  cp /tmp/advisor-pass*.db* "$out/"
+  ;;
 sweep)
   start=$(stamp)
   "$bin" sweep --model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 \
@@ -75,7 +98,7 @@ sweep)
   echo "wall $start $end" | tee -a "$out/sweep.log"
   ;;
 *)
-  echo "usage: bench/cuda.sh coverage|fidelity|host|advisor|sweep" >&2
+  echo "usage: bench/cuda.sh coverage|fidelity|host|advisor|passes|sweep" >&2
   exit 2
   ;;
 esac

@@ -253,15 +253,17 @@ func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
 	tests := []struct {
 		name, key, flag, says string
-		mark                  []func(*storage.Run)
+		// byDefault says the runs are left out unless flag; otherwise kept unless flag.
+		byDefault bool
+		mark      []func(*storage.Run)
 	}{
 		// The last is throttled while its thermal state read nominal: its clock fell.
-		{"hot", "hot_runs_left_out", "--include-hot", "Left out 4 runs measured while the machine was hot or throttled",
+		{"hot", "hot_runs_left_out", "--include-hot", "Left out 4 runs measured while the machine was hot or throttled", true,
 			[]func(*storage.Run){
 				func(r *storage.Run) { r.ThermalWorst = "serious" }, func(r *storage.Run) { r.ThermalWorst = "serious" },
 				func(r *storage.Run) { r.ThermalWorst = "critical" }, func(r *storage.Run) { r.ThermalWorst, r.Throttled = "nominal", true },
 			}},
-		{"unstable", "unstable_runs_left_out", "--include-unstable", "Left out 2 runs whose repetitions stepped between two levels",
+		{"unstable", "unstable_runs_left_out", "--exclude-unstable", "Left out 2 runs whose repetitions stepped between two levels", false,
 			[]func(*storage.Run){
 				func(r *storage.Run) { r.Stability = engine.StabilityShift }, func(r *storage.Run) { r.Stability = engine.StabilityShift },
 			}},
@@ -274,16 +276,20 @@ func TestFitLeavesOutHotAndUnstableRuns(t *testing.T) {
 				mark(r)
 				s.Insert(r)
 			}
-			var kept, all map[string]any
-			decodeJSON(t, clitest.Run(t, env, "fit", "--format", "json", "--db", db), &kept)
-			if kept["n_runs"] != float64(n) || kept[tt.key] != float64(len(tt.mark)) {
-				t.Errorf("n_runs %v, %s %v; want %d and %d", kept["n_runs"], tt.key, kept[tt.key], n, len(tt.mark))
+			leaveOut, keep := []string{}, []string{tt.flag}
+			if !tt.byDefault {
+				leaveOut, keep = keep, leaveOut
 			}
-			decodeJSON(t, clitest.Run(t, env, "fit", "--format", "json", tt.flag, "--db", db), &all)
-			if all["n_runs"] != float64(n+len(tt.mark)) {
-				t.Errorf("with %s n_runs %v, want %d", tt.flag, all["n_runs"], n+len(tt.mark))
+			var left, all map[string]any
+			decodeJSON(t, clitest.Run(t, env, append([]string{"fit", "--format", "json", "--db", db}, leaveOut...)...), &left)
+			if left["n_runs"] != float64(n) || left[tt.key] != float64(len(tt.mark)) {
+				t.Errorf("%v: n_runs %v, %s %v; want %d and %d", leaveOut, left["n_runs"], tt.key, left[tt.key], n, len(tt.mark))
 			}
-			clitest.MustContain(t, "fit table", clitest.Run(t, env, "fit", "--db", db).Stdout, tt.says)
+			decodeJSON(t, clitest.Run(t, env, append([]string{"fit", "--format", "json", "--db", db}, keep...)...), &all)
+			if all["n_runs"] != float64(n+len(tt.mark)) || all[tt.key] != float64(0) {
+				t.Errorf("%v: n_runs %v, %s %v; want %d and 0", keep, all["n_runs"], tt.key, all[tt.key], n+len(tt.mark))
+			}
+			clitest.MustContain(t, "fit table", clitest.Run(t, env, append([]string{"fit", "--db", db}, leaveOut...)...).Stdout, tt.says)
 		})
 	}
 }

@@ -37,7 +37,7 @@ func Fit(ctx context.Context, env app.Env, args []string, stdout, stderr io.Writ
 	command.FormatFlag(fs, &format, command.TableOrJSON)
 	db.AddFlags(fs, env)
 	fs.BoolVar(&req.IncludeHot, "include-hot", false, "also learn from runs measured under serious or critical thermal pressure")
-	fs.BoolVar(&req.IncludeUnstable, "include-unstable", false, "also learn from runs whose repetitions stepped between two levels (stability \"level shift\")")
+	fs.BoolVar(&req.ExcludeUnstable, "exclude-unstable", false, "leave out runs whose repetitions stepped between two levels (stability \"level shift\"); by default the fit learns from them, at each configuration's fastest run")
 	command.SetUsage(fs, stderr, command.HelpText{
 		Synopsis: "fit [flags]",
 		Description: `Fits models of decode ms/token, time to first token and peak memory, and a classifier of
@@ -113,7 +113,7 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 	fit, m := f.Fit, &f.Fit.Metrics
 	runs := countOf(m.NRuns, "run")
 	if m.NConfigs > 0 && m.NConfigs < m.NRuns {
-		runs += fmt.Sprintf(" (%s, each repeated one at its runs' mean)", countOf(m.NConfigs, "configuration"))
+		runs += fmt.Sprintf(" (%s, each measured more than once fitted at its fastest run and its largest peak memory)", countOf(m.NConfigs, "configuration"))
 	}
 	fmt.Fprintf(w, "Fitted %s of %s (%s) at %s; stored as fit %d in %s.\n",
 		runs, countOf(m.NModels, "model"), strings.Join(fit.Models, ", "),
@@ -122,7 +122,7 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 		fmt.Fprintf(w, "Left out %s measured while the machine was hot or throttled; --include-hot learns from those too.\n", countOf(f.Left.Hot, "run"))
 	}
 	if f.Left.Unstable > 0 {
-		fmt.Fprintf(w, "Left out %s whose repetitions stepped between two levels; --include-unstable learns from those too.\n", countOf(f.Left.Unstable, "run"))
+		fmt.Fprintf(w, "Left out %s whose repetitions stepped between two levels (--exclude-unstable).\n", countOf(f.Left.Unstable, "run"))
 	}
 	if f.Left.UnknownShape > 0 {
 		fmt.Fprintf(w, "Left out %s of models whose architecture could not be read.\n", countOf(f.Left.UnknownShape, "run"))
