@@ -18,6 +18,26 @@ type Cost struct {
 	Efficiency   float64 `json:"bandwidth_efficiency,omitempty"`
 }
 
+// BeyondNominal says the weights' rate is faster than the machine's nominal
+// bandwidth, which no memory delivers: where kernel launches bound decode
+// (small models on a GPU), the weights' bytes add too little time for the
+// runs to pin their rate down, and the per-layer cost takes up the rest.
+func (c Cost) BeyondNominal() bool { return c.Efficiency > 1 }
+
+// BeyondNominalNote is what to tell the reader of a rate BeyondNominal.
+const BeyondNominalNote = "A rate above 100% of the nominal bandwidth is not a bandwidth: where kernel launches bound decode, " +
+	"the weights' bytes add too little time for the runs to pin their rate down; read the per-layer cost."
+
+// AnyBeyondNominal says whether any of costs is BeyondNominal.
+func AnyBeyondNominal(costs []Cost) bool {
+	for _, c := range costs {
+		if c.BeyondNominal() {
+			return true
+		}
+	}
+	return false
+}
+
 // DecodeCosts reads the decode model's rates per precision, when it is the
 // overhead or dispatch kind; nil otherwise. They say where this machine's
 // time goes: a large per-layer cost means decode is bound by dispatch, not

@@ -112,3 +112,20 @@ func TestDecodeCostsReadTheLaw(t *testing.T) {
 		}
 	}
 }
+
+func TestBeyondNominal(t *testing.T) {
+	tests := []struct {
+		costs []Cost
+		want  bool
+	}{
+		{nil, false},
+		{[]Cost{{Precision: "fp16", Efficiency: 0.8}, {Precision: "int4", Efficiency: 1}}, false},
+		{[]Cost{{Precision: "fp16", Efficiency: 0.8}, {Precision: "int4", Efficiency: 1.64}}, true},
+		{[]Cost{{Precision: "fp16", BandwidthGBs: 9000}}, false}, // no nominal bandwidth to exceed
+	}
+	for _, tt := range tests {
+		if got := AnyBeyondNominal(tt.costs); got != tt.want {
+			t.Errorf("AnyBeyondNominal(%+v) = %v, want %v", tt.costs, got, tt.want)
+		}
+	}
+}

@@ -167,6 +167,9 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 			}
 			fmt.Fprintln(w, line)
 		}
+		if advisor.AnyBeyondNominal(costs) {
+			fmt.Fprintf(w, "  %s\n", advisor.BeyondNominalNote)
+		}
 	} else {
 		switch {
 		case fit.BandwidthEfficiency > 0:

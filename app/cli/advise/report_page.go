@@ -71,6 +71,9 @@ func (r *analysis) fitSection() section {
 		}
 		s.tables = append(s.tables, ct)
 		s.paras = append(s.paras, "Where decode time goes: the decode model's per-layer cost (kernel launches, whatever the layer's size) and the rate at which it reads the weights, per precision.")
+		if advisor.AnyBeyondNominal(costs) {
+			s.paras = append(s.paras, advisor.BeyondNominalNote)
+		}
 	}
 	for _, w := range m.Warnings {
 		s.paras = append(s.paras, "WARNING: "+w)
