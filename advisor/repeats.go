@@ -87,3 +87,16 @@ func (e *extremum) add(v float64) {
 	}
 	e.n++
 }
+
+// Combine is obs as the fit sees them: one observation per configuration, at
+// its fastest run's times and its largest peak memory, under its latest run's
+// id (combineRepeats). A measured configuration shown beside predictions is
+// then what the fit was trained on.
+func Combine(obs []Observation) []Observation {
+	rs := combineRepeats(obs)
+	out := make([]Observation, len(rs))
+	for i, r := range rs {
+		out[i] = r.Observation
+	}
+	return out
+}

@@ -349,20 +349,38 @@ func (f *Fitted) Query(cat *engine.Catalog, sh *Shapes, model, precision string,
 		Context: context, Generate: generate, Batch: batch, BandwidthGBs: f.Machine.BandwidthGBs}, nil
 }
 
-// measured returns the newest run of exactly this configuration on this machine that ran
-// (ok) or ran out of memory, or nil. A successful run measured while hot is passed over: it
-// is slower than the configuration is.
+// Measured returns the run that stands for a configuration measured on this machine, as the fit
+// counts it: its fastest successful run (least decode ms/token; see advisor.Combine), or an
+// out-of-memory run when none succeeded; nil when it was not measured.
 func (f *Fitted) Measured(model, precision string, context, generate, batch int) *storage.Run {
+	var best *storage.Run
+	for _, r := range f.runsOf(model, precision, context, generate, batch) {
+		switch {
+		case r.Status == storage.StatusOK:
+			if best == nil || best.Status != storage.StatusOK || *r.DecodeMsPerToken < *best.DecodeMsPerToken {
+				best = r
+			}
+		case best == nil:
+			best = r
+		}
+	}
+	return best
+}
+
+// runsOf lists this machine's runs of a configuration that speak for it: out-of-memory ones, and
+// successful ones with a decode latency measured while the machine was not hot.
+func (f *Fitted) runsOf(model, precision string, context, generate, batch int) []*storage.Run {
+	var out []*storage.Run
 	for i, r := range f.Runs {
 		if r.MachineID != f.Machine.ID || r.Model != model || r.Precision != precision ||
 			r.Context != context || r.Generate != generate || r.Batch != batch {
 			continue
 		}
 		if r.Status == storage.StatusOOM || r.Status == storage.StatusOK && !Hot(r) && r.DecodeMsPerToken != nil {
-			return &f.Runs[i]
+			out = append(out, &f.Runs[i])
 		}
 	}
-	return nil
+	return out
 }
 
 // countOf counts a noun in words: "1 run", "3 runs".

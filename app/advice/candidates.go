@@ -5,6 +5,7 @@ import (
 
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/engine"
+	"github.com/inferbench/inferbench/storage"
 )
 
 // candidates builds the advisor's candidates at one context: every model × precision × batch
@@ -28,14 +29,35 @@ func (f *Fitted) Candidates(cat *engine.Catalog, sh *Shapes, models, precisions 
 					return nil, nil, err
 				}
 				cand := advisor.Candidate{Query: q}
-				if r := f.Measured(m, p, context, generate, b); r != nil {
-					if o, ok := Observation(*r, cat, sh, f.Machine); ok {
-						cand.Measured = &o
-					}
+				if o, ok := f.measuredObservation(cat, sh, m, p, context, generate, b); ok {
+					cand.Measured = &o
 				}
 				cands = append(cands, cand)
 			}
 		}
 	}
 	return cands, beyond, nil
+}
+
+// measuredObservation is a configuration measured on this machine as the fit counts it: its
+// successful runs combined (advisor.Combine), or, when none succeeded, an out-of-memory run.
+func (f *Fitted) measuredObservation(cat *engine.Catalog, sh *Shapes, model, precision string, context, generate, batch int) (advisor.Observation, bool) {
+	var ok, oom []advisor.Observation
+	for _, r := range f.runsOf(model, precision, context, generate, batch) {
+		o, known := Observation(*r, cat, sh, f.Machine)
+		switch {
+		case !known:
+		case r.Status == storage.StatusOK:
+			ok = append(ok, o)
+		default:
+			oom = append(oom, o)
+		}
+	}
+	if c := advisor.Combine(ok); len(c) > 0 {
+		return c[0], true
+	}
+	if len(oom) > 0 {
+		return oom[0], true
+	}
+	return advisor.Observation{}, false
 }

@@ -173,6 +173,52 @@ func TestPredictIntervalsAndMeasurement(t *testing.T) {
 	clitest.MustContain(t, "unmeasured predict", r.Stdout, "extrapolates", "Not measured on this machine")
 }
 
+// A configuration measured three times is shown, in predict and recommend, as the fit counts
+// it: at its fastest run (that run's id and decode) and at the largest peak of the three.
+func TestMeasuredRepeatsShowAsTheFitCountsThem(t *testing.T) {
+	env, db, s, _ := seeded(t)
+	var first storage.Run
+	for _, r := range clitest.StoredRuns(t, db) {
+		if r.Model == "gpt2-large" && r.Precision == "fp32" && r.Context == 128 && r.Batch == 1 {
+			first = r
+		}
+	}
+	scaled := func(decode, memory float64) *storage.Run {
+		r := s.Run("gpt2-large", "fp32", 128, 1)
+		d, p := *first.DecodeMsPerToken*decode, int64(float64(*first.PeakMemoryBytes)*memory)
+		r.DecodeMsPerToken, r.PeakMemoryBytes = &d, &p
+		s.Insert(r)
+		return r
+	}
+	fastest := scaled(0.8, 0.95) // the fastest of the three, but not the largest peak
+	scaled(1.3, 1.1)             // the newest: slower, and the largest peak
+	var p struct {
+		Measured *struct {
+			RunID            int64   `json:"run_id"`
+			DecodeMsPerToken float64 `json:"decode_ms_per_token"`
+		} `json:"measured"`
+	}
+	decodeJSON(t, clitest.Run(t, env, "predict", "--model", "gpt2-large", "--precision", "fp32", "--context", "128", "--db", db, "--format", "json"), &p)
+	if p.Measured == nil || p.Measured.RunID != fastest.ID || p.Measured.DecodeMsPerToken != *fastest.DecodeMsPerToken {
+		t.Errorf("predict's measurement %+v, want the fastest run %d at %.3f ms/token", p.Measured, fastest.ID, *fastest.DecodeMsPerToken)
+	}
+	var rec struct {
+		Recommendations []struct {
+			advisor.Query   `json:"query"`
+			Measured        bool    `json:"measured"`
+			MsPerToken      float64 `json:"ms_per_token"`
+			PeakMemoryBytes int64   `json:"peak_memory_bytes"`
+		} `json:"recommendations"`
+	}
+	decodeJSON(t, clitest.Run(t, env, "recommend", "--db", db, "--format", "json", "--context", "128", "--batch", "1",
+		"--model", "gpt2-large", "--precision", "fp32", "--memory", "64GiB", "--max-ms-per-token", "0", "--top", "0"), &rec)
+	largest := int64(float64(*first.PeakMemoryBytes) * 1.1)
+	if len(rec.Recommendations) != 1 || !rec.Recommendations[0].Measured ||
+		math.Abs(rec.Recommendations[0].MsPerToken / *fastest.DecodeMsPerToken - 1) > 1e-9 || rec.Recommendations[0].PeakMemoryBytes != largest {
+		t.Errorf("recommendations %+v, want one measured at %.3f ms/token and %d bytes", rec.Recommendations, *fastest.DecodeMsPerToken, largest)
+	}
+}
+
 func TestRecommendRanksAndRespectsBudgets(t *testing.T) {
 	env, db, _, _ := seeded(t)
 	type out struct {

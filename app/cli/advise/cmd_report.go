@@ -177,15 +177,17 @@ func (r *analysis) recommend(cat *engine.Catalog) error {
 		return err
 	}
 	// The report describes the machine the runs were measured on, wherever it is read: a run of
-	// the configuration there is a measurement, not only one made on this machine.
+	// the configuration there is a measurement, not only one made on this machine. Its successful
+	// runs count as the fit counts them (advisor.Combine), before any out-of-memory one.
+	measured := append(advisor.Combine(r.obs), r.obs...)
 	for i := range cands {
 		if cands[i].Measured != nil {
 			continue
 		}
 		q := cands[i].Query
-		for j, o := range r.obs {
+		for j, o := range measured {
 			if o.Model == q.Model && o.Precision == q.Precision && o.Context == q.Context && o.Generate == q.Generate && max(o.Batch, 1) == max(q.Batch, 1) {
-				cands[i].Measured = &r.obs[j]
+				cands[i].Measured = &measured[j]
 				break
 			}
 		}
