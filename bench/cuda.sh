@@ -19,6 +19,14 @@ bin=${INFERBENCH_BINARY:-/tmp/ib/inferbench}
 py=$INFERBENCH_PYTHON
 out=${OUT:?set OUT to the folder for results}
 stamp() { date -u +%s.%N; }
+# advisor_grid sets grid to one part of the advisor's 7-model sweep: gpt2 or llama.
+advisor_grid() {
+  case $1 in
+  gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
+  llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
+  *) return 1 ;;
+  esac
+}
 
 case "${1:-}" in
 coverage)
@@ -56,11 +64,7 @@ host)
     --model gpt2 --precision fp16 --context 512 --generate 64 --repeats 24 2>&1 | tee "$out/hostnoise.md"
   ;;
 advisor)
-  case "${2:-}" in
-  gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
-  llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
-  *) echo "usage: bench/cuda.sh advisor gpt2|llama [again]" >&2; exit 2 ;;
-  esac
+  advisor_grid "${2:-}" || { echo "usage: bench/cuda.sh advisor gpt2|llama [again]" >&2; exit 2; }
   # "again" measures the part a second time into the same database, minutes after the first: the
   # advisor fits each configuration at the mean of its runs, so the host's slow and fast stretches
   # average out.
@@ -77,10 +81,7 @@ passes)
   passes=${2:?usage: bench/cuda.sh passes N SECONDS} end=$(( $(date +%s) + ${3:?seconds} ))
   for pass in $(seq 1 "$passes"); do
     for part in llama gpt2; do
-      case $part in
-      gpt2) grid=(--model gpt2,gpt2-medium,gpt2-large,gpt2-xl --precision fp16,bf16,int8,int4,fp32 --context 128,512,960) ;;
-      llama) grid=(--model smollm2-135m,qwen2.5-0.5b,llama-3.2-1b --precision fp16,bf16,int8,int4 --context 128,512,1024) ;;
-      esac
+      advisor_grid "$part"
       left=$(( end - $(date +%s) - 10 ))
       [ "$left" -gt 30 ] || break 2
       timeout "$left" "$bin" sweep "${grid[@]}" --batch 1,8 --generate 64 --repeats 3 \

@@ -5,7 +5,6 @@ import (
 
 	"github.com/inferbench/inferbench/advisor"
 	"github.com/inferbench/inferbench/engine"
-	"github.com/inferbench/inferbench/storage"
 )
 
 // candidates builds the advisor's candidates at one context: every model × precision × batch
@@ -40,24 +39,20 @@ func (f *Fitted) Candidates(cat *engine.Catalog, sh *Shapes, models, precisions 
 }
 
 // measuredObservation is a configuration measured on this machine as the fit counts it: its
-// successful runs combined (advisor.Combine), or, when none succeeded, an out-of-memory run.
+// successful runs combined (advisor.Combine, which passes over the rest), or, when none
+// succeeded, an out-of-memory run.
 func (f *Fitted) measuredObservation(cat *engine.Catalog, sh *Shapes, model, precision string, context, generate, batch int) (advisor.Observation, bool) {
-	var ok, oom []advisor.Observation
+	var obs []advisor.Observation
 	for _, r := range f.runsOf(model, precision, context, generate, batch) {
-		o, known := Observation(*r, cat, sh, f.Machine)
-		switch {
-		case !known:
-		case r.Status == storage.StatusOK:
-			ok = append(ok, o)
-		default:
-			oom = append(oom, o)
+		if o, known := Observation(*r, cat, sh, f.Machine); known {
+			obs = append(obs, o)
 		}
 	}
-	if c := advisor.Combine(ok); len(c) > 0 {
+	if c := advisor.Combine(obs); len(c) > 0 {
 		return c[0], true
 	}
-	if len(oom) > 0 {
-		return oom[0], true
+	if len(obs) > 0 {
+		return obs[0], true
 	}
 	return advisor.Observation{}, false
 }
