@@ -1,6 +1,8 @@
 package advisor
 
 import (
+	"fmt"
+
 	"github.com/inferbench/inferbench/advisor/physics"
 	"github.com/inferbench/inferbench/advisor/regress"
 )
@@ -87,4 +89,21 @@ func (f *Fit) DecodeCosts() []Cost {
 		out[k] = c
 	}
 	return out
+}
+
+// MemoryLiveLayers is the window of layers whose prompt temporaries the
+// memory model counts at once (physics.WithLiveLayers), when it is the
+// overhead kind and the window is narrower than the models; 0 otherwise.
+func (f *Fit) MemoryLiveLayers() float64 {
+	if m := f.Memory; m != nil && m.Kind == regress.KindOverhead {
+		return m.LiveLayers
+	}
+	return 0
+}
+
+// LiveLayersNote says what a memory window of w layers means.
+func LiveLayersNote(w float64) string {
+	return fmt.Sprintf("Peak memory counts the prompt's per-layer temporaries for at most %g layers at once, a window chosen by "+
+		"cross-validation: MLX frees a buffer only once the GPU has run the work that read it, so prefill holds those of "+
+		"the layers in flight, not of every layer.", w)
 }

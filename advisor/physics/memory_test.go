@@ -46,3 +46,32 @@ func TestMinimumMemory(t *testing.T) {
 		t.Fatalf("at the limits: %+v, total %d", huge, huge.Total())
 	}
 }
+
+func TestWithLiveLayers(t *testing.T) {
+	shape := Shape{Layers: 48, Hidden: 1600, Heads: 25, KVHeads: 25, HeadDim: 64, Intermediate: 6400, Vocab: 50257}
+	p := Derive(Query{Model: "gpt2-xl", Params: 1.5e9, WeightBytes: 3e9, Shape: shape, Precision: "fp16", Context: 512, Generate: 64, Batch: 8})
+	tests := []struct {
+		name   string
+		window float64
+		share  float64 // of the per-layer temporaries still counted
+	}{
+		{"0 counts every layer", 0, 1},
+		{"a window as deep as the model counts every layer", 48, 1},
+		{"a wider window counts every layer", 64, 1},
+		{"12 of 48 layers", 12, 0.25},
+		{"20 of 48 layers", 20, 20.0 / 48},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := p.WithLiveLayers(tt.window)
+			if math.Abs(got.HiddenBytes-tt.share*p.HiddenBytes) > 1 || math.Abs(got.MLPBytes-tt.share*p.MLPBytes) > 1 {
+				t.Errorf("hidden %g, MLP %g; want %g and %g", got.HiddenBytes, got.MLPBytes, tt.share*p.HiddenBytes, tt.share*p.MLPBytes)
+			}
+			// Only the per-layer temporaries move: the weights, the KV cache and one layer's activation stay.
+			got.HiddenBytes, got.MLPBytes = p.HiddenBytes, p.MLPBytes
+			if got != p {
+				t.Errorf("other quantities changed: %+v, want %+v", got, p)
+			}
+		})
+	}
+}

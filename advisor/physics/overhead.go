@@ -10,6 +10,10 @@ import "slices"
 //	memory ≈ c + Σ_precision (w_p·weights + k_p·KV cache + h_p·hidden states + m_p·MLP intermediates
 //	                          + a_p·MLP activation + s_p·attention scores) + l·logits
 //
+// The hidden states and MLP intermediates are counted for at most a window of
+// layers the memory model learns (WithLiveLayers), and memory is fitted for
+// the least absolute relative error.
+//
 // The per-layer term is the kernel launches and synchronisation every layer
 // pays whatever its size, which is what bounds small models on a GPU; the
 // byte terms are what bounds large ones. Each precision has its own rates,
@@ -85,4 +89,22 @@ func (t Target) OverheadTerms(p Quantities, precisions []string) TermSet {
 		ts.perPrecision(TermScores, precisions, w, p.ScoreBytes)
 	}
 	return ts
+}
+
+// WithLiveLayers is p with the prompt's per-layer temporaries (HiddenBytes,
+// MLPBytes) counted for at most window layers; a window of 0 counts every
+// layer. MLX frees a buffer only once the GPU work that read it has run, and
+// the host queues work until more than a fixed number of command buffers are
+// in flight (MAX_ACTIVE_TASKS in mlx/transforms.cpp), so a deep model's
+// prefill holds the temporaries of a window of layers rather than of all of
+// them. How wide the window is depends on the backend and on how far the host
+// runs ahead of the GPU; regress learns it per fit.
+func (p Quantities) WithLiveLayers(window float64) Quantities {
+	if window <= 0 || window >= p.Layers {
+		return p
+	}
+	f := window / p.Layers
+	p.HiddenBytes *= f
+	p.MLPBytes *= f
+	return p
 }

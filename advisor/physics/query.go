@@ -1,6 +1,9 @@
 package physics
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Query is a configuration to predict.
 type Query struct {
@@ -27,4 +30,10 @@ func (q Query) Key() string {
 // its zero value groups every configuration that differs only there.
 func ConfigKey(model, precision string, context, generate, batch int, bandwidthGBs float64) string {
 	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d\x00%g", model, precision, context, generate, batch, bandwidthGBs)
+}
+
+// KeyModel is the model a configuration key names.
+func KeyModel(key string) string {
+	model, _, _ := strings.Cut(key, "\x00")
+	return model
 }

@@ -51,6 +51,9 @@ type Model struct {
 	Spread float64 `json:"spread,omitempty"`
 	// Precisions lays out the overhead and dispatch kinds' per-precision terms.
 	Precisions []string `json:"precisions,omitempty"`
+	// LiveLayers is the overhead memory model's window of layers whose prompt
+	// temporaries are alive at once (physics.WithLiveLayers); 0 is all of them.
+	LiveLayers float64 `json:"live_layers,omitempty"`
 
 	Baseline *Baseline `json:"baseline,omitempty"`
 	Physical *Physical `json:"physical,omitempty"` // roofline and linear
@@ -74,23 +77,38 @@ func Train(t physics.Target, kind string, rows []physics.Quantities, y []float64
 		if kind == KindOverhead || kind == KindDispatch {
 			m.Precisions = physics.OwnRates(rows)
 		}
-		terms := make([][]float64, len(rows))
-		known := make([]bool, len(rows))
-		for i, p := range rows {
-			terms[i] = m.Terms(p).Vals
-			known[i] = p.Bandwidth > 0
+		robust := kind == KindDispatch
+		if kind == KindOverhead && t == physics.Memory {
+			// A configuration's peak moves by tens of percent with how far the host ran
+			// ahead of the GPU; the runs caught far ahead or behind should not pull on the rest.
+			m.LiveLayers, robust = chooseLiveLayers(m, rows, y, keys, opt), true
 		}
-		ph, err := fitPhysical(terms, y, known, kind != KindRoofline, kind == KindDispatch)
-		if err != nil {
+		if err := m.fitPhysical(rows, y, robust); err != nil {
 			return nil, err
 		}
-		m.Physical = ph
 	case KindRidge:
 		return trainRidge(t, rows, y, keys, opt)
 	default:
 		return nil, fmt.Errorf("unknown model kind %q", kind)
 	}
 	return m, nil
+}
+
+// fitPhysical fits a physical kind's scales to the runs; robust fits them for
+// the least absolute relative error rather than the least squared one.
+func (m *Model) fitPhysical(rows []physics.Quantities, y []float64, robust bool) error {
+	terms := make([][]float64, len(rows))
+	known := make([]bool, len(rows))
+	for i, p := range rows {
+		terms[i] = m.Terms(p).Vals
+		known[i] = p.Bandwidth > 0
+	}
+	ph, err := fitPhysical(terms, y, known, m.Kind != KindRoofline, robust)
+	if err != nil {
+		return err
+	}
+	m.Physical = ph
+	return nil
 }
 
 type ridgeSpec struct {
@@ -174,7 +192,7 @@ func (m *Model) Terms(p physics.Quantities) physics.TermSet {
 	case KindRoofline:
 		return physics.TermSet{Vals: t.RoofTerms(p)}
 	case KindOverhead:
-		return t.OverheadTerms(p, m.Precisions)
+		return t.OverheadTerms(p.WithLiveLayers(m.LiveLayers), m.Precisions)
 	case KindDispatch:
 		return t.DispatchTerms(p, m.Precisions)
 	default:

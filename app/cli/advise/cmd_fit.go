@@ -98,6 +98,9 @@ func writeFitJSON(w io.Writer, f *advice.Fitted) error {
 	if costs := f.Fit.DecodeCosts(); costs != nil {
 		out["decode_costs"] = costs
 	}
+	if w := f.Fit.MemoryLiveLayers(); w > 0 {
+		out["memory_live_layers"] = w
+	}
 	if f.Fit.BandwidthEfficiency > 0 {
 		out["bandwidth_efficiency"] = f.Fit.BandwidthEfficiency
 	}
@@ -177,6 +180,9 @@ func writeFitTable(w io.Writer, f *advice.Fitted, dbPath string) {
 		case fit.EffectiveBandwidthGBs > 0:
 			fmt.Fprintf(w, "\nDecode behaves as if memory delivered %.1f GB/s (a bytes-only roofline; the chip's bandwidth is not known).\n", fit.EffectiveBandwidthGBs)
 		}
+	}
+	if lw := fit.MemoryLiveLayers(); lw > 0 {
+		fmt.Fprintf(w, "\n%s\n", advisor.LiveLayersNote(lw))
 	}
 	if len(m.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWARNINGS: do not trust this fit where these apply.")

@@ -75,6 +75,9 @@ func (r *analysis) fitSection() section {
 			s.paras = append(s.paras, advisor.BeyondNominalNote)
 		}
 	}
+	if lw := r.f.Fit.MemoryLiveLayers(); lw > 0 {
+		s.paras = append(s.paras, advisor.LiveLayersNote(lw))
+	}
 	for _, w := range m.Warnings {
 		s.paras = append(s.paras, "WARNING: "+w)
 	}
