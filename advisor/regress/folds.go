@@ -45,6 +45,10 @@ func KFold(keys []string, labels []bool, k int, seed int64) []Split {
 	return complements(len(keys), tests)
 }
 
+// MinModelsLOMO is the fewest models that allow leaving one out: two must
+// remain to train on.
+const MinModelsLOMO = 3
+
 // LeaveOneModelOut holds out each model in turn: the test of whether the
 // fit carries to a model size it has never seen.
 func LeaveOneModelOut(models []string) ([]Split, []string) {

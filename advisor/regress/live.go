@@ -24,12 +24,12 @@ func chooseLiveLayers(m *Model, rows []physics.Quantities, y []float64, keys []s
 		models[i] = physics.KeyModel(k)
 	}
 	kfold := KFold(keys, nil, opt.Folds, opt.Seed+7)
-	var lomo []Split
-	if distinctCount(models) >= 3 {
-		lomo, _ = LeaveOneModelOut(models)
-	}
 	if kfold == nil {
 		return 0
+	}
+	lomo, names := LeaveOneModelOut(models)
+	if len(names) < MinModelsLOMO {
+		lomo = nil
 	}
 	best, bestScore := 0.0, math.Inf(1)
 	for _, w := range LiveLayerWindows {
@@ -67,12 +67,4 @@ func heldOutError(m *Model, w float64, rows []physics.Quantities, y []float64, s
 		s += e
 	}
 	return s / float64(len(errs))
-}
-
-func distinctCount(xs []string) int {
-	seen := map[string]bool{}
-	for _, x := range xs {
-		seen[x] = true
-	}
-	return len(seen)
 }

@@ -7,9 +7,8 @@ import (
 	"github.com/inferbench/inferbench/advisor/regress"
 )
 
-// MinModelsLOMO is the fewest models that allow leaving one out: two must
-// remain to train on.
-const MinModelsLOMO = 3
+// MinModelsLOMO is the fewest models that allow leaving one out.
+const MinModelsLOMO = regress.MinModelsLOMO
 
 // CoverageLevel is the interval coverage reported beside the MAPEs.
 const CoverageLevel = regress.CalibrationLevel
